@@ -1,0 +1,28 @@
+/**
+ * Starts one PostgreSQL 17 server for the whole test run and hands its
+ * coordinates to the test files through vitest's provide/inject.
+ */
+import type { TestProject } from "vitest/node";
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { startPostgres } from "./pg-server";
+
+declare module "vitest" {
+    export interface ProvidedContext {
+        pg: { port: number; superuser: string; password: string; appRole: string; appPassword: string };
+    }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+    const server = await startPostgres();
+    // raptor_app is cluster-wide: made once, as pg:credentials:create leaves it (LOGIN, a password, no grants).
+    // Test files each get their own database, so its privileges never collide between files.
+    const appRole = "raptor_app";
+    const appPassword = randomBytes(12).toString("hex");
+    const c = new Client({ host: "127.0.0.1", port: server.port, user: server.superuser, password: server.password, database: "postgres" });
+    await c.connect();
+    await c.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}'`);
+    await c.end();
+    project.provide("pg", { port: server.port, superuser: server.superuser, password: server.password, appRole, appPassword });
+    return () => server.stop();
+}
