@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { CREDENTIAL_CREATE, CREDENTIAL_DELETE } from "../core/heroku-scripts";
+
+export interface RaptorCredentialArgs {
+    /** The Heroku app. */
+    app: string;
+    /** The attachment the credential is created on: the CLI's positional DATABASE. */
+    database: string;
+    /** The credential (and Postgres role) name, e.g. raptor_app: the CLI's --name. */
+    role: string;
+    /** The add-on plan read by PostgresAddon; the script re-checks it before creating. */
+    addonPlan: string;
+    /** How many times to look for the `active` state before giving up. Default 60. */
+    maxPolls?: number;
+    /** Seconds between looks. Default 5 (60 x 5 s: new credentials usually activate within minutes). */
+    pollSeconds?: number;
+}
+
+/**
+ * The application role as a Heroku credential, created with
+ * `heroku pg:credentials:create DATABASE --name ROLE` (Heroku's RDS-aware path:
+ * raw CREATE ROLE ... PASSWORD fails with the rds_password error). An existing
+ * credential is adopted. The resource is retained on delete and replacement:
+ * dropping the role is an operator decision (runbook: Escalation).
+ */
+export class RaptorCredential extends pulumi.ComponentResource {
+    public readonly command: command.local.Command;
+    public readonly role: string;
+
+    constructor(name: string, args: RaptorCredentialArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("raptor:heroku:RaptorCredential", name, {}, opts);
+        const maxPolls = args.maxPolls ?? 60;
+        const pollSeconds = args.pollSeconds ?? 5;
+        if (!Number.isInteger(maxPolls) || maxPolls < 1 || !Number.isInteger(pollSeconds) || pollSeconds < 0) {
+            throw new Error(`RaptorCredential ${name}: maxPolls (${maxPolls}) must be >= 1 and pollSeconds (${pollSeconds}) >= 0`);
+        }
+        this.role = args.role;
+        this.command = new command.local.Command(`${name}-${args.role}`, {
+            create: CREDENTIAL_CREATE,
+            update: CREDENTIAL_CREATE,
+            delete: CREDENTIAL_DELETE,
+            environment: {
+                RAPTOR_STEP: "credential",
+                APP: args.app,
+                DATABASE: args.database,
+                ROLE: args.role,
+                ADDON_PLAN: args.addonPlan,
+                MAX_POLLS: String(maxPolls),
+                POLL_SECONDS: String(pollSeconds),
+            },
+            logging: "stdoutAndStderr",
+        }, { parent: this, retainOnDelete: true });
+        this.registerOutputs({ role: this.role });
+    }
+}

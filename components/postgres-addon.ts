@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { PostgresAddon as AddonInfo, TierError, findPostgresAddon, tierProblem } from "../core/heroku";
+import { READ_ADDONS } from "../core/heroku-scripts";
+
+export interface PostgresAddonArgs {
+    /** The Heroku app. */
+    app: string;
+    /** The attachment the app's database is reached by (e.g. DATABASE). */
+    database: string;
+}
+
+/**
+ * The app's Heroku Postgres add-on and its tier. Created through `read()`,
+ * which asks Heroku with an invoke (so `pulumi preview` already sees a bad
+ * tier) and refuses Essential and unknown plans before any resource exists.
+ */
+export class PostgresAddon extends pulumi.ComponentResource {
+    public readonly app: string;
+    public readonly addonName: string;
+    /** e.g. heroku-postgresql:standard-0 */
+    public readonly plan: string;
+
+    /** Reads the add-on and checks its tier; throws a TierError naming app, plan and fix. */
+    static async read(name: string, args: PostgresAddonArgs, opts?: pulumi.ComponentResourceOptions): Promise<PostgresAddon> {
+        const result = await command.local.run({
+            command: READ_ADDONS,
+            environment: { APP: args.app },
+            logging: "stderr",
+        });
+        const addon = findPostgresAddon(result.stdout, args.app, args.database);
+        const problem = tierProblem(args.app, addon);
+        if (problem !== undefined) {
+            throw new TierError(problem);
+        }
+        return new PostgresAddon(name, args, addon, opts);
+    }
+
+    private constructor(name: string, args: PostgresAddonArgs, addon: AddonInfo, opts?: pulumi.ComponentResourceOptions) {
+        super("raptor:heroku:PostgresAddon", name, {}, opts);
+        this.app = args.app;
+        this.addonName = addon.name;
+        this.plan = addon.plan;
+        this.registerOutputs({ app: this.app, addonName: this.addonName, plan: this.plan });
+    }
+}
