@@ -1,0 +1,48 @@
+/**
+ * raptor-roles: plan (offline review), verify (live drift check), sql
+ * (break-glass script). Each subcommand lives in its own module.
+ */
+import { Io, Subcommand, UsageError } from "./io";
+
+interface Entry {
+    summary: string;
+    load: () => Promise<Subcommand>;
+}
+
+const SUBCOMMANDS: Record<string, Entry> = {
+    plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", load: async () => (await import("./plan")).plan },
+    verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", load: async () => (await import("./verify")).verify },
+    sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", load: async () => (await import("./sql")).sql },
+};
+
+export const USAGE = [
+    "usage: raptor-roles <command> [options]",
+    "",
+    ...Object.entries(SUBCOMMANDS).map(([name, e]) => `  ${name.padEnd(8)}${e.summary}`),
+    "",
+    "raptor-roles <command> --help for a command's options.",
+    "",
+].join("\n");
+
+export async function main(argv: string[], io: Io): Promise<number> {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+        io.out(USAGE);
+        return name === undefined ? 1 : 0;
+    }
+    const entry = SUBCOMMANDS[name];
+    if (!entry) {
+        io.err(`raptor-roles: unknown command ${JSON.stringify(name)}\n${USAGE}`);
+        return 1;
+    }
+    const run = await entry.load();
+    try {
+        return await run(rest, io);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            io.err(`raptor-roles ${name}: ${e.message}\nTry: raptor-roles ${name} --help\n`);
+            return 1;
+        }
+        throw e;
+    }
+}

@@ -1,0 +1,193 @@
+/**
+ * Runs the real Raptor program offline, under Pulumi's mocks, and records
+ * every resource it declares: type, name, URN, plain inputs, the input paths
+ * that are secret, state, raw props and options (retainOnDelete, protect,
+ * dependsOn...). `raptor-roles plan`, the policy harness and the tests use it.
+ *
+ * What only Heroku knows (the add-on's plan, the owner URL, staging's soak
+ * export) comes from the scenario's stand-ins. Any other invoke throws, so an
+ * unexpected live call can never pass silently.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
+import { Classification } from "../core/classification";
+import { TYPES, DeclaredResource } from "../core/resources";
+
+// Stand-ins are marked as such: `plan` prints resources built from them.
+export const OWNER_PASSWORD = "STANDIN-owner-pw-4e1f9c2b7a";
+export const OWNER_URL = `postgres://owner_u1:${OWNER_PASSWORD}@owner-host.invalid:5432/d8raptor`;
+export const APP_PASSWORD = "STANDIN-app-pw-93bd0c5e11";
+export const APP_URL = `postgres://raptor_app:${APP_PASSWORD}@owner-host.invalid:5432/d8raptor`;
+export const ENABLED_AT = "2026-11-20T09:00:00Z";
+
+export interface Scenario {
+    stack: string;
+    /** `raptor:*` values without the prefix; the stack's usual values are NOT added implicitly. */
+    config: Record<string, string>;
+    /** Keys (without prefix) to mark secret. */
+    secretKeys?: string[];
+    /** Plan of the add-on `heroku addons --json` reports. */
+    plan?: string;
+    /** Raw `heroku addons --json` output, overriding `plan`. */
+    addonsJson?: string;
+    /** What `heroku config:get DATABASE_URL` prints. */
+    ownerUrl?: string;
+    /** Outputs of the soak StackReference. */
+    soakOutputs?: Record<string, unknown>;
+    classification?: Classification;
+}
+
+export interface Recorded extends DeclaredResource {
+    readonly custom: boolean;
+    readonly parentUrn?: string;
+    /** Input paths (e.g. `password`, `environment.VAR_VALUE`) that reached the engine as secrets. */
+    readonly secretPaths: readonly string[];
+    /** The resource's outputs as the stand-ins report them (a StackReference's `outputs`, a command's `stdout`). */
+    readonly state: Readonly<Record<string, unknown>>;
+    /** Props as the program passed them (Inputs/Outputs), to check what is secret. */
+    readonly rawProps: pulumi.Inputs;
+    readonly opts: pulumi.CustomResourceOptions;
+}
+
+export interface Run {
+    resources: Recorded[];
+    outputs: Record<string, unknown>;
+    error?: Error;
+    invokes: string[];
+}
+
+export function addonsJson(plan: string, attachment = "DATABASE"): string {
+    return JSON.stringify([
+        {
+            name: "postgresql-adjacent-27271",
+            plan: { name: plan },
+            state: "provisioned",
+            addon_service: { name: "heroku-postgresql" },
+            attachments: [{ name: attachment }],
+        },
+        { name: "papertrail-rigid-1234", plan: { name: "papertrail:choklad" }, state: "provisioned", attachments: [] },
+    ]);
+}
+
+export const STAGING: Record<string, string> = { app: "raxx-api-staging" };
+export const PROD: Record<string, string> = { app: "raxx-api-prod", soakStack: "organization/raptor/staging" };
+
+/** Awaits an Output (or any Input) to its plain value. */
+export function promiseOf<T>(v: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(v).apply((x) => {
+        resolve(x as T);
+        return x;
+    }));
+}
+
+/** True if the Input is an Output marked secret (plain values are not). */
+export async function isSecret(v: unknown): Promise<boolean> {
+    return pulumi.Output.isInstance(v) ? pulumi.isSecret(v as pulumi.Output<unknown>) : false;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Strips Pulumi's secret wrappers from mock inputs, collecting the dotted paths that were secret. */
+export function unwrapSecrets(v: unknown, path: string, secrets: string[]): unknown {
+    if (Array.isArray(v)) {
+        return v.map((x, i) => unwrapSecrets(x, `${path}[${i}]`, secrets));
+    }
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG] === SECRET_VALUE) {
+            secrets.push(path);
+            return unwrapSecrets(o.value, path, []);
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, path ? `${path}.${k}` : k, secrets)]));
+    }
+    return v;
+}
+
+function urnFor(stack: string, type: string, name: string): string {
+    return `urn:pulumi:${stack}::raptor::${type}::${name}`;
+}
+
+export async function runProgram(s: Scenario): Promise<Run> {
+    const plain = new Map<string, { props: Record<string, unknown>; secretPaths: string[]; state: Record<string, unknown> }>();
+    const invokes: string[] = [];
+    await pulumi.runtime.setMocks({
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+            const secretPaths: string[] = [];
+            const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
+            const state: Record<string, unknown> = { ...inputs };
+            plain.set(`${args.type}::${args.name}`, { props: inputs, secretPaths, state });
+            if (args.type === TYPES.command) {
+                const step = (inputs.environment ?? {}).RAPTOR_STEP;
+                state.stdout = step === "credential-url"
+                    ? `Connection information for raptor_app credential.\nConnection URL:\n  ${APP_URL}\n`
+                    : step === "flag" && inputs.environment.FLAG_VALUE === "1" ? `${ENABLED_AT}\n` : "";
+                state.stderr = "";
+            }
+            if (args.type === TYPES.stackReference) {
+                state.outputs = s.soakOutputs ?? {};
+                state.secretOutputNames = [];
+            }
+            return { id: `${args.name}-id`, state };
+        },
+        call(args: pulumi.runtime.MockCallArgs) {
+            if (args.token === "command:local:run") {
+                const cmd = args.inputs.command as string;
+                invokes.push(cmd);
+                if (cmd === READ_ADDONS) {
+                    return { stdout: s.addonsJson ?? addonsJson(s.plan ?? "heroku-postgresql:standard-0"), stderr: "" };
+                }
+                if (cmd === READ_OWNER_URL) {
+                    return { stdout: `${s.ownerUrl ?? OWNER_URL}\n`, stderr: "" };
+                }
+            }
+            throw new Error(`unmocked invoke ${args.token}: ${JSON.stringify(args.inputs)}`);
+        },
+    }, "raptor", s.stack, false);
+
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.config)) {
+        config[`raptor:${k}`] = v;
+    }
+    pulumi.runtime.setAllConfig(config, (s.secretKeys ?? []).map((k) => `raptor:${k}`));
+
+    const captured: Array<{
+        resource: pulumi.Resource; type: string; name: string; props: pulumi.Inputs; opts: pulumi.CustomResourceOptions; custom: boolean;
+    }> = [];
+    let outputs: Record<string, unknown> = {};
+    let error: Error | undefined;
+    // Imported here, after the mocks and config are set, as the Pulumi docs require.
+    const { raptor } = await import("../program");
+    const { readStackConfig } = await import("../config");
+    try {
+        const out = await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                captured.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts, custom: args.resource instanceof pulumi.CustomResource });
+                return undefined;
+            });
+            return s.classification ? raptor(readStackConfig(), s.classification) : raptor(readStackConfig());
+        });
+        outputs = (await promiseOf(pulumi.output(out ?? {}))) as Record<string, unknown>;
+    } catch (e) {
+        error = e as Error;
+    }
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+    const byResource = new Map(captured.map((c) => [c.resource, c]));
+    const resources: Recorded[] = captured.map((c) => {
+        const parent = c.opts.parent ? byResource.get(c.opts.parent) : undefined;
+        return {
+            type: c.type,
+            name: c.name,
+            urn: urnFor(s.stack, c.type, c.name),
+            props: plain.get(`${c.type}::${c.name}`)?.props ?? {},
+            secretPaths: plain.get(`${c.type}::${c.name}`)?.secretPaths ?? [],
+            state: plain.get(`${c.type}::${c.name}`)?.state ?? {},
+            rawProps: c.props,
+            opts: c.opts,
+            custom: c.custom,
+            ...(parent ? { parentUrn: urnFor(s.stack, parent.type, parent.name) } : {}),
+        };
+    });
+    return { resources, outputs, invokes, ...(error ? { error } : {}) };
+}

@@ -1,0 +1,65 @@
+/**
+ * Reads a stack's `Pulumi.<stack>.yaml` without the Pulumi CLI, for the
+ * offline tools. Secure values cannot be decrypted here: they become marked
+ * placeholders, and the caller is told which keys they were.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { RaptorSettings, parseSettings } from "../core/settings";
+
+export interface StackFile {
+    readonly stack: string;
+    readonly path: string;
+    /** `raptor:*` values without the prefix, as strings (objects JSON-encoded, as Pulumi passes them). */
+    readonly raw: Record<string, string>;
+    /** Keys whose value was `secure:` in the file and is a placeholder here. */
+    readonly placeholders: string[];
+}
+
+export const PLACEHOLDER = "PLACEHOLDER-secure-value-not-decrypted-offline";
+
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+export function projectDir(): string {
+    return path.resolve(__dirname, "..");
+}
+
+export function readStackFile(stack: string, dir: string = projectDir()): StackFile {
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+        throw new StackFileError(`stack ${JSON.stringify(stack)} is not a stack name; use e.g. staging or prod`);
+    }
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        const known = fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+        throw new StackFileError(`no stack file ${file}; known stacks: ${known.join(", ") || "none"}`);
+    }
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const raw: Record<string, string> = {};
+    const placeholders: string[] = [];
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (!key.startsWith("raptor:")) {
+            continue;
+        }
+        const k = key.slice("raptor:".length);
+        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+            raw[k] = PLACEHOLDER;
+            placeholders.push(k);
+        } else {
+            raw[k] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { stack, path: file, raw, placeholders };
+}
+
+/** The validated settings of a stack file (the same validation as `pulumi up`). */
+export function stackSettings(stack: string, dir?: string): RaptorSettings {
+    const f = readStackFile(stack, dir);
+    const { ownerDatabaseUrl: _o, signoff: _s, ...rest } = f.raw;
+    return parseSettings(stack, rest);
+}
