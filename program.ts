@@ -7,7 +7,7 @@ import * as command from "@pulumi/command";
 import { Classification, RAPTOR_CLASSIFICATION } from "./core/classification";
 import { buildPlan } from "./core/plan";
 import { deploymentFromPlan, fingerprint } from "./core/deployment";
-import { READ_OWNER_URL } from "./core/heroku-scripts";
+import { BASH, READ_OWNER_URL } from "./core/heroku-scripts";
 import { PostgresAddon } from "./components/postgres-addon";
 import { RaptorCredential } from "./components/credential";
 import { RaptorGrants } from "./components/grants";
@@ -55,6 +55,7 @@ export async function raptor(
     const ownerDatabaseUrl = config.ownerDatabaseUrl ?? pulumi.secret(
         command.local.runOutput({
             command: READ_OWNER_URL,
+            interpreter: BASH,
             environment: { APP: settings.app, DATABASE: settings.database },
             logging: "none",
         }).stdout,

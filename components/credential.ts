@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { CREDENTIAL_CREATE, CREDENTIAL_DELETE } from "../core/heroku-scripts";
+import { BASH, CREDENTIAL_CREATE, CREDENTIAL_DELETE } from "../core/heroku-scripts";
 
 export interface RaptorCredentialArgs {
     /** The Heroku app. */
@@ -37,6 +37,7 @@ export class RaptorCredential extends pulumi.ComponentResource {
         }
         this.role = args.role;
         this.command = new command.local.Command(`${name}-${args.role}`, {
+            interpreter: BASH,
             create: CREDENTIAL_CREATE,
             update: CREDENTIAL_CREATE,
             delete: CREDENTIAL_DELETE,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { FLAG_DELETE, FLAG_SET } from "../core/heroku-scripts";
+import { BASH, FLAG_DELETE, FLAG_SET } from "../core/heroku-scripts";
 import { FLAG_VAR } from "../core/settings";
 
 export interface RoleSeparationFlagArgs {
@@ -23,6 +23,7 @@ export class RoleSeparationFlag extends pulumi.ComponentResource {
     constructor(name: string, args: RoleSeparationFlagArgs, opts?: pulumi.ComponentResourceOptions) {
         super("raptor:heroku:RoleSeparationFlag", name, {}, opts);
         this.command = new command.local.Command(`${name}-flag`, {
+            interpreter: BASH,
             create: FLAG_SET,
             update: FLAG_SET,
             delete: FLAG_DELETE,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { PostgresAddon as AddonInfo, TierError, findPostgresAddon, tierProblem } from "../core/heroku";
-import { READ_ADDONS } from "../core/heroku-scripts";
+import { BASH, READ_ADDONS } from "../core/heroku-scripts";
 
 export interface PostgresAddonArgs {
     /** The Heroku app. */
@@ -25,6 +25,7 @@ export class PostgresAddon extends pulumi.ComponentResource {
     static async read(name: string, args: PostgresAddonArgs, opts?: pulumi.ComponentResourceOptions): Promise<PostgresAddon> {
         const result = await command.local.run({
             command: READ_ADDONS,
+            interpreter: BASH,
             environment: { APP: args.app },
             logging: "stderr",
         });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { parseCredentialUrl } from "../core/heroku";
 import {
-    ATTACHMENT_CREATE, ATTACHMENT_DELETE, CONFIG_VAR_SET, CONFIG_VAR_UNSET, CREDENTIAL_URL_READ,
+    ATTACHMENT_CREATE, ATTACHMENT_DELETE, BASH, CONFIG_VAR_SET, CONFIG_VAR_UNSET, CREDENTIAL_URL_READ,
 } from "../core/heroku-scripts";
 import { APP_ATTACHMENT, APP_URL_VAR, UrlDelivery as Mode } from "../core/settings";
 
@@ -40,6 +40,7 @@ export class UrlDelivery extends pulumi.ComponentResource {
         const base = { APP: args.app, DATABASE: args.database, ROLE: args.role, ATTACHMENT_NAME: APP_ATTACHMENT };
         if (args.mode === "attachment") {
             this.ready = new command.local.Command(`${name}-attachment`, {
+                interpreter: BASH,
                 create: ATTACHMENT_CREATE,
                 delete: ATTACHMENT_DELETE,
                 environment: { RAPTOR_STEP: "attachment", ...base },
@@ -49,6 +50,7 @@ export class UrlDelivery extends pulumi.ComponentResource {
             }, { parent: this, deleteBeforeReplace: true });
         } else {
             const read = new command.local.Command(`${name}-credential-url`, {
+                interpreter: BASH,
                 create: CREDENTIAL_URL_READ,
                 environment: { RAPTOR_STEP: "credential-url", APP: args.app, DATABASE: args.database, ROLE: args.role },
                 logging: "none",
@@ -56,6 +58,7 @@ export class UrlDelivery extends pulumi.ComponentResource {
             // Secret in code as well: additionalSecretOutputs is the engine's, and is not applied under test mocks.
             this.url = pulumi.secret(read.stdout).apply(parseCredentialUrl);
             this.ready = new command.local.Command(`${name}-config-var`, {
+                interpreter: BASH,
                 create: CONFIG_VAR_SET,
                 update: CONFIG_VAR_SET,
                 delete: CONFIG_VAR_UNSET,

@@ -5,7 +5,14 @@
  * value in an environment variable cannot inject shell syntax.
  */
 
-const PRELUDE = String.raw`set -euo pipefail
+/**
+ * The command provider runs scripts with `/bin/sh -c` unless told otherwise;
+ * on Debian that is dash, which lacks `pipefail` and `local`. Every command
+ * resource and invoke sets this.
+ */
+export const BASH: string[] = ["/bin/bash", "-c"];
+
+const PRELUDE = `set -euo pipefail
 # Heroku's API has transient failures (503s, timeouts); every call that is safe to repeat is retried.
 retry() {
   local attempt=1
@@ -155,4 +162,4 @@ retry heroku config:set "$FLAG_NAME=0" -a "$APP" >/dev/null
 
 /** Invoke scripts (run in preview too). Env: APP; for the owner URL also DATABASE. */
 export const READ_ADDONS = String.raw`heroku addons --app "$APP" --json`;
-export const READ_OWNER_URL = String.raw`heroku config:get "\${DATABASE}_URL" -a "$APP"`;
+export const READ_OWNER_URL = `heroku config:get "\${DATABASE}_URL" -a "$APP"`;
