@@ -1,0 +1,226 @@
+/**
+ * The Heroku half of the program under mocks: the graph, the flag's
+ * dependencies, secrecy, retention, the tier gate and config validation.
+ */
+import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { TYPES, deploymentFromResources, stepOf } from "../core/resources";
+import { fingerprint } from "../core/deployment";
+import { READ_OWNER_URL } from "../core/heroku-scripts";
+import {
+    APP_PASSWORD, ENABLED_AT, OWNER_PASSWORD, PROD, Recorded, STAGING, addonsJson, runProgram,
+} from "./support/mocks";
+
+const STACKS = [["staging", STAGING], ["prod", PROD]] as const;
+const named = (rs: Recorded[], name: string) => rs.find((r) => r.name === name)!;
+
+/** Every string inside props, with its dotted path. */
+function strings(v: unknown, path = ""): Array<[string, string]> {
+    if (typeof v === "string") {
+        return [[path, v]];
+    }
+    if (Array.isArray(v)) {
+        return v.flatMap((x, i) => strings(x, `${path}[${i}]`));
+    }
+    if (v !== null && typeof v === "object") {
+        return Object.entries(v).flatMap(([k, x]) => strings(x, path ? `${path}.${k}` : k));
+    }
+    return [];
+}
+
+describe.each(STACKS)("the %s stack's Heroku resources", (stack, config) => {
+    it("declares the tier, credential, grants, URL attachment and flag, in that shape", async () => {
+        const { resources, error } = await runProgram({ stack, config });
+        expect(error).toBeUndefined();
+        const components = resources.filter((r) => !r.custom).map((r) => `${r.type} ${r.name}`);
+        expect(components).toEqual([
+            "raptor:heroku:PostgresAddon raptor-addon",
+            "raptor:heroku:RaptorCredential raptor-credential",
+            "raptor:postgres:RaptorGrants raptor-grants",
+            "raptor:heroku:UrlDelivery raptor-url",
+            "raptor:heroku:RoleSeparationFlag raptor-flag",
+        ]);
+        expect(resources.filter(stepOf).map((r) => `${stepOf(r)} ${r.name} <- ${r.parentUrn?.split("::").pop()}`)).toEqual([
+            "credential raptor-credential-raptor_app <- raptor-credential",
+            "attachment raptor-url-attachment <- raptor-url",
+            "flag raptor-flag-flag <- raptor-flag",
+        ]);
+        expect(resources.filter((r) => r.type === TYPES.stackReference)).toHaveLength(stack === "prod" ? 1 : 0);
+        expect(resources).toHaveLength(stack === "prod" ? 53 : 52);
+    });
+
+    it("turns the flag on only after tier, credential, URL delivery and every grant", async () => {
+        const { resources } = await runProgram({ stack, config });
+        const flag = named(resources, "raptor-flag");
+        const deps = new Set((flag.opts.dependsOn as pulumi.Resource[]).map((d) => resources.find((r) => r.name === nameOf(d))?.name));
+        for (const needed of ["raptor-addon", "raptor-credential", "raptor-url", "raptor-grants", "raptor-grants-schema-public",
+            "raptor-grants-sequences-public", "raptor-grants-default-sequences-public", "raptor-grants-table-customer_audit_events",
+            "raptor-grants-table-alembic_version"]) {
+            expect(deps.has(needed), needed).toBe(true);
+        }
+        expect([...deps].filter((d) => d?.startsWith("raptor-grants-table-"))).toHaveLength(40);
+    });
+
+    it("creates the credential after the tier check, and the grants and URL after the credential", async () => {
+        const { resources } = await runProgram({ stack, config });
+        const depNames = (name: string) => (named(resources, name).opts.dependsOn as pulumi.Resource[]).map(nameOf);
+        expect(depNames("raptor-credential")).toEqual(["raptor-addon"]);
+        expect(depNames("raptor-grants")).toEqual(["raptor-credential"]);
+        expect(depNames("raptor-url")).toEqual(["raptor-credential"]);
+    });
+
+    it("retains the credential when the engine deletes or replaces it", async () => {
+        const { resources } = await runProgram({ stack, config });
+        expect(named(resources, "raptor-credential-raptor_app").opts.retainOnDelete).toBe(true);
+    });
+
+    it("exports a fingerprint equal to the one recomputed from the declared resources", async () => {
+        const { resources, outputs } = await runProgram({ stack, config });
+        const { deployment } = deploymentFromResources(resources);
+        expect(deployment).toBeDefined();
+        expect(outputs.fingerprint).toBe(fingerprint(deployment!));
+    });
+});
+
+function nameOf(r: pulumi.Resource): string {
+    // Resources keep their logical name in a private field; the URN is not resolved under mocks when options are captured.
+    return (r as unknown as { __name: string }).__name;
+}
+
+describe("secrets", () => {
+    it.each(["attachment", "config-var"])("in %s mode no password appears outside a secret input", async (urlDelivery) => {
+        const { resources } = await runProgram({ stack: "staging", config: { ...STAGING, urlDelivery } });
+        let seen = 0;
+        for (const r of resources) {
+            for (const [path, value] of strings(r.props)) {
+                if (value.includes(OWNER_PASSWORD) || value.includes(APP_PASSWORD)) {
+                    seen++;
+                    expect(r.secretPaths.some((p) => path === p || path.startsWith(`${p}.`)), `${r.name} ${path}`).toBe(true);
+                }
+            }
+        }
+        expect(seen).toBe(urlDelivery === "config-var" ? 2 : 1);
+    });
+
+    it("no command string carries a password or a URL", async () => {
+        const { resources } = await runProgram({ stack: "staging", config: { ...STAGING, urlDelivery: "config-var" } });
+        for (const r of resources.filter((x) => x.type === TYPES.command)) {
+            for (const phase of ["create", "update", "delete"]) {
+                const script = (r.props[phase] as string | undefined) ?? "";
+                expect(script).not.toContain(APP_PASSWORD);
+                expect(script).not.toMatch(/postgres(ql)?:\/\/[^\s"]*:[^\s"]*@/);
+            }
+        }
+    });
+
+    it("config-var mode keeps the URL secret in code and hides the commands' output", async () => {
+        const { resources } = await runProgram({ stack: "staging", config: { ...STAGING, urlDelivery: "config-var" } });
+        const read = resources.find((r) => stepOf(r) === "credential-url")!;
+        const set = resources.find((r) => stepOf(r) === "config-var")!;
+        // One secret value makes the whole environment map secret in state: stricter than needed, never weaker.
+        expect(set.secretPaths).toEqual(["environment"]);
+        expect((set.props.environment as Record<string, string>).VAR_VALUE).toContain(APP_PASSWORD);
+        for (const r of [read, set]) {
+            expect(r.props.logging).toBe("none");
+            expect(r.opts.additionalSecretOutputs).toEqual(["stdout", "stderr"]);
+        }
+    });
+
+    it("attachment mode passes no password through Pulumi at all", async () => {
+        const { resources } = await runProgram({ stack: "staging", config: STAGING });
+        const commands = resources.filter((r) => r.type === TYPES.command);
+        expect(commands.flatMap((r) => r.secretPaths)).toEqual([]);
+        expect(JSON.stringify(commands.map((r) => r.props))).not.toContain(APP_PASSWORD);
+    });
+});
+
+describe("the tier gate", () => {
+    it.each(["heroku-postgresql:essential-0", "heroku-postgresql:essential-2", "heroku-postgresql:mini", "heroku-postgresql:basic"])(
+        "refuses %s before any resource, naming app, plan and the pg:copy fix", async (plan) => {
+            const { resources, error, invokes } = await runProgram({ stack: "prod", config: PROD, plan });
+            expect(resources).toEqual([]);
+            expect(invokes).toHaveLength(1);
+            expect(error?.message).toContain(`raxx-api-prod: Postgres add-on postgresql-adjacent-27271 (plan ${plan})`);
+            expect(error?.message).toContain("`heroku addons:upgrade` cannot leave the Essential tier");
+            expect(error?.message).toContain("heroku pg:copy");
+            expect(error?.message).toContain("cost decision");
+        });
+
+    it.each(["heroku-postgresql:standard-0", "heroku-postgresql:premium-4", "heroku-postgresql:private-7", "heroku-postgresql:shield-0", "heroku-postgresql:advanced"])(
+        "accepts %s", async (plan) => {
+            const { error, outputs } = await runProgram({ stack: "staging", config: STAGING, plan });
+            expect(error).toBeUndefined();
+            expect(outputs.addonPlan).toBe(plan);
+        });
+
+    it("refuses a plan it does not know", async () => {
+        const { resources, error } = await runProgram({ stack: "staging", config: STAGING, plan: "heroku-postgresql:platinum-9" });
+        expect(resources).toEqual([]);
+        expect(error?.message).toContain("is on a plan this program does not know to support custom credentials");
+    });
+
+    it("picks the add-on attached as raptor:database when the app has several", async () => {
+        const json = JSON.stringify([
+            ...JSON.parse(addonsJson("heroku-postgresql:essential-0", "HEROKU_POSTGRESQL_OLD")),
+            { name: "postgresql-new-1", plan: { name: "heroku-postgresql:standard-0" }, state: "provisioned", attachments: [{ name: "DATABASE" }] },
+        ]);
+        const { error, outputs } = await runProgram({ stack: "staging", config: STAGING, addonsJson: json });
+        expect(error).toBeUndefined();
+        expect(outputs.addonName).toBe("postgresql-new-1");
+    });
+});
+
+describe("stack config", () => {
+    it.each([
+        [{ ...STAGING, urlDelivery: "env" }, `raptor:urlDelivery = "env": use one of attachment or config-var`],
+        [{ ...STAGING, roleSeparation: "yes" }, `raptor:roleSeparation = "yes": use true (flag 1) or false (flag 0, rollback)`],
+        [{ ...STAGING, roleSeperation: "true" }, "raptor:roleSeperation is not a setting of this project"],
+        [{ ...STAGING, role: "Raptor-App" }, `raptor:role = "Raptor-App": use a lower-case Postgres identifier`],
+        [{ ...STAGING, database: "database" }, `raptor:database = "database": use the add-on's attachment name`],
+        [{ app: "raxx-api-prod" }, `raptor:app = "raxx-api-prod": stack staging must manage raxx-api-staging`],
+        [{}, "raptor:app = null: set it: pulumi config set raptor:app raxx-api-staging -s staging"],
+    ])("rejects %j before any resource or invoke", async (config, message) => {
+        const { resources, error, invokes } = await runProgram({ stack: "staging", config });
+        expect(error?.message).toContain(message);
+        expect(resources).toEqual([]);
+        expect(invokes).toEqual([]);
+    });
+
+    it("takes the owner URL from a secret stack value instead of Heroku when set", async () => {
+        const override = `postgres://local_owner:${OWNER_PASSWORD}@localhost:5433/raptor_dev`;
+        const { resources, invokes } = await runProgram({
+            stack: "staging", config: { ...STAGING, ownerDatabaseUrl: override }, secretKeys: ["ownerDatabaseUrl"],
+        });
+        expect(invokes).not.toContain(READ_OWNER_URL);
+        const provider = resources.find((r) => r.type === TYPES.postgresProvider)!;
+        expect(provider.props).toMatchObject({ host: "localhost", username: "local_owner", database: "raptor_dev" });
+        expect(provider.secretPaths).toContain("password");
+    });
+
+    it("reads the owner URL from Heroku by default", async () => {
+        const { invokes } = await runProgram({ stack: "staging", config: STAGING });
+        expect(invokes).toContain(READ_OWNER_URL);
+    });
+});
+
+describe("the flag as rollback", () => {
+    it("true -> false changes the flag's inputs and nothing else", async () => {
+        const on = await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "true" } });
+        const off = await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "false" } });
+        expect(off.resources.map((r) => r.urn)).toEqual(on.resources.map((r) => r.urn));
+        const changed = off.resources.filter((r, i) => JSON.stringify(r.props) !== JSON.stringify(on.resources[i].props));
+        expect(changed.map((r) => r.name)).toEqual(["raptor-flag-flag"]);
+        expect((changed[0].props.environment as Record<string, string>).FLAG_VALUE).toBe("0");
+    });
+
+    it("staging exports when the flag was turned on, and null while it is off", async () => {
+        expect((await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "true" } })).outputs.roleSeparationEnabledAt).toBe(ENABLED_AT);
+        expect((await runProgram({ stack: "staging", config: STAGING })).outputs.roleSeparationEnabledAt).toBeNull();
+    });
+
+    it("prod reads staging's soak export through the StackReference", async () => {
+        const { resources, outputs } = await runProgram({ stack: "prod", config: PROD, soakOutputs: { roleSeparationEnabledAt: ENABLED_AT } });
+        expect(resources.find((r) => r.type === TYPES.stackReference)?.props).toEqual({ name: "organization/raptor/staging" });
+        expect(outputs.soakStackEnabledAt).toBe(ENABLED_AT);
+    });
+});
