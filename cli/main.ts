@@ -3,16 +3,19 @@
  * (break-glass script). Each subcommand lives in its own module.
  */
 import { Io, Subcommand, UsageError } from "./io";
+import { plan } from "./plan";
+import { sql } from "./sql";
+import { verify } from "./verify";
 
 interface Entry {
     summary: string;
-    load: () => Promise<Subcommand>;
+    run: Subcommand;
 }
 
 const SUBCOMMANDS: Record<string, Entry> = {
-    plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", load: async () => (await import("./plan")).plan },
-    verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", load: async () => (await import("./verify")).verify },
-    sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", load: async () => (await import("./sql")).sql },
+    plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", run: plan },
+    verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", run: verify },
+    sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", run: sql },
 };
 
 export const USAGE = [
@@ -35,9 +38,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.err(`raptor-roles: unknown command ${JSON.stringify(name)}\n${USAGE}`);
         return 1;
     }
-    const run = await entry.load();
     try {
-        return await run(rest, io);
+        return await entry.run(rest, io);
     } catch (e) {
         if (e instanceof UsageError) {
             io.err(`raptor-roles ${name}: ${e.message}\nTry: raptor-roles ${name} --help\n`);

@@ -114,14 +114,15 @@ export async function runProgram(s: Scenario): Promise<Run> {
     await pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs) {
             const secretPaths: string[] = [];
-            const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
+            const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
+            const env = (inputs.environment ?? {}) as Record<string, string>;
             const state: Record<string, unknown> = { ...inputs };
             plain.set(`${args.type}::${args.name}`, { props: inputs, secretPaths, state });
             if (args.type === TYPES.command) {
-                const step = (inputs.environment ?? {}).RAPTOR_STEP;
+                const step = env.RAPTOR_STEP;
                 state.stdout = step === "credential-url"
                     ? `Connection information for raptor_app credential.\nConnection URL:\n  ${APP_URL}\n`
-                    : step === "flag" && inputs.environment.FLAG_VALUE === "1" ? `${ENABLED_AT}\n` : "";
+                    : step === "flag" && env.FLAG_VALUE === "1" ? `${ENABLED_AT}\n` : "";
                 state.stderr = "";
             }
             if (args.type === TYPES.stackReference) {

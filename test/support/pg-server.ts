@@ -80,7 +80,9 @@ function run(bin: string, args: string[], ids: object): void {
 
 export async function startPostgres(): Promise<PgServer> {
     const asRoot = process.getuid?.() === 0;
-    let { dir: native, version } = nativeDir();
+    const found = nativeDir();
+    let native = found.dir;
+    const version = found.version;
     let ids: { uid?: number; gid?: number } = {};
     if (asRoot) {
         ids = postgresUser();
