@@ -93,6 +93,7 @@ export async function raptor(
         tables: plan.tables.length,
         fingerprint: fingerprint(deploymentFromPlan(settings, plan)),
         roleSeparationEnabledAt: flag.enabledAt,
-        ...(soak ? { soakStackEnabledAt: soak.getOutput("roleSeparationEnabledAt") } : {}),
+        // null, not undefined, when staging has no evidence: the soak policy reports it, and the export stays visible.
+        ...(soak ? { soakStackEnabledAt: soak.getOutput("roleSeparationEnabledAt").apply((v) => v ?? null) } : {}),
     };
 }

@@ -13,7 +13,7 @@ import { fingerprint } from "../core/deployment";
 import { TYPES, deploymentFromResources } from "../core/resources";
 import { runProgram, Recorded } from "../offline/run-program";
 import { PLACEHOLDER, projectDir, readStackFile } from "../offline/stack-file";
-import { evaluatePolicies, Violation } from "../policy/evaluate";
+import { evaluatePolicies, loadPackConfig, Violation } from "../policy/evaluate";
 import { parse } from "./args";
 import { Io, Subcommand, UsageError } from "./io";
 
@@ -80,9 +80,10 @@ function matrixOf(resources: readonly Recorded[], classification: Classification
     return [...rows.values()].sort((a, b) => (a.table < b.table ? -1 : 1));
 }
 
-function readPolicyConfig(dir: string): Record<string, unknown> {
+/** The pack config the prod command line passes with --policy-pack-config policy/config.json. */
+function readPolicyConfig(dir: string) {
     const file = path.join(dir, "policy", "config.json");
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+    return fs.existsSync(file) ? loadPackConfig(file) : {};
 }
 
 export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {

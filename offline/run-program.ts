@@ -166,7 +166,13 @@ export async function runProgram(s: Scenario): Promise<Run> {
                 captured.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts, custom: args.resource instanceof pulumi.CustomResource });
                 return undefined;
             });
-            return s.classification ? raptor(readStackConfig(), s.classification) : raptor(readStackConfig());
+            // Caught here, not outside: a rejected stack init also surfaces as an unhandled rejection.
+            try {
+                return await (s.classification ? raptor(readStackConfig(), s.classification) : raptor(readStackConfig()));
+            } catch (e) {
+                error = e as Error;
+                return {};
+            }
         });
         outputs = (await promiseOf(pulumi.output(out ?? {}))) as Record<string, unknown>;
     } catch (e) {

@@ -1,0 +1,133 @@
+/**
+ * raptor-roles plan and sql: the offline review a newcomer runs with
+ * `npm start`, and the break-glass script.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { plan, planDocument } from "../cli/plan";
+import { sql } from "../cli/sql";
+import { recorder } from "../cli/io";
+import { RAPTOR_CLASSIFICATION } from "../core/classification";
+import { buildPlan } from "../core/plan";
+import { renderSql } from "../core/sql";
+import { PLACEHOLDER } from "../offline/stack-file";
+
+const ROOT = path.resolve(__dirname, "..");
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** A project dir with the real policy config and a stack file of our own. */
+function projectWith(stack: string, yaml: string): string {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-plan-"));
+    dirs.push(d);
+    fs.mkdirSync(path.join(d, "policy"));
+    fs.copyFileSync(path.join(ROOT, "policy", "config.json"), path.join(d, "policy", "config.json"));
+    fs.writeFileSync(path.join(d, `Pulumi.${stack}.yaml`), yaml);
+    return d;
+}
+
+describe("plan for staging (npm start)", () => {
+    it("shows all 40 tables, no violation, the fingerprint and what was not checked live; exit 0", async () => {
+        const io = recorder();
+        expect(await plan(["--stack", "staging"], io)).toBe(0);
+        expect(io.stdout).toContain("raptor plan for stack staging (app raxx-api-staging)");
+        expect(io.stdout).toContain("Privilege matrix for the app role (40 tables):");
+        expect(io.stdout).toMatch(/customer_audit_events\s+appendOnly\s+yes\s+yes\s+-\s+-\s+-/);
+        expect(io.stdout).toMatch(/historical_bars\s+application\s+yes\s+yes\s+yes\s+yes\s+-/);
+        expect(io.stdout).toMatch(/schema_migrations\s+locked\s+-\s+-\s+-\s+-\s+-/);
+        expect(io.stdout).toContain("  no violations");
+        expect(io.stdout).toMatch(/Sign-off fingerprint: sha256:[0-9a-f]{64}/);
+        expect(io.stdout).toContain("add-on plan: heroku-postgresql:standard-0 (stand-in");
+        expect(io.stdout).toContain("Result: OK (no mandatory violation)");
+    });
+
+    it("--json is a stable document with resources, matrix, violations and fingerprint", async () => {
+        const io = recorder();
+        expect(await plan(["--stack", "staging", "--json"], io)).toBe(0);
+        const doc = JSON.parse(io.stdout);
+        expect(Object.keys(doc).sort()).toEqual(["app", "fingerprint", "matrix", "notCheckedLive", "resources", "stack", "violations"]);
+        expect(doc.resources).toHaveLength(52);
+        expect(doc.matrix).toHaveLength(40);
+        expect(doc.matrix.find((m: { table: string }) => m.table === "dsr_log")).toEqual({ table: "dsr_log", set: "appendOnly", privileges: ["SELECT", "INSERT"] });
+        expect(doc.violations).toEqual([]);
+        expect(doc.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+});
+
+describe("plan for prod", () => {
+    it("is blocked without a sign-off, and prints the fingerprint to sign; exit 1", async () => {
+        const io = recorder();
+        expect(await plan(["--stack", "prod"], io)).toBe(1);
+        expect(io.stdout).toMatch(/\[mandatory\] prod-signoff: .*raptor:signoff is not set/);
+        expect(io.stdout).toContain("Result: BLOCKED");
+    });
+
+    it("passes with a sign-off that quotes the plan's own fingerprint", async () => {
+        const unsigned = await planDocument({ stack: "prod" });
+        const d = projectWith("prod", [
+            "config:",
+            "  raptor:app: raxx-api-prod",
+            "  raptor:soakStack: organization/raptor/staging",
+            "  raptor:signoff:",
+            `    operator: ${(JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config.json"), "utf8"))["prod-signoff"].operators as string[])[0]}`,
+            "    ticket: RM-10",
+            "    approvedAt: 2026-11-28T10:00:00Z",
+            `    fingerprint: ${unsigned.fingerprint}`,
+            "",
+        ].join("\n"));
+        const doc = await planDocument({ stack: "prod", dir: d });
+        expect(doc.fingerprint).toBe(unsigned.fingerprint);
+        expect(doc.violations.filter((v) => v.level === "mandatory")).toEqual([]);
+    });
+
+    it("turning the flag on without soak evidence is blocked", async () => {
+        const d = projectWith("prod", "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n  raptor:roleSeparation: true\n");
+        const doc = await planDocument({ stack: "prod", dir: d });
+        expect(doc.violations.map((v) => v.policy)).toContain("soak-before-prod");
+    });
+});
+
+describe("plan's stand-ins and errors", () => {
+    it("replaces secure values with a marked placeholder and says so", async () => {
+        const d = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:ownerDatabaseUrl:\n    secure: v1:abc\n");
+        const doc = await planDocument({ stack: "staging", dir: d });
+        expect(doc.notCheckedLive).toContain(`raptor:ownerDatabaseUrl: secure value, replaced by ${PLACEHOLDER}`);
+        expect(doc.error).toBeUndefined();
+    });
+
+    it("an Essential plan stand-in shows the program's refusal and blocks", async () => {
+        const io = recorder();
+        expect(await plan(["--stack", "staging", "--addon-plan", "heroku-postgresql:essential-0"], io)).toBe(1);
+        expect(io.stdout).toContain("ERROR: the program stops before declaring resources");
+        expect(io.stdout).toContain("`heroku addons:upgrade` cannot leave the Essential tier");
+        expect(io.stdout).toContain("Resources (0):");
+    });
+
+    it("a bad config value is reported with key, value and fix", async () => {
+        const d = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:urlDelivery: env-var\n");
+        const doc = await planDocument({ stack: "staging", dir: d });
+        expect(doc.error).toContain(`raptor:urlDelivery = "env-var": use one of attachment or config-var`);
+    });
+
+    it("an unknown stack names the known ones", async () => {
+        await expect(planDocument({ stack: "qa" })).rejects.toThrow(/no stack file .*Pulumi\.qa\.yaml; known stacks: prod, staging/);
+    });
+
+    it("refuses a soak time that is not ISO 8601", async () => {
+        await expect(plan(["--stack", "prod", "--staging-enabled-at", "last tuesday"], recorder())).rejects.toThrow(/is not an ISO 8601 time/);
+    });
+});
+
+describe("sql", () => {
+    it("prints the stack's re-apply script from the shared plan", async () => {
+        const io = recorder();
+        expect(await sql(["--stack", "staging"], io)).toBe(0);
+        expect(io.stdout).toBe(renderSql(buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" })));
+    });
+
+    it("requires --stack", async () => {
+        await expect(sql([], recorder())).rejects.toThrow("--stack is required");
+    });
+});
