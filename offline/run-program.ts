@@ -108,7 +108,23 @@ function urnFor(stack: string, type: string, name: string): string {
     return `urn:pulumi:${stack}::raptor::${type}::${name}`;
 }
 
+/**
+ * Pulumi's runtime captures a stack trace for every promise and resource
+ * (`new Error().stack`), and with source maps on (tsx, vitest) formatting each
+ * one costs milliseconds: 10,000 tables took minutes. Nothing reads them under
+ * mocks, so capture is off while the program runs, and restored afterwards.
+ */
 export async function runProgram(s: Scenario): Promise<Run> {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        return await runProgramOnce(s);
+    } finally {
+        Error.stackTraceLimit = limit;
+    }
+}
+
+async function runProgramOnce(s: Scenario): Promise<Run> {
     const plain = new Map<string, { props: Record<string, unknown>; secretPaths: string[]; state: Record<string, unknown> }>();
     const invokes: string[] = [];
     await pulumi.runtime.setMocks({
