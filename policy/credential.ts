@@ -1,0 +1,67 @@
+/**
+ * Credential policies: never on an Essential plan, never deleted by the engine.
+ */
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { tierOf } from "../core/heroku";
+import { CREDENTIAL_DELETE } from "../core/heroku-scripts";
+import { envOf, stepOf } from "../core/resources";
+
+export const noCredentialOnEssential: ResourceValidationPolicy = {
+    name: "no-credential-on-essential",
+    description: "The application credential is only created on a plan that allows custom credentials (Standard-0 or better).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (stepOf(args) !== "credential") {
+            return;
+        }
+        const plan = envOf(args)["ADDON_PLAN"];
+        const verdict = typeof plan === "string" && plan !== "" ? tierOf(plan) : "missing";
+        if (verdict === "allowed") {
+            return;
+        }
+        const found = verdict === "missing"
+            ? "carries no ADDON_PLAN, so its Postgres plan is unknown"
+            : verdict === "essential"
+                ? `is on plan ${String(plan)}, an Essential-tier plan that cannot have custom credentials`
+                : `is on plan ${String(plan)}, which is not known to allow custom credentials`;
+        reportViolation(
+            `Credential command ${args.name} ${found}. Required: standard-*, premium-*, private-* or shield-* (or advanced). ` +
+                "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku pg:copy` the data " +
+                "(downtime) and `heroku pg:promote` it; a tier change is the operator's cost decision (runbook: Escalation).",
+        );
+    },
+};
+
+/**
+ * @pulumi/policy 1.21 does not pass retainOnDelete to policies (only protect).
+ * When it is absent, the engine-visible guarantee is the delete script: the
+ * shared one only prints that the credential is retained.
+ */
+export const credentialRetained: ResourceValidationPolicy = {
+    name: "credential-retained",
+    description: "The credential command is retained on delete or protected, so the engine never drops the role.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (stepOf(args) !== "credential") {
+            return;
+        }
+        const opts = args.opts as typeof args.opts & { retainOnDelete?: boolean };
+        if (opts.protect === true || opts.retainOnDelete === true) {
+            return;
+        }
+        const del = args.props["delete"];
+        const harmlessDelete = del === undefined || del === CREDENTIAL_DELETE;
+        if (opts.retainOnDelete === undefined && harmlessDelete) {
+            return;
+        }
+        const found = opts.retainOnDelete === false
+            ? "has neither retainOnDelete nor protect"
+            : "has no protect, and its delete script is not the shared non-destructive CREDENTIAL_DELETE " +
+              "(this engine does not report retainOnDelete to policies)";
+        reportViolation(
+            `Credential command ${args.name} ${found}, so a delete or replacement could drop the raptor_app role and the ` +
+                "application's access with it. Required: retainOnDelete: true or protect: true. Fix: keep " +
+                "`{ retainOnDelete: true }` in components/credential.ts; dropping the role is an operator decision (runbook: Escalation).",
+        );
+    },
+};

@@ -1,0 +1,81 @@
+/**
+ * The pack's own configuration (what `--policy-pack-config policy/config.json`
+ * sets), its defaults from the shared core, and the reader the offline
+ * `raptor-roles plan` uses to load the same file.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RAPTOR_CLASSIFICATION } from "../core/classification";
+
+export interface PolicyConfig {
+    /** Who may be recorded as the approver of a prod change (`raptor:signoff.operator`). */
+    readonly operators: readonly string[];
+    /** Hours staging's flag must have been on before prod may turn it on. */
+    readonly soakHours: number;
+    /** Tables no role may UPDATE, DELETE or TRUNCATE. */
+    readonly appendOnly: readonly string[];
+    /** Tables no role may have any privilege on. */
+    readonly locked: readonly string[];
+}
+
+/** Without the pack config nobody can sign off prod: the gate fails closed. */
+export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
+    operators: [],
+    soakHours: 72,
+    appendOnly: RAPTOR_CLASSIFICATION.appendOnly,
+    locked: RAPTOR_CLASSIFICATION.locked,
+};
+
+export type ConfigKey = keyof PolicyConfig;
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+const VALID: Record<ConfigKey, (v: unknown) => boolean> = {
+    operators: isStrings,
+    soakHours: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
+    appendOnly: isStrings,
+    locked: isStrings,
+};
+
+/**
+ * The effective config of one policy: what `args.getConfig()` returned,
+ * value by value, else the default. A wrong-typed value falls back to the
+ * default, which is always the strict choice (the engine also rejects it
+ * against the policy's configSchema first).
+ */
+export function configOf<K extends ConfigKey>(raw: object, keys: readonly K[]): Pick<PolicyConfig, K> {
+    const given = raw as Partial<Record<ConfigKey, unknown>>;
+    const out: Partial<Record<ConfigKey, unknown>> = {};
+    for (const k of keys) {
+        out[k] = VALID[k](given[k]) ? given[k] : DEFAULT_POLICY_CONFIG[k];
+    }
+    return out as Pick<PolicyConfig, K>;
+}
+
+/** The committed pack config, next to this module. */
+export const PACK_CONFIG_FILE = join(__dirname, "config.json");
+
+/**
+ * Flattens a `--policy-pack-config` file ({policy-name: {key: value}}) into
+ * the keys the policies read; enforcementLevel entries are not config.
+ */
+export function packConfigFromFile(file: unknown): Partial<PolicyConfig> {
+    const out: Partial<Record<ConfigKey, unknown>> = {};
+    if (file === null || typeof file !== "object") {
+        return {};
+    }
+    for (const entry of Object.values(file as Record<string, unknown>)) {
+        if (entry !== null && typeof entry === "object") {
+            for (const [k, v] of Object.entries(entry)) {
+                if (k in VALID && VALID[k as ConfigKey](v)) {
+                    out[k as ConfigKey] = v;
+                }
+            }
+        }
+    }
+    return out as Partial<PolicyConfig>;
+}
+
+/** Reads and flattens a pack config file (default: policy/config.json). */
+export function loadPackConfig(path: string = PACK_CONFIG_FILE): Partial<PolicyConfig> {
+    return packConfigFromFile(JSON.parse(readFileSync(path, "utf8")));
+}

@@ -1,0 +1,98 @@
+/**
+ * Secrets stay secret: a command that handles the application's URL logs
+ * nothing and keeps its output secret, no script text carries a credential,
+ * and, where the caller can tell (offline), credential inputs are secret.
+ */
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { TYPES, envOf, stepOf } from "../core/resources";
+
+/**
+ * The engine unwraps secrets before policies see them; `evaluatePolicies`
+ * adds the input paths that were secret, so the check runs offline.
+ */
+export interface SecretAware {
+    readonly secretPaths?: readonly string[];
+}
+
+/** Steps that carry the application's URL (password included) in their input or output. */
+const URL_STEPS = new Set(["credential-url", "config-var"]);
+const SECRET_ENV = (name: string) => /PASSWORD|URL/i.test(name) || name === "VAR_VALUE";
+const URL_WITH_PASSWORD = /postgres(ql)?:\/\/[^\s:@/]+:[^\s@/]+@/i;
+const SCRIPTS = ["create", "update", "delete"] as const;
+
+const isSecretPath = (paths: readonly string[], path: string) =>
+    paths.some((p) => p === path || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+
+export const secretsStaySecret: ResourceValidationPolicy = {
+    name: "secrets-stay-secret",
+    description: "Commands handling the app's URL log nothing and keep stdout/stderr secret; no script text carries a credential.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        const secretPaths = (args as ResourceValidationArgs & SecretAware).secretPaths;
+        if (args.type === TYPES.postgresProvider) {
+            if (secretPaths !== undefined && args.props["password"] !== undefined && !isSecretPath(secretPaths, "password")) {
+                reportViolation(
+                    `Provider ${args.name} has a password that is not secret, so the owner's password would be stored in plain text ` +
+                        "in the state. Required: a secret password. Fix: wrap it with pulumi.secret() (components/grants.ts does).",
+                );
+            }
+            return;
+        }
+        if (args.type !== TYPES.command) {
+            return;
+        }
+        const env = envOf(args);
+        const secretKeys = Object.keys(env).filter(SECRET_ENV);
+        const step = stepOf(args);
+        // Option checks first: reading an environment value can be unknown during preview, which ends the check.
+        if ((step !== undefined && URL_STEPS.has(step)) || secretKeys.length > 0) {
+            const why = `Command ${args.name} (RAPTOR_STEP=${String(step)}) handles the application's URL, password included`;
+            if (args.props["logging"] !== "none") {
+                reportViolation(
+                    `${why}, but its logging is ${JSON.stringify(args.props["logging"] ?? "stdoutAndStderr (default)")}. ` +
+                        "Required: logging \"none\", so the URL never reaches the console or CI logs. Fix: set logging: \"none\".",
+                );
+            }
+            const aso = args.opts.additionalSecretOutputs ?? [];
+            const missing = ["stdout", "stderr"].filter((o) => !aso.includes(o));
+            if (missing.length > 0) {
+                reportViolation(
+                    `${why}, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not in additionalSecretOutputs, so the ` +
+                        "state would store the output in plain text (a secret environment does not make stdout secret). Required: " +
+                        "additionalSecretOutputs [\"stdout\", \"stderr\"]. Fix: add that resource option.",
+                );
+            }
+        }
+        for (const key of SCRIPTS) {
+            const script = args.props[key];
+            if (typeof script !== "string") {
+                continue;
+            }
+            if (URL_WITH_PASSWORD.test(script)) {
+                reportViolation(
+                    `Command ${args.name}'s ${key} script contains a postgres:// URL with a password (not quoted here). Scripts are ` +
+                        "stored in state and quoted in error messages. Required: no credential in script text. Fix: pass it in environment.",
+                );
+            }
+            for (const name of secretKeys) {
+                const value = env[name];
+                if (typeof value === "string" && value !== "" && script.includes(value)) {
+                    reportViolation(
+                        `Command ${args.name}'s ${key} script contains the literal value of environment.${name} (not quoted here). ` +
+                            `Required: the script reads $${name} at run time. Fix: reference the variable, never splice its value.`,
+                    );
+                }
+            }
+        }
+        if (secretPaths !== undefined) {
+            for (const name of secretKeys) {
+                if (env[name] !== undefined && env[name] !== "" && !isSecretPath(secretPaths, `environment.${name}`)) {
+                    reportViolation(
+                        `Command ${args.name}'s environment.${name} carries a credential but is not secret, so it would be stored in ` +
+                            "plain text. Required: a secret value. Fix: wrap it with pulumi.secret() (components/url-delivery.ts does).",
+                    );
+                }
+            }
+        }
+    },
+};

@@ -1,0 +1,89 @@
+/**
+ * Soak before prod: prod may turn the flag on only after staging has run with
+ * it on for `soakHours`, as staging's own `roleSeparationEnabledAt` export
+ * says through the StackReference the program declares.
+ */
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { TYPES, envOf, stepOf } from "../core/resources";
+import { configOf } from "./pack-config";
+import { StackContextProvider, prodReason, pulumiStackContext } from "./context";
+
+const HOUR_MS = 3600 * 1000;
+
+const howToGetEvidence = (soakStack: string, hours: number) =>
+    `To get evidence: turn the flag on in staging (\`pulumi config set raptor:roleSeparation true -s staging\`, then ` +
+    `\`pulumi up -s staging\`), run the runbook's 24/48/72 h checks for ${hours} h, and check ` +
+    `\`pulumi stack output roleSeparationEnabledAt -s ${soakStack}\`; until then keep prod's raptor:roleSeparation false.`;
+
+export function soakBeforeProd(context: StackContextProvider = pulumiStackContext): StackValidationPolicy {
+    return {
+        name: "soak-before-prod",
+        description: "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72).",
+        enforcementLevel: "mandatory",
+        configSchema: {
+            properties: {
+                soakHours: { type: "number", minimum: 0, default: 72, description: "Hours staging's flag must have been on." },
+            },
+        },
+        validateStack: (args, reportViolation) => {
+            const ctx = context();
+            const why = prodReason(ctx, args.resources);
+            const flag = args.resources.find((r) => stepOf(r) === "flag");
+            // Flag off (rollback, emergency stop) or not prod: nothing to soak.
+            if (why === undefined || flag === undefined || envOf(flag)["FLAG_VALUE"] !== "1") {
+                return;
+            }
+            const { soakHours } = configOf(args.getConfig<object>(), ["soakHours"]);
+            const need = `Required: staging's flag on for at least ${soakHours} h before prod (${why}) turns it on.`;
+            const soakStack = ctx.config("soakStack");
+            if (typeof soakStack !== "string" || soakStack === "") {
+                reportViolation(
+                    `Prod turns the flag on but raptor:soakStack is not set, so there is no staging evidence. ${need} ` +
+                        "Fix: `pulumi config set raptor:soakStack <org>/raptor/staging -s prod`. " +
+                        howToGetEvidence("<org>/raptor/staging", soakHours),
+                );
+                return;
+            }
+            if (soakStack.split("/").pop() === ctx.stack) {
+                reportViolation(
+                    `Prod turns the flag on but raptor:soakStack ${soakStack} is this stack itself; a stack cannot soak for itself. ` +
+                        `${need} Fix: point raptor:soakStack at the staging stack. ${howToGetEvidence(soakStack, soakHours)}`,
+                );
+                return;
+            }
+            const ref = args.resources.find((r) => r.type === TYPES.stackReference && r.props["name"] === soakStack);
+            if (ref === undefined) {
+                reportViolation(
+                    `Prod turns the flag on but declares no StackReference to ${soakStack} (raptor:soakStack), so staging's ` +
+                        `roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, which declares it. ` +
+                        howToGetEvidence(soakStack, soakHours),
+                );
+                return;
+            }
+            const outputs = ref.props["outputs"] as Record<string, unknown> | undefined;
+            const value = outputs?.["roleSeparationEnabledAt"];
+            const at = typeof value === "string" ? Date.parse(value) : NaN;
+            if (Number.isNaN(at)) {
+                const found = value === undefined || value === null
+                    ? "has no roleSeparationEnabledAt (its flag is off or it never exported one)"
+                    : `exports roleSeparationEnabledAt ${JSON.stringify(value)}, which is not an ISO 8601 time`;
+                reportViolation(`Prod turns the flag on but ${soakStack} ${found}. ${need} ${howToGetEvidence(soakStack, soakHours)}`);
+                return;
+            }
+            const ageHours = (ctx.now.getTime() - at) / HOUR_MS;
+            if (ageHours < 0) {
+                reportViolation(
+                    `Prod turns the flag on but ${soakStack} reports roleSeparationEnabledAt ${value}, in the future ` +
+                        `(now ${ctx.now.toISOString()}): clock skew or a forged export is no evidence. ${need} ` +
+                        howToGetEvidence(soakStack, soakHours),
+                );
+            } else if (ageHours < soakHours) {
+                const from = new Date(at + soakHours * HOUR_MS).toISOString();
+                reportViolation(
+                    `Prod turns the flag on but ${soakStack} turned it on at ${value}, only ${ageHours.toFixed(1)} h ago. ` +
+                        `${need} Prod may turn it on from ${from}; keep raptor:roleSeparation false until then.`,
+                );
+            }
+        },
+    };
+}

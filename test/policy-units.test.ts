@@ -1,0 +1,321 @@
+/**
+ * Edge cases of each policy, and the engine-shaped arguments evaluatePolicies
+ * builds, one behaviour per test, over the real program's resources.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { TYPES } from "../core/resources";
+import { EvaluationContext, Violation, runPolicies } from "../policy/evaluate";
+import { StackContextProvider } from "../policy/context";
+import {
+    appendOnlyInvariant, credentialRetained, noAllTablesGrant, noCredentialOnEssential, prodSignoff, secretsStaySecret,
+    soakBeforeProd,
+} from "../policy/policies";
+import { APP_PASSWORD, APP_URL, Recorded } from "./support/mocks";
+import {
+    NOW, OPERATOR, PROD_CONFIG, STAGING_CONFIG, declared, edit, fingerprintOf, hoursBefore, signoff, step, tableGrant, variant,
+} from "./support/policy-harness";
+
+let staging: Recorded[];
+let prodOn: Recorded[];
+let prodOff: Recorded[];
+let configVar: Recorded[];
+const FLAG_ON = { ...PROD_CONFIG, roleSeparation: "true" };
+
+beforeAll(async () => {
+    staging = (await declared({ stack: "staging", config: STAGING_CONFIG })).resources;
+    prodOn = (await declared({ stack: "prod", config: FLAG_ON, soakOutputs: { roleSeparationEnabledAt: hoursBefore(73) } })).resources;
+    prodOff = (await declared({ stack: "prod", config: PROD_CONFIG })).resources;
+    configVar = (await declared({ stack: "staging", config: { ...STAGING_CONFIG, urlDelivery: "config-var" } })).resources;
+});
+
+const run = (make: (c: StackContextProvider) => Policies, rs: readonly Recorded[], ctx: Partial<EvaluationContext> = {}) =>
+    runPolicies(make, rs, { stack: "staging", stackConfig: {}, now: NOW, policyConfig: { operators: [OPERATOR] }, ...ctx });
+const messages = (vs: Violation[]) => vs.map((v) => v.message);
+
+describe("prod-signoff", () => {
+    const check = (rs: Recorded[], sign: unknown, ctx: Partial<EvaluationContext> = {}) =>
+        run((c) => [prodSignoff(c)], rs, { stack: "prod", stackConfig: { ...PROD_CONFIG, signoff: sign }, ...ctx });
+
+    it("accepts the sign-off as the JSON string the runtime holds", async () => {
+        expect(await check(prodOff, JSON.stringify(signoff(fingerprintOf(prodOff))))).toEqual([]);
+    });
+
+    it("rejects a string that is not JSON", async () => {
+        expect(messages(await check(prodOff, "approved by alice"))).toEqual([expect.stringContaining("is a string that is not JSON")]);
+    });
+
+    it("rejects a sign-off without a ticket", async () => {
+        const sign = signoff(fingerprintOf(prodOff), { ticket: undefined });
+        expect(messages(await check(prodOff, sign))).toEqual([expect.stringContaining("ticket is missing; a non-empty string is required")]);
+    });
+
+    it("rejects an approvedAt that is not ISO 8601", async () => {
+        const sign = signoff(fingerprintOf(prodOff), { approvedAt: "yesterday" });
+        expect(messages(await check(prodOff, sign))).toEqual([expect.stringContaining('approvedAt "yesterday" is not an ISO 8601 time')]);
+    });
+
+    it("rejects an approvedAt in the future", async () => {
+        const sign = signoff(fingerprintOf(prodOff), { approvedAt: "2026-12-01T00:00:00Z" });
+        expect(messages(await check(prodOff, sign))).toEqual([expect.stringContaining("approvedAt 2026-12-01T00:00:00Z is in the future")]);
+    });
+
+    it("rejects a fingerprint not in the plan's sha256 form", async () => {
+        expect(messages(await check(prodOff, signoff("e2889a59")))).toEqual([expect.stringContaining('fingerprint "e2889a59" is not sha256:<64 hex digits>')]);
+    });
+
+    it("with no operators configured, names the missing pack config", async () => {
+        const vs = await check(prodOff, signoff(fingerprintOf(prodOff)), { policyConfig: {} });
+        expect(messages(vs)).toEqual([expect.stringContaining("which is empty: run with --policy-pack-config policy/config.json")]);
+    });
+
+    it("turning the flag on under the flag-off state's sign-off is blocked: the exception is one-way", async () => {
+        const vs = await check(prodOn, signoff(fingerprintOf(prodOff)));
+        expect(messages(vs)).toEqual([expect.stringContaining("sign-off is for another change")]);
+    });
+
+    it("applies to the prod app deployed from a stack of another name", async () => {
+        const { resources } = await declared({ stack: "prod-eu", config: PROD_CONFIG });
+        const vs = await run((c) => [prodSignoff(c)], resources, { stack: "prod-eu", stackConfig: PROD_CONFIG });
+        expect(messages(vs)).toEqual([expect.stringMatching(/^Prod \(app raxx-api-prod\) has no sign-off/)]);
+    });
+
+    it("says what is missing when the resources are not a complete deployment", async () => {
+        const noFlag = prodOff.filter((r) => r !== step(prodOff, "flag"));
+        const vs = await check(noFlag, signoff(fingerprintOf(prodOff)));
+        expect(messages(vs)).toEqual([expect.stringContaining("cannot be recomputed from the declared resources (no flag command resource")]);
+    });
+
+    it("does not apply to staging, whatever its config says", async () => {
+        expect(await run((c) => [prodSignoff(c)], staging, { stackConfig: { signoff: "nonsense" } })).toEqual([]);
+    });
+});
+
+describe("soak-before-prod", () => {
+    const withValue = (value: unknown) =>
+        edit(prodOn, (r) => r.type === TYPES.stackReference, (r) => ({ ...r, state: { ...r.state, outputs: { roleSeparationEnabledAt: value } } }));
+    const check = (rs: Recorded[], ctx: Partial<EvaluationContext> = {}) =>
+        run((c) => [soakBeforeProd(c)], rs, { stack: "prod", stackConfig: FLAG_ON, ...ctx });
+
+    it("passes at exactly soakHours", async () => {
+        expect(await check(withValue(hoursBefore(72)))).toEqual([]);
+    });
+
+    it("takes soakHours from the pack config", async () => {
+        const vs = await check(prodOn, { policyConfig: { soakHours: 100 } });
+        expect(messages(vs)).toEqual([expect.stringContaining("only 73.0 h ago. Required: staging's flag on for at least 100 h")]);
+    });
+
+    it("blocks when raptor:soakStack is not set", async () => {
+        const vs = await check(prodOn, { stackConfig: { ...FLAG_ON, soakStack: undefined } });
+        expect(messages(vs)).toEqual([expect.stringContaining("raptor:soakStack is not set")]);
+    });
+
+    it("blocks when no StackReference to the soak stack is declared", async () => {
+        const vs = await check(prodOn.filter((r) => r.type !== TYPES.stackReference));
+        expect(messages(vs)).toEqual([expect.stringContaining("declares no StackReference to organization/raptor/staging")]);
+    });
+
+    it("blocks when staging's export is null (its flag is off)", async () => {
+        expect(messages(await check(withValue(null)))).toEqual([expect.stringContaining("has no roleSeparationEnabledAt")]);
+    });
+
+    it("blocks an export that is not a time", async () => {
+        expect(messages(await check(withValue("soon")))).toEqual([expect.stringContaining('exports roleSeparationEnabledAt "soon", which is not an ISO 8601 time')]);
+    });
+
+    it("blocks an export in the future", async () => {
+        expect(messages(await check(withValue("2027-01-01T00:00:00Z")))).toEqual([expect.stringContaining("in the future")]);
+    });
+
+    it("blocks a soak stack that is prod itself", async () => {
+        const vs = await check(prodOn, { stackConfig: { ...FLAG_ON, soakStack: "organization/raptor/prod" } });
+        expect(messages(vs)).toEqual([expect.stringContaining("is this stack itself")]);
+    });
+
+    it("does not apply while prod's flag is off", async () => {
+        expect(await check(prodOff, { stackConfig: PROD_CONFIG })).toEqual([]);
+    });
+});
+
+describe("append-only-invariant", () => {
+    const check = (rs: Recorded[], ctx: Partial<EvaluationContext> = {}) => run(() => [appendOnlyInvariant], rs, ctx);
+    const withGrant = (table: string, props: Record<string, unknown>) =>
+        [...staging, variant(tableGrant(staging, table), `extra-${table}`, props)];
+
+    it("blocks UPDATE on an append-only table granted to public", async () => {
+        const vs = await check(withGrant("users_history", { role: "public", privileges: ["SELECT", "UPDATE"] }));
+        expect(messages(vs)).toEqual([expect.stringContaining('gives UPDATE on append-only table public.users_history to "public"')]);
+    });
+
+    it("blocks column-level UPDATE on an append-only table", async () => {
+        const vs = await check(withGrant("customer_audit_events", { objectType: "column", columns: ["payload"], privileges: ["UPDATE"] }));
+        expect(messages(vs)).toEqual([expect.stringContaining("gives column-level UPDATE on append-only table public.customer_audit_events")]);
+    });
+
+    it("blocks ALL PRIVILEGES on an append-only table as UPDATE, DELETE, TRUNCATE", async () => {
+        const vs = await check(withGrant("dsr_log", { privileges: ["ALL"] }));
+        expect(messages(vs)).toEqual([expect.stringContaining("gives UPDATE, DELETE, TRUNCATE on append-only table public.dsr_log")]);
+    });
+
+    it("blocks any privilege on a locked table", async () => {
+        const vs = await check(withGrant("alembic_version", { privileges: ["SELECT"] }));
+        expect(messages(vs)).toEqual([expect.stringContaining("gives SELECT on locked table public.alembic_version")]);
+    });
+
+    it("blocks table default privileges (a blanket future-table grant)", async () => {
+        const dp = staging.find((r) => r.type === TYPES.defaultPrivileges)!;
+        const vs = await check([...staging, variant(dp, "default-tables", { objectType: "table", privileges: ["SELECT", "INSERT"] })]);
+        expect(messages(vs)).toEqual([expect.stringContaining("blanket future-table grant")]);
+    });
+
+    it("reads its lists from the pack config, not the program", async () => {
+        const vs = await check(staging, { policyConfig: { appendOnly: ["users"] } });
+        expect(messages(vs)).toEqual([expect.stringContaining("gives UPDATE, DELETE on append-only table public.users")]);
+    });
+});
+
+describe("no-all-tables-grant", () => {
+    it("blocks a table grant with objects missing", async () => {
+        const g = tableGrant(staging, "users");
+        const { objects: _dropped, ...props } = g.props;
+        const vs = await run(() => [noAllTablesGrant], [...staging, { ...g, name: "no-objects", props }]);
+        expect(messages(vs)).toEqual([expect.stringContaining('Grant no-objects to "raptor_app" has objectType "table" and no objects')]);
+    });
+});
+
+describe("no-credential-on-essential", () => {
+    const withPlan = (plan: string | undefined) => edit(staging, (r) => r === step(staging, "credential"), (r) =>
+        variant(r, r.name, { environment: { ...(r.props.environment as object), ADDON_PLAN: plan } }));
+
+    it.each([
+        ["no plan", undefined, "carries no ADDON_PLAN"],
+        ["a legacy hobby plan", "heroku-postgresql:mini", "heroku-postgresql:mini, an Essential-tier plan"],
+        ["an unknown plan", "heroku-postgresql:turbo-9", "not known to allow custom credentials"],
+    ])("blocks %s", async (_what, plan, says) => {
+        expect(messages(await run(() => [noCredentialOnEssential], withPlan(plan)))).toEqual([expect.stringContaining(says)]);
+    });
+});
+
+describe("secrets-stay-secret", () => {
+    const check = (rs: Recorded[]) => run(() => [secretsStaySecret], rs);
+    const changeStep = (s: string, change: (r: Recorded) => Recorded) => edit(configVar, (r) => r === step(configVar, s), change);
+
+    it("blocks a script carrying a URL with a password, without quoting it", async () => {
+        const vs = await check(changeStep("flag", (r) => variant(r, r.name, { create: `psql '${APP_URL}' -c 'select 1'` })));
+        expect(messages(vs)).toEqual([expect.stringContaining("create script contains a postgres:// URL with a password")]);
+        expect(messages(vs).join("\n")).not.toContain(APP_PASSWORD);
+    });
+
+    it("blocks a script with VAR_VALUE's literal value spliced in, without quoting it", async () => {
+        // Not URL-shaped, so only the literal-value check can see it.
+        const token = "tok-7f3a9c1e55";
+        const vs = await check(changeStep("config-var", (r) => variant(r, r.name, {
+            environment: { ...(r.props.environment as object), VAR_VALUE: token },
+            update: `heroku config:set RAPTOR_APP_DATABASE_URL=${token}`,
+        })));
+        expect(messages(vs)).toEqual([expect.stringContaining("update script contains the literal value of environment.VAR_VALUE")]);
+        expect(messages(vs).join("\n")).not.toContain(token);
+    });
+
+    it("blocks a URL-reading command whose stdout and stderr are not additional secret outputs", async () => {
+        const vs = await check(changeStep("credential-url", (r) => variant(r, r.name, {}, { additionalSecretOutputs: [] })));
+        expect(messages(vs)).toEqual([expect.stringContaining("stdout and stderr are not in additionalSecretOutputs")]);
+    });
+
+    it("blocks a VAR_VALUE that is not secret", async () => {
+        const vs = await check(changeStep("config-var", (r) => ({ ...r, secretPaths: [] })));
+        expect(messages(vs)).toEqual([expect.stringContaining("environment.VAR_VALUE carries a credential but is not secret")]);
+    });
+
+    it("blocks a provider password that is not secret", async () => {
+        const vs = await check(edit(configVar, (r) => r.type === TYPES.postgresProvider, (r) => ({ ...r, secretPaths: ["host"] })));
+        expect(messages(vs)).toEqual([expect.stringContaining("has a password that is not secret")]);
+    });
+
+    it("skips secretness where it is unknown, as in the engine", async () => {
+        expect(await check(configVar.map((r) => ({ ...r, secretPaths: undefined as unknown as string[] })))).toEqual([]);
+    });
+});
+
+describe("credential-retained", () => {
+    /** Options exactly as @pulumi/policy 1.21 builds them: no retainOnDelete field. */
+    const engineCheck = async (props: Record<string, unknown>, protect: boolean) => {
+        const cred = step(staging, "credential");
+        const found: string[] = [];
+        const args = {
+            type: cred.type, name: cred.name, urn: cred.urn, props: { ...cred.props, ...props }, stackTags: new Map(),
+            opts: { protect, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+            getConfig: () => ({}), notApplicable: () => { throw new Error("n/a"); },
+        } as unknown as ResourceValidationArgs;
+        await (credentialRetained.validateResource as (a: ResourceValidationArgs, r: ReportViolation) => void)(args, (m) => found.push(m));
+        return found;
+    };
+
+    it("accepts protect instead of retainOnDelete", async () => {
+        const rs = edit(staging, (r) => r === step(staging, "credential"), (r) => variant(r, r.name, {}, { retainOnDelete: false, protect: true }));
+        expect(await run(() => [credentialRetained], rs)).toEqual([]);
+    });
+
+    it("in the engine, which hides retainOnDelete, accepts the shared non-destructive delete script", async () => {
+        expect(await engineCheck({}, false)).toEqual([]);
+    });
+
+    it("in the engine, blocks a delete script that could drop the role", async () => {
+        const found = await engineCheck({ delete: 'heroku pg:credentials:destroy "$DATABASE" --name "$ROLE" -a "$APP" --confirm "$APP"' }, false);
+        expect(found).toEqual([expect.stringContaining("this engine does not report retainOnDelete to policies")]);
+    });
+});
+
+describe("evaluatePolicies' engine-shaped arguments", () => {
+    const probe = (seen: ResourceValidationArgs[]): ResourceValidationPolicy => ({
+        name: "probe", description: "Records its arguments.", enforcementLevel: "advisory",
+        configSchema: { properties: { soakHours: { type: "number" } } },
+        validateResource: (args, report) => {
+            seen.push(args);
+            if (args.type === TYPES.stackReference) {
+                report("seen");
+            }
+        },
+    });
+
+    it("gives each resource its stack's URN, its parent's URN, its options and only its schema's config", async () => {
+        const seen: ResourceValidationArgs[] = [];
+        await run(() => [probe(seen)], staging);
+        expect(seen).toHaveLength(staging.length);
+        const cred = seen.find((a) => a.name === "raptor-credential-raptor_app")!;
+        expect(cred.urn).toMatch(/^urn:pulumi:staging::raptor::command:local:Command::/);
+        expect(cred.opts).toMatchObject({ parent: "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential::raptor-credential", protect: false, retainOnDelete: true });
+        expect(cred.getConfig()).toEqual({ soakHours: 72 });
+        expect(cred.stackTags).toBeInstanceOf(Map);
+        expect(seen.filter((a) => a.type.startsWith("raptor:"))).toHaveLength(5);
+    });
+
+    it("reports with the policy's name, its level and the resource's URN", async () => {
+        const vs = await run(() => [probe([])], prodOn, { stack: "prod" });
+        expect(vs).toEqual([{ policy: "probe", level: "advisory", message: "seen", urn: "urn:pulumi:prod::raptor::pulumi:pulumi:StackReference::raptor-soak" }]);
+    });
+
+    it("gives stack policies the outputs, with parents linked", async () => {
+        let resources: PolicyResource[] = [];
+        await run(() => [{ name: "stack-probe", description: "Records the stack.", validateStack: (a) => { resources = a.resources; } }], prodOn);
+        const ref = resources.find((r) => r.type === TYPES.stackReference)!;
+        expect(ref.props.outputs).toEqual({ roleSeparationEnabledAt: hoursBefore(73) });
+        expect(resources.find((r) => r.name === "raptor-flag-flag")!.parent?.name).toBe("raptor-flag");
+    });
+
+    it("treats notApplicable() as no verdict", async () => {
+        const vs = await run(() => [{ name: "na", description: "Never applies.", validateResource: (a) => a.notApplicable("no") }], staging);
+        expect(vs).toEqual([]);
+    });
+
+    it("turns a policy that throws into a mandatory violation naming the error", async () => {
+        const vs = await run(() => [{ name: "boom", description: "Throws.", enforcementLevel: "advisory", validateStack: () => { throw new Error("kaput"); } }], staging);
+        expect(vs).toEqual([{ policy: "boom", level: "mandatory", message: "policy failed: Error: kaput" }]);
+    });
+
+    it("skips disabled policies", async () => {
+        const vs = await run(() => [{ name: "off", description: "Disabled.", enforcementLevel: "disabled", validateStack: (_a, r) => r("x") }], staging);
+        expect(vs).toEqual([]);
+    });
+});

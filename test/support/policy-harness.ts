@@ -1,0 +1,79 @@
+/**
+ * Runs the real program under mocks and the policy pack over what it
+ * declares, for a stack, config and time; builds sign-offs and the
+ * hand-made resources the blocked cases inject.
+ */
+import { fingerprint } from "../../core/deployment";
+import { TYPES, deploymentFromResources } from "../../core/resources";
+import { EvaluationContext, Violation, evaluatePolicies, loadPackConfig } from "../../policy/evaluate";
+import { Recorded, Run, Scenario, runProgram } from "./mocks";
+
+export const NOW = new Date("2026-11-24T12:00:00Z");
+export const OPERATOR = "operator@raxx.app";
+export const PROD_CONFIG: Record<string, string> = { app: "raxx-api-prod", soakStack: "organization/raptor/staging" };
+export const STAGING_CONFIG: Record<string, string> = { app: "raxx-api-staging" };
+
+export const hoursBefore = (h: number, now: Date = NOW) => new Date(now.getTime() - h * 3600 * 1000).toISOString();
+
+/** Runs the program; fails loudly if it refused, since a refused program declares nothing to check. */
+export async function declared(s: Scenario): Promise<Run> {
+    const run = await runProgram(s);
+    if (run.error) {
+        throw run.error;
+    }
+    return run;
+}
+
+/** The fingerprint the policy recomputes from these resources. */
+export function fingerprintOf(resources: readonly Recorded[]): string {
+    const { deployment, problems } = deploymentFromResources(resources);
+    if (!deployment) {
+        throw new Error(`not a complete deployment: ${problems.join("; ")}`);
+    }
+    return fingerprint(deployment);
+}
+
+export function signoff(fp: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+    return { operator: OPERATOR, ticket: "RM-10 #1568", approvedAt: hoursBefore(2), fingerprint: fp, ...over };
+}
+
+/** Evaluates with the committed policy/config.json, at NOW, unless told otherwise. */
+export function evaluate(
+    resources: readonly Recorded[],
+    stack: string,
+    stackConfig: Record<string, unknown>,
+    over: Partial<EvaluationContext> = {},
+): Promise<Violation[]> {
+    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: loadPackConfig(), now: NOW, ...over });
+}
+
+export const mandatory = (vs: readonly Violation[]) => vs.filter((v) => v.level === "mandatory");
+export const from = (vs: readonly Violation[], policy: string) => vs.filter((v) => v.policy === policy);
+
+/** A copy of `template` under another name with its props (and state) changed, as a program edit would declare it. */
+export function variant(template: Recorded, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {}): Recorded {
+    const merged = { ...template.props, ...props };
+    return {
+        ...template,
+        name,
+        urn: template.urn.replace(/::[^:]+$/, `::${name}`),
+        props: merged,
+        state: { ...template.state, ...props },
+        opts: { ...template.opts, ...opts },
+    };
+}
+
+/** Replaces the resources matching `pick` with `change(resource)`. */
+export function edit(resources: readonly Recorded[], pick: (r: Recorded) => boolean, change: (r: Recorded) => Recorded): Recorded[] {
+    let hits = 0;
+    const out = resources.map((r) => (pick(r) ? (hits++, change(r)) : r));
+    if (hits === 0) {
+        throw new Error("edit matched no resource");
+    }
+    return out;
+}
+
+export const tableGrant = (rs: readonly Recorded[], table: string) =>
+    rs.find((r) => r.type === TYPES.grant && r.props.objectType === "table" && (r.props.objects as string[])[0] === table)!;
+export const step = (rs: readonly Recorded[], s: string) =>
+    rs.find((r) => r.type === TYPES.command && (r.props.environment as Record<string, unknown>).RAPTOR_STEP === s)!;
