@@ -1,0 +1,107 @@
+/**
+ * Large Heroku-like databases for the benchmarks, outside vitest: a
+ * non-superuser owner owns the database and every table, the application role
+ * has LOGIN and a password, and N tables with bigserial ids (so N sequences)
+ * sit in one schema, classified and granted with the real renderSql.
+ */
+import { randomBytes } from "node:crypto";
+import { Client, ClientConfig } from "pg";
+import { Classification } from "../core/classification";
+import { quoteIdent } from "../core/identifiers";
+import { buildPlan } from "../core/plan";
+import { renderSql } from "../core/sql";
+
+export interface ServerCoords {
+    readonly port: number;
+    readonly superuser: string;
+    readonly password: string;
+}
+
+export interface BenchDb {
+    readonly database: string;
+    readonly role: string;
+    readonly schema: string;
+    readonly owner: ClientConfig;
+    readonly ownerUrl: string;
+    readonly classification: Classification;
+    readonly tables: number;
+    drop(): Promise<void>;
+}
+
+async function withClient<T>(config: ClientConfig, fn: (c: Client) => Promise<T>): Promise<T> {
+    const c = new Client(config);
+    await c.connect();
+    try {
+        return await fn(c);
+    } finally {
+        await c.end();
+    }
+}
+
+/** `t00000`, `t00001`, ...: plain identifiers that sort in creation order. */
+export function tableNames(n: number): string[] {
+    const width = Math.max(5, String(n - 1).length);
+    return Array.from({ length: n }, (_, i) => `t${String(i).padStart(width, "0")}`);
+}
+
+/** Half application, two locked, the rest append-only. */
+export function classifyNames(names: readonly string[]): Classification {
+    const half = Math.floor(names.length / 2);
+    return {
+        application: names.slice(0, half),
+        locked: names.slice(half, half + 2),
+        appendOnly: names.slice(half + 2),
+    };
+}
+
+/**
+ * Creates the database with `tables` classified tables and applies the
+ * rendered grant script as the owner. Takes tens of seconds for 10,000 tables.
+ */
+export async function buildBenchDb(server: ServerCoords, opts: { tables: number; schema?: string; role?: string }): Promise<BenchDb> {
+    const suffix = randomBytes(3).toString("hex");
+    const database = `raptor_bench_${suffix}`;
+    const ownerUser = `owner_bench_${suffix}`;
+    const role = opts.role ?? `raptor_app_bench_${suffix}`;
+    const schema = opts.schema ?? "public";
+    const ownerPassword = randomBytes(12).toString("hex");
+    const su: ClientConfig = { host: "127.0.0.1", port: server.port, user: server.superuser, password: server.password, database: "postgres" };
+    await withClient(su, async (c) => {
+        await c.query(`CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`);
+        await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(ownerUser)}`);
+        await c.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${randomBytes(12).toString("hex")}'`);
+    });
+    const owner: ClientConfig = { ...su, user: ownerUser, password: ownerPassword, database };
+    const names = tableNames(opts.tables);
+    const classification = classifyNames(names);
+    await withClient(owner, async (c) => {
+        await c.query("REVOKE ALL ON SCHEMA public FROM PUBLIC");
+        if (schema !== "public") {
+            await c.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+        }
+        for (let i = 0; i < names.length; i += 500) {
+            const batch = names.slice(i, i + 500);
+            await c.query(
+                batch.map((t) => `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`).join(";\n"),
+            );
+        }
+        await c.query(renderSql(buildPlan({ classification, role, schema })));
+        await c.query("ANALYZE");
+    });
+    return {
+        database,
+        role,
+        schema,
+        owner,
+        ownerUrl: `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}`,
+        classification,
+        tables: names.length,
+        async drop() {
+            await withClient(su, async (c) => {
+                await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+                await c.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+                await c.query(`DROP ROLE IF EXISTS ${quoteIdent(ownerUser)}`);
+            });
+        },
+    };
+}
