@@ -12,6 +12,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
 import { Classification } from "../core/classification";
 import { TYPES, DeclaredResource } from "../core/resources";
+// Static imports are safe: program.ts and config.ts declare nothing when loaded, only when called,
+// which happens below after the mocks and config are set. (index.ts does run at load: its test
+// imports it after setting mocks.)
+import { raptor } from "../program";
+import { readStackConfig } from "../config";
 
 // Stand-ins are marked as such: `plan` prints resources built from them.
 export const OWNER_PASSWORD = "STANDIN-owner-pw-4e1f9c2b7a";
@@ -173,9 +178,6 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
     }> = [];
     let outputs: Record<string, unknown> = {};
     let error: Error | undefined;
-    // Imported here, after the mocks and config are set, as the Pulumi docs require.
-    const { raptor } = await import("../program");
-    const { readStackConfig } = await import("../config");
     try {
         const out = await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
