@@ -5,11 +5,12 @@
  * sit in one schema, classified and granted with the real renderSql.
  */
 import { randomBytes } from "node:crypto";
-import { Client, ClientConfig } from "pg";
+import { ClientConfig } from "pg";
 import { Classification } from "../core/classification";
 import { quoteIdent } from "../core/identifiers";
 import { buildPlan } from "../core/plan";
 import { renderSql } from "../core/sql";
+import { withClient } from "../test/support/pg-client";
 
 export interface ServerCoords {
     readonly port: number;
@@ -28,15 +29,6 @@ export interface BenchDb {
     drop(): Promise<void>;
 }
 
-async function withClient<T>(config: ClientConfig, fn: (c: Client) => Promise<T>): Promise<T> {
-    const c = new Client(config);
-    await c.connect();
-    try {
-        return await fn(c);
-    } finally {
-        await c.end();
-    }
-}
 
 /** `t00000`, `t00001`, ...: plain identifiers that sort in creation order. */
 export function tableNames(n: number): string[] {

@@ -5,9 +5,12 @@
  * `pg:credentials:create` leaves behind).
  */
 import { randomBytes } from "node:crypto";
-import { Client, ClientConfig } from "pg";
+import { ClientConfig } from "pg";
 import { inject } from "vitest";
 import { quoteIdent } from "../../core/identifiers";
+import { withClient } from "./pg-client";
+
+export { withClient };
 
 export interface HerokuLikeDb {
     readonly database: string;
@@ -41,15 +44,6 @@ export interface HerokuLikeDbOptions {
 
 let counter = 0;
 
-export async function withClient<T>(config: ClientConfig, fn: (c: Client) => Promise<T>): Promise<T> {
-    const c = new Client(config);
-    await c.connect();
-    try {
-        return await fn(c);
-    } finally {
-        await c.end();
-    }
-}
 
 export async function createHerokuLikeDb(opts: HerokuLikeDbOptions): Promise<HerokuLikeDb> {
     const pg = inject("pg");
