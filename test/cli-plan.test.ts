@@ -13,6 +13,7 @@ import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { buildPlan } from "../core/plan";
 import { renderSql } from "../core/sql";
 import { PLACEHOLDER } from "../offline/stack-file";
+import { APP_PASSWORD, OWNER_PASSWORD } from "../offline/run-program";
 
 const ROOT = path.resolve(__dirname, "..");
 const dirs: string[] = [];
@@ -90,6 +91,18 @@ describe("plan for prod", () => {
 });
 
 describe("plan's stand-ins and errors", () => {
+    it("shows the tier read, credential, URL delivery and flag with no password, even in config-var mode", async () => {
+        const d = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:urlDelivery: config-var\n");
+        const doc = await planDocument({ stack: "staging", dir: d });
+        const names = doc.resources.map((r) => r.name);
+        for (const n of ["raptor-addon", "raptor-credential-raptor_app", "raptor-url-credential-url", "raptor-url-config-var", "raptor-flag-flag"]) {
+            expect(names).toContain(n);
+        }
+        const text = JSON.stringify(doc);
+        expect(text).not.toContain(APP_PASSWORD);
+        expect(text).not.toContain(OWNER_PASSWORD);
+    });
+
     it("replaces secure values with a marked placeholder and says so", async () => {
         const d = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:ownerDatabaseUrl:\n    secure: v1:abc\n");
         const doc = await planDocument({ stack: "staging", dir: d });
