@@ -65,6 +65,7 @@ export class UrlDelivery extends pulumi.ComponentResource {
                 environment: {
                     RAPTOR_STEP: "config-var",
                     APP: args.app,
+                    ROLE: args.role,
                     ATTACHMENT_NAME: APP_ATTACHMENT,
                     VAR_NAME: APP_URL_VAR,
                     VAR_VALUE: this.url,

@@ -25,14 +25,25 @@ retry() {
     attempt=$((attempt + 1))
   done
 }
-# Prints yes when ATTACHMENT_NAME is attached to the app (Heroku then owns ATTACHMENT_NAME_URL), else no.
-# Fails only when Heroku cannot be asked, so callers assign it first and set -e stops on failure.
+# Who holds ATTACHMENT_NAME on this app: "ours" (our credential), "other" (another credential, e.g. the
+# owner's: the app would run as the owner while every check looks green), or "none". Fails only when
+# Heroku cannot be asked, so callers assign it first and set -e stops on failure.
 attachment_status() {
   heroku addons --app "$APP" --json | node -e '
     let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      const names = JSON.parse(s).flatMap((a) => (a.attachments || []).map((x) => x.name));
-      console.log(names.includes(process.argv[1]) ? "yes" : "no");
-    });' "$ATTACHMENT_NAME"
+      const [name, app, role] = process.argv.slice(1);
+      const held = JSON.parse(s).flatMap((a) => a.attachments || [])
+        .filter((x) => x.name === name && (!x.app || x.app.name === app));
+      if (held.length === 0) return console.log("none");
+      console.log(held.some((x) => x.namespace === "credential:" + role) ? "ours" : "other");
+    });' "$ATTACHMENT_NAME" "$APP" "$ROLE"
+}
+# Detaches ATTACHMENT_NAME when its holder is one of the given statuses. Re-checks on every attempt,
+# so a retry after a lost response sees the detach already done instead of failing on it.
+detach_if_held_by() {
+  local status
+  status=$(attachment_status) || return 1
+  case " $* " in *" $status "*) heroku addons:detach "$ATTACHMENT_NAME" -a "$APP" >&2 ;; esac
 }
 `;
 
@@ -88,25 +99,34 @@ export const CREDENTIAL_DELETE = String.raw`echo "raptor: credential $ROLE on $A
  * hand-set var first. Env: APP, DATABASE, ROLE, ATTACHMENT_NAME.
  */
 export const ATTACHMENT_CREATE = `${PRELUDE}
-attached=$(retry attachment_status)
-if [ "$attached" = yes ]; then
+status=$(retry attachment_status)
+if [ "$status" = ours ]; then
   echo "$ATTACHMENT_NAME already attached on $APP"
   exit 0
 fi
-current=$(retry heroku config:get "\${ATTACHMENT_NAME}_URL" -a "$APP")
-if [ -n "$current" ]; then
-  # A hand-set (config-var delivery) value would block the attachment and go stale; Heroku will own it now.
-  retry heroku config:unset "\${ATTACHMENT_NAME}_URL" -a "$APP" >/dev/null 2>&1
+if [ "$status" = none ]; then
+  current=$(retry heroku config:get "\${ATTACHMENT_NAME}_URL" -a "$APP")
+  if [ -n "$current" ]; then
+    # A hand-set (config-var delivery) value would block the attachment and go stale; Heroku will own it now.
+    retry heroku config:unset "\${ATTACHMENT_NAME}_URL" -a "$APP" >/dev/null 2>&1
+  fi
+else
+  echo "raptor: $ATTACHMENT_NAME on $APP belongs to another credential; replacing it with $ROLE" >&2
 fi
-retry heroku addons:attach "$DATABASE" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2
+# --confirm replaces an attachment of another credential under the same name.
+attach_unless_ours() {
+  local now
+  now=$(attachment_status) || return 1
+  [ "$now" = ours ] && return 0
+  heroku addons:attach "$DATABASE" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2
+}
+retry attach_unless_ours
 echo "$ATTACHMENT_NAME attached on $APP"
 `;
 
+/** Detaches only our own attachment: a same-named one of another credential is not ours to remove. */
 export const ATTACHMENT_DELETE = `${PRELUDE}
-attached=$(retry attachment_status)
-if [ "$attached" = yes ]; then
-  retry heroku addons:detach "$ATTACHMENT_NAME" -a "$APP" >&2
-fi
+retry detach_if_held_by ours
 echo "$ATTACHMENT_NAME detached from $APP"
 `;
 
@@ -118,13 +138,11 @@ retry heroku pg:credentials:url "$DATABASE" --name "$ROLE" -a "$APP"
 /**
  * Sets VAR_NAME to VAR_VALUE (a secret, from the environment). config:set
  * echoes the values it sets, so its output is never shown. Converges from
- * attachment delivery by detaching first. Env: APP, VAR_NAME, VAR_VALUE, ATTACHMENT_NAME.
+ * attachment delivery by detaching first. Env: APP, ROLE, VAR_NAME, VAR_VALUE, ATTACHMENT_NAME.
  */
 export const CONFIG_VAR_SET = `${PRELUDE}
-attached=$(retry attachment_status)
-if [ "$attached" = yes ]; then
-  retry heroku addons:detach "$ATTACHMENT_NAME" -a "$APP" >&2
-fi
+# Any attachment holding the name owns the var; it must go for the hand-set value to take.
+retry detach_if_held_by ours other
 set_var() { heroku config:set "$VAR_NAME=$VAR_VALUE" -a "$APP" >/dev/null 2>&1; }
 if ! retry set_var; then
   echo "raptor: heroku config:set $VAR_NAME -a $APP failed; its output is withheld because it would echo the URL" >&2
@@ -135,8 +153,8 @@ echo "$VAR_NAME set on $APP"
 
 /** Leaves the var alone when an attachment now owns it (the switch to attachment delivery). */
 export const CONFIG_VAR_UNSET = `${PRELUDE}
-attached=$(retry attachment_status)
-if [ "$attached" = yes ]; then
+status=$(retry attachment_status)
+if [ "$status" != none ]; then
   echo "$VAR_NAME is owned by the $ATTACHMENT_NAME attachment now; leaving it"
   exit 0
 fi
@@ -160,6 +178,18 @@ export const FLAG_DELETE = `${PRELUDE}
 retry heroku config:set "$FLAG_NAME=0" -a "$APP" >/dev/null
 `;
 
+/** Runs an invoke's read with the same retries as the resources: a 503 must not fail a preview or a 2 am rollback. */
+const readWithRetries = (what: string, call: string) => `for attempt in 1 2 3; do
+  if out=$(${call}); then
+    printf '%s\\n' "$out"
+    exit 0
+  fi
+  sleep $((attempt * \${RAPTOR_RETRY_SECONDS:-2}))
+done
+echo "raptor: ${what} failed 3 times" >&2
+exit 1
+`;
+
 /** Invoke scripts (run in preview too). Env: APP; for the owner URL also DATABASE. */
-export const READ_ADDONS = String.raw`heroku addons --app "$APP" --json`;
-export const READ_OWNER_URL = `heroku config:get "\${DATABASE}_URL" -a "$APP"`;
+export const READ_ADDONS = readWithRetries("heroku addons --app $APP --json", `heroku addons --app "$APP" --json`);
+export const READ_OWNER_URL = readWithRetries("heroku config:get \${DATABASE}_URL -a $APP", `heroku config:get "\${DATABASE}_URL" -a "$APP"`);

@@ -156,6 +156,36 @@ describe("attachment delivery", () => {
         expect(f.callsOf("addons:attach")).toHaveLength(1);
     });
 
+    it("replaces a same-named attachment of another credential instead of taking it as done", async () => {
+        // The owner's credential attached as RAPTOR_APP_DATABASE: the app would run as the owner.
+        const f = start({ existingCredentials: [{ name: "raptor_app", state: "active" }] });
+        expect(runScript(f, `heroku addons:attach DATABASE --as RAPTOR_APP_DATABASE -a ${APP}`).code).toBe(0);
+        expect(f.configVars().RAPTOR_APP_DATABASE_URL).not.toBe(f.credentialUrl("raptor_app"));
+        const r = runPhase(f, (await steps()).attachment, "create");
+        expect(r.code).toBe(0);
+        expect(r.stderr).toContain("RAPTOR_APP_DATABASE on raxx-api-staging belongs to another credential; replacing it with raptor_app");
+        expect(f.configVars().RAPTOR_APP_DATABASE_URL).toBe(f.credentialUrl("raptor_app"));
+    });
+
+    it("leaves a same-named attachment of another credential alone on delete", async () => {
+        const f = start({ existingCredentials: [{ name: "raptor_app", state: "active" }] });
+        runScript(f, `heroku addons:attach DATABASE --as RAPTOR_APP_DATABASE -a ${APP}`);
+        expect(runPhase(f, (await steps()).attachment, "delete").code).toBe(0);
+        expect(f.callsOf("addons:detach")).toEqual([]);
+    });
+
+    it("a detach whose response was lost is not retried into a failure", async () => {
+        const f = start({
+            existingCredentials: [{ name: "raptor_app", state: "active", attachedAs: "RAPTOR_APP_DATABASE" }],
+            lostResponse: { "addons:detach": 1 },
+        });
+        const r = runPhase(f, (await steps()).attachment, "delete");
+        expect(r.stderr).not.toContain("giving up");
+        expect(r.code).toBe(0);
+        expect(f.callsOf("addons:detach")).toHaveLength(1);
+        expect(f.configVars().RAPTOR_APP_DATABASE_URL).toBeUndefined();
+    });
+
     it("detaches on delete, removing the var", async () => {
         const f = start({ existingCredentials: [{ name: "raptor_app", state: "active", attachedAs: "RAPTOR_APP_DATABASE" }] });
         const r = runPhase(f, (await steps()).attachment, "delete");
@@ -196,6 +226,17 @@ describe("config-var delivery", () => {
         const password = f.credentialPassword("raptor_app")!;
         const carrying = f.calls().filter((argv) => argv.some((a) => a.includes(password)));
         expect(carrying).toEqual([["config:set", `RAPTOR_APP_DATABASE_URL=${url}`, "-a", APP]]);
+    });
+
+    it("switching from attachment survives a lost detach response and still sets the var", async () => {
+        const f = start({
+            existingCredentials: [{ name: "raptor_app", state: "active", attachedAs: "RAPTOR_APP_DATABASE" }],
+            lostResponse: { "addons:detach": 1 },
+        });
+        const url = f.credentialUrl("raptor_app")!;
+        const r = runPhase(f, (await steps("config-var"))["config-var"], "create", { VAR_VALUE: url });
+        expect(r.code).toBe(0);
+        expect(f.configVars().RAPTOR_APP_DATABASE_URL).toBe(url);
     });
 
     it("withholds config:set's output when it fails", async () => {
@@ -278,6 +319,22 @@ describe("the flag", () => {
 });
 
 describe("the invokes", () => {
+    it("retry a transient failure of the add-on read", () => {
+        const f = start({ transient: { addons: 1 } });
+        const r = runScript(f, READ_ADDONS, { APP, ...FAST });
+        expect(r.code).toBe(0);
+        expect(f.callsOf("addons")).toHaveLength(2);
+        expect(findPostgresAddon(r.stdout, APP, "DATABASE").plan).toBe("heroku-postgresql:standard-0");
+    });
+
+    it("give up on the owner URL read with a message and no URL", () => {
+        const f = start({ transient: { "config:get": 5 } });
+        const r = runScript(f, READ_OWNER_URL, { APP, DATABASE: "DATABASE", ...FAST });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("raptor: heroku config:get DATABASE_URL -a raxx-api-staging failed 3 times");
+        expect(r.stdout).toBe("");
+    });
+
     it("read the add-on's plan from heroku addons --json", () => {
         const f = start({ plan: "heroku-postgresql:standard-0" });
         const r = runScript(f, READ_ADDONS, { APP, ...FAST });
