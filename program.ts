@@ -78,7 +78,8 @@ export async function raptor(
         enabled: settings.roleSeparation,
     }, { dependsOn: [addon, credential, delivery, grants, ...grants.allGrants] });
 
-    const soak = settings.soakStack !== undefined
+    // Read only when the flag is to be on: rollback must never depend on staging's stack being reachable.
+    const soak = settings.soakStack !== undefined && settings.roleSeparation
         ? new pulumi.StackReference("raptor-soak", { name: settings.soakStack })
         : undefined;
 

@@ -82,6 +82,15 @@ export function findPostgresAddon(addonsJson: string, app: string, attachment: s
     };
     const postgres = (parsed as RawAddon[]).filter((a) => planName(a).startsWith("heroku-postgresql:"));
     const byAttachment = postgres.filter((a) => (a.attachments ?? []).some((x) => x.name === attachment));
+    // Without attachment data (older CLIs) the app's only Postgres add-on is the one; with it, the name must match.
+    const hasAttachmentData = postgres.some((a) => Array.isArray(a.attachments));
+    if (hasAttachmentData && byAttachment.length === 0 && postgres.length > 0) {
+        const names = postgres.flatMap((a) => (a.attachments ?? []).map((x) => String(x.name)));
+        throw new TierError(
+            `${app} has no heroku-postgresql add-on attached as ${attachment} (attachments: ${names.join(", ") || "none"}); ` +
+                "set raptor:database to the attachment of the app's database",
+        );
+    }
     const chosen = byAttachment.length === 1 ? byAttachment : postgres;
     if (chosen.length === 0) {
         throw new TierError(`${app} has no heroku-postgresql add-on; create one on Standard-0 or better first`);

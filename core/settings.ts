@@ -124,6 +124,10 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
     const soakStack = get("soakStack");
     if (soakStack !== undefined && !STACK_REF.test(soakStack)) {
         bad("soakStack", soakStack, "use the fully qualified staging stack, e.g. my-org/raptor/staging");
+    } else if (soakStack !== undefined && soakStack.split("/")[2] === stack) {
+        bad("soakStack", soakStack, "a stack cannot prove its own soak; name the staging stack, e.g. my-org/raptor/staging");
+    } else if (soakStack !== undefined && stack === "prod" && !soakStack.endsWith("/raptor/staging")) {
+        bad("soakStack", soakStack, "prod's soak evidence must come from this project's staging stack: <org>/raptor/staging");
     }
 
     if (problems.length > 0) {

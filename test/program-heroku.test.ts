@@ -45,8 +45,9 @@ describe.each(STACKS)("the %s stack's Heroku resources", (stack, config) => {
             "attachment raptor-url-attachment <- raptor-url",
             "flag raptor-flag-flag <- raptor-flag",
         ]);
-        expect(resources.filter((r) => r.type === TYPES.stackReference)).toHaveLength(stack === "prod" ? 1 : 0);
-        expect(resources).toHaveLength(stack === "prod" ? 53 : 52);
+        // The flag is off in both: no StackReference until prod turns it on.
+        expect(resources.filter((r) => r.type === TYPES.stackReference)).toHaveLength(0);
+        expect(resources).toHaveLength(52);
     });
 
     it("turns the flag on only after tier, credential, URL delivery and every grant", async () => {
@@ -159,6 +160,14 @@ describe("the tier gate", () => {
         expect(error?.message).toContain("is on a plan this program does not know to support custom credentials");
     });
 
+    it("refuses when no Postgres add-on is attached as raptor:database", async () => {
+        const { resources, error } = await runProgram({
+            stack: "staging", config: STAGING, addonsJson: addonsJson("heroku-postgresql:standard-0", "HEROKU_POSTGRESQL_GRAY"),
+        });
+        expect(resources).toEqual([]);
+        expect(error?.message).toContain("raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (attachments: HEROKU_POSTGRESQL_GRAY)");
+    });
+
     it("picks the add-on attached as raptor:database when the app has several", async () => {
         const json = JSON.stringify([
             ...JSON.parse(addonsJson("heroku-postgresql:essential-0", "HEROKU_POSTGRESQL_OLD")),
@@ -179,6 +188,7 @@ describe("stack config", () => {
         [{ ...STAGING, database: "database" }, `raptor:database = "database": use the add-on's attachment name`],
         [{ app: "raxx-api-prod" }, `raptor:app = "raxx-api-prod": stack staging must manage raxx-api-staging`],
         [{}, "raptor:app = null: set it: pulumi config set raptor:app raxx-api-staging -s staging"],
+        [{ ...STAGING, soakStack: "organization/raptor/staging" }, "a stack cannot prove its own soak"],
     ])("rejects %j before any resource or invoke", async (config, message) => {
         const { resources, error, invokes } = await runProgram({ stack: "staging", config });
         expect(error?.message).toContain(message);
@@ -204,6 +214,12 @@ describe("stack config", () => {
 });
 
 describe("the flag as rollback", () => {
+    it("prod's rollback declares no StackReference, so it never depends on staging's stack", async () => {
+        const { resources, error } = await runProgram({ stack: "prod", config: { ...PROD, roleSeparation: "false" } });
+        expect(error).toBeUndefined();
+        expect(resources.filter((r) => r.type === TYPES.stackReference)).toEqual([]);
+    });
+
     it("true -> false changes the flag's inputs and nothing else", async () => {
         const on = await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "true" } });
         const off = await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "false" } });
@@ -218,8 +234,10 @@ describe("the flag as rollback", () => {
         expect((await runProgram({ stack: "staging", config: STAGING })).outputs.roleSeparationEnabledAt).toBeNull();
     });
 
-    it("prod reads staging's soak export through the StackReference", async () => {
-        const { resources, outputs } = await runProgram({ stack: "prod", config: PROD, soakOutputs: { roleSeparationEnabledAt: ENABLED_AT } });
+    it("prod reads staging's soak export through the StackReference when it turns the flag on", async () => {
+        const { resources, outputs } = await runProgram({
+            stack: "prod", config: { ...PROD, roleSeparation: "true" }, soakOutputs: { roleSeparationEnabledAt: ENABLED_AT },
+        });
         expect(resources.find((r) => r.type === TYPES.stackReference)?.props).toEqual({ name: "organization/raptor/staging" });
         expect(outputs.soakStackEnabledAt).toBe(ENABLED_AT);
     });
