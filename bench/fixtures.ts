@@ -85,7 +85,8 @@ export async function buildBenchDb(server: ServerCoords, opts: { tables: number;
         role,
         schema,
         owner,
-        ownerUrl: `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}`,
+        // The bench server has no SSL; verify uses SSL unless the URL opts out.
+        ownerUrl: `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}?sslmode=disable`,
         classification,
         tables: names.length,
         async drop() {

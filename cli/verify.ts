@@ -27,14 +27,19 @@ the exact SQL that fixes it. One catalog query, read-only.
                            carries the owner's password and then stays out of argv and shell history),
                            e.g. DATABASE_URL=$(heroku config:get DATABASE_URL -a APP) raptor-roles verify \\
                                   --database-url-env DATABASE_URL --stack staging
-  --database-url URL       the owner URL itself (postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require)
+  --database-url URL       the owner URL itself (postgres://USER:PASSWORD@HOST:PORT/DB)
   --stack NAME             take role and schema from Pulumi.NAME.yaml (default: raptor_app in public)
   --json                   one JSON document: {role, schema, database, clean, drifts: [{class, object,
                            detail, fix}], counts, checked}
   -h, --help               this text
 
-Exactly one of --database-url-env and --database-url. SSL follows the URL with libpq's meaning:
-Heroku needs ?sslmode=require (encrypted; the certificate is not verified, as with psql).
+Exactly one of --database-url-env and --database-url.
+
+SSL is on unless the URL says sslmode=disable: Heroku requires SSL and its URLs carry no sslmode.
+  no sslmode, allow, prefer, require   SSL, the certificate not verified (psql's sslmode=require, as
+                                       Heroku needs). allow and prefer never fall back to plain text.
+  verify-ca, verify-full               SSL, the certificate verified (verify-ca needs sslrootcert=FILE)
+  disable                              no SSL: only for a local database without SSL (?sslmode=disable)
 Exit status: 0 clean, 2 drift found, 1 error (bad URL, unreachable database, authentication).
 `;
 
@@ -90,6 +95,32 @@ function urlSecrets(url: string): string[] {
     return out;
 }
 
+const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+/**
+ * The driver's `ssl` option. pg never falls back to plain text as libpq's
+ * default "prefer" does, and `heroku config:get DATABASE_URL` prints no
+ * sslmode, so SSL is the default: only sslmode=disable turns it off. No
+ * sslmode, allow and prefer encrypt without verifying the certificate, like
+ * require (what Heroku needs); require, verify-ca and verify-full keep
+ * pg-connection-string's libpq-compatible meaning (require with sslrootcert
+ * verifies the CA). Certificate files named in the URL are kept.
+ */
+function sslOption(parsed: ReturnType<typeof parseConnectionString>): ClientConfig["ssl"] {
+    switch (parsed.sslmode) {
+        case "disable":
+            return false;
+        case "require":
+        case "verify-ca":
+        case "verify-full":
+            return parsed.ssl as ClientConfig["ssl"];
+        default: {
+            const files = typeof parsed.ssl === "object" ? (parsed.ssl as Exclude<ClientConfig["ssl"], boolean | undefined>) : {};
+            return { ...files, rejectUnauthorized: false };
+        }
+    }
+}
+
 interface Target {
     readonly config: ClientConfig;
     readonly where: string;
@@ -100,7 +131,7 @@ interface Target {
 function connectionTarget(url: string, source: string, timeoutMs: number): Target {
     const bad = (problem: string) =>
         new VerifyError(
-            `the database URL from ${source} ${problem}; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=require] ` +
+            `the database URL from ${source} ${problem}; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=MODE] ` +
                 "(the URL itself is not shown: it carries a password)",
         );
     const trimmed = url.trim();
@@ -120,12 +151,15 @@ function connectionTarget(url: string, source: string, timeoutMs: number): Targe
     if (missing.length > 0) {
         throw bad(`has no ${missing.join(", ")}`);
     }
+    if (parsed.sslmode !== undefined && !SSL_MODES.includes(String(parsed.sslmode))) {
+        throw bad(`has an unknown sslmode (expected ${SSL_MODES.join(", ")})`);
+    }
     const port = parsed.port ? Number(parsed.port) : 5432;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
         throw bad("has an invalid port");
     }
     const password = parsed.password || undefined;
-    const ssl = parsed.ssl as ClientConfig["ssl"];
+    const ssl = sslOption(parsed);
     return {
         config: {
             host: parsed.host as string,
@@ -141,7 +175,7 @@ function connectionTarget(url: string, source: string, timeoutMs: number): Targe
         },
         where: `${parsed.user}@${parsed.host}:${port}/${parsed.database}`,
         secrets: [trimmed, ...(password ? [password] : [])],
-        ssl: ssl !== undefined && ssl !== false,
+        ssl: ssl !== false,
     };
 }
 
@@ -161,15 +195,24 @@ function connectionMessage(e: unknown, t: Target): string {
         case "28P01":
             return `authentication failed for ${t.where}: wrong user or password (Heroku rotates credentials: take a fresh URL from heroku config:get DATABASE_URL -a APP)`;
         case "28000":
-            return `the server refused ${t.where}: ${msg}${t.ssl ? "" : " (Heroku requires SSL: add ?sslmode=require to the URL)"}`;
+            return `the server refused ${t.where}: ${msg}${t.ssl ? "" : " (Heroku requires SSL: remove sslmode=disable from the URL)"}`;
         case "3D000":
             return `database in the URL does not exist on the server (${t.where})`;
     }
     if (/timeout/i.test(msg)) {
         return `cannot connect to ${t.where}: timed out`;
     }
+    if (t.ssl && /does not support SSL/i.test(msg)) {
+        return (
+            `cannot connect to ${t.where}: the server does not accept SSL, and verify uses SSL unless the URL says sslmode=disable ` +
+            "(for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)"
+        );
+    }
     if (/certificate|self[- ]signed|SSL/i.test(msg)) {
-        return `SSL to ${t.where} failed: ${msg} (sslmode=require encrypts without verifying, as Heroku needs; verify-full needs a trusted certificate)`;
+        return (
+            `SSL to ${t.where} failed: ${msg} (without sslmode, or with sslmode=require, verify encrypts without verifying ` +
+            "the certificate, as Heroku needs; verify-ca and verify-full need a trusted certificate: sslrootcert=FILE)"
+        );
     }
     return `cannot connect to ${t.where}: ${msg}`;
 }

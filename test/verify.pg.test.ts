@@ -536,6 +536,31 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         expect(io.stderr).not.toContain(secret);
     });
 
+    it.each([
+        ["no sslmode, as heroku config:get prints it", ""],
+        ["sslmode=allow", "?sslmode=allow"],
+        ["sslmode=prefer", "?sslmode=prefer"],
+        ["sslmode=require", "?sslmode=require"],
+    ])("a URL with %s uses SSL: the test server has none, so exit 1 saying so and how to opt out, no password", async (_how, query) => {
+        const url = `postgres://${pg.superuser}:${pg.password}@127.0.0.1:${pg.port}/postgres${query}`;
+        const io = recorder();
+        expect(await verify(["--database-url", url], io)).toBe(1);
+        expect(io.stderr).toBe(
+            `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server does not accept SSL, ` +
+                "and verify uses SSL unless the URL says sslmode=disable " +
+                "(for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
+        );
+        expect(io.stdout).toBe("");
+        expect(io.stderr).not.toContain(pg.password);
+    });
+
+    it("an unknown sslmode: exit 1 naming the valid ones, the URL not echoed", async () => {
+        const io = recorder();
+        expect(await verify(["--database-url", "postgres://owner:hunter22@db/raptor?sslmode=required"], io)).toBe(1);
+        expect(io.stderr).toContain("has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)");
+        expect(io.stderr).not.toContain("hunter22");
+    });
+
     it("a URL that is not postgres://: exit 1, the URL not echoed", async () => {
         const io = recorder();
         expect(await verify(["--database-url", "mysql://root:hunter22@db/raptor"], io)).toBe(1);

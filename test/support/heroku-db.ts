@@ -15,6 +15,7 @@ export { withClient };
 export interface HerokuLikeDb {
     readonly database: string;
     readonly owner: ClientConfig;
+    /** postgres://OWNER:PASSWORD@127.0.0.1:PORT/DB?sslmode=disable (the test server has no SSL). */
     readonly ownerUrl: string;
     /** Connects as the application role with its password, as the app does. */
     readonly app: ClientConfig;
@@ -78,7 +79,8 @@ export async function createHerokuLikeDb(opts: HerokuLikeDbOptions): Promise<Her
         }
         await c.query(ddl.join(";\n"));
     });
-    const url = (user: string, password: string) => `postgres://${encodeURIComponent(user)}:${password}@127.0.0.1:${pg.port}/${database}`;
+    // The test server has no SSL; verify uses SSL unless the URL opts out, as a local database must.
+    const url = (user: string, password: string) => `postgres://${encodeURIComponent(user)}:${password}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     return {
         database,
         owner,
