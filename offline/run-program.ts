@@ -109,8 +109,9 @@ export function unwrapSecrets(v: unknown, path: string, secrets: string[]): unkn
     return v;
 }
 
-function urnFor(stack: string, type: string, name: string): string {
-    return `urn:pulumi:${stack}::raptor::${type}::${name}`;
+/** A URN as the engine makes it: parent types chained with `$`, the root stack's type left out. */
+function urnFor(stack: string, qualifiedType: string, name: string): string {
+    return `urn:pulumi:${stack}::raptor::${qualifiedType}::${name}`;
 }
 
 /**
@@ -199,19 +200,26 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
     const byResource = new Map(captured.map((c) => [c.resource, c]));
+    const qualified = new Map<pulumi.Resource, string>();
+    const qualifiedType = (c: (typeof captured)[number]): string => {
+        const parent = c.opts.parent ? byResource.get(c.opts.parent) : undefined;
+        const q = parent ? `${qualified.get(parent.resource) ?? qualifiedType(parent)}$${c.type}` : c.type;
+        qualified.set(c.resource, q);
+        return q;
+    };
     const resources: Recorded[] = captured.map((c) => {
         const parent = c.opts.parent ? byResource.get(c.opts.parent) : undefined;
         return {
             type: c.type,
             name: c.name,
-            urn: urnFor(s.stack, c.type, c.name),
+            urn: urnFor(s.stack, qualifiedType(c), c.name),
             props: plain.get(`${c.type}::${c.name}`)?.props ?? {},
             secretPaths: plain.get(`${c.type}::${c.name}`)?.secretPaths ?? [],
             state: plain.get(`${c.type}::${c.name}`)?.state ?? {},
             rawProps: c.props,
             opts: c.opts,
             custom: c.custom,
-            ...(parent ? { parentUrn: urnFor(s.stack, parent.type, parent.name) } : {}),
+            ...(parent ? { parentUrn: urnFor(s.stack, qualifiedType(parent), parent.name) } : {}),
         };
     });
     return { resources, outputs, invokes, ...(error ? { error } : {}) };
