@@ -3,7 +3,7 @@
  * classification, the role and the schema. The Pulumi grants component, the
  * SQL renderer, the policy pack and the verifier all read this one shape.
  */
-import { Classification, ClassifiedTable, TablePrivilege, classify } from "./classification";
+import { Classification, ClassifiedTable, classify } from "./classification";
 import { isPlainIdentifier } from "./identifiers";
 
 export interface PlanInput {
@@ -53,9 +53,4 @@ export function buildPlan(input: PlanInput): GrantPlan {
         tables: classify(input.classification),
         sequencePrivileges: ["USAGE"],
     };
-}
-
-/** Table name -> the privileges the plan gives the role on it. */
-export function privilegeMatrix(plan: GrantPlan): Map<string, readonly TablePrivilege[]> {
-    return new Map(plan.tables.map((t) => [t.table, t.privileges]));
 }

@@ -25,17 +25,17 @@ export interface RaptorSettings {
     readonly soakStack?: string;
 }
 
-/** Each key of the `raptor` namespace, its default, and the line the docs and errors use. */
+/** Each key of the `raptor` namespace and its default (documented in Pulumi.yaml's config block). */
 export const SETTING_KEYS = {
-    app: { default: undefined, doc: "Heroku app name, e.g. raxx-api-staging" },
-    database: { default: "DATABASE", doc: "Postgres attachment the credential is created on" },
-    role: { default: "raptor_app", doc: "application role (Heroku credential name)" },
-    schema: { default: "public", doc: "schema holding the tables" },
-    urlDelivery: { default: "attachment", doc: "attachment | config-var" },
-    roleSeparation: { default: "false", doc: "true sets FLAG_RAPTOR_APP_ROLE_SEPARATION=1" },
-    soakStack: { default: undefined, doc: "org/raptor/staging: stack whose flag soak gates prod" },
-    ownerDatabaseUrl: { default: undefined, doc: "secret owner URL override (local use)" },
-    signoff: { default: undefined, doc: "prod sign-off {operator, ticket, approvedAt, fingerprint}" },
+    app: { default: undefined },
+    database: { default: "DATABASE" },
+    role: { default: "raptor_app" },
+    schema: { default: "public" },
+    urlDelivery: { default: "attachment" },
+    roleSeparation: { default: "false" },
+    soakStack: { default: undefined },
+    ownerDatabaseUrl: { default: undefined },
+    signoff: { default: undefined },
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;
 
