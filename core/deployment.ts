@@ -5,6 +5,12 @@
  * pack and `raptor-roles plan` recompute it from the resources actually
  * declared. An operator's prod sign-off carries the fingerprint, so an
  * approval for one change cannot cover another.
+ *
+ * The description covers everything that is deployed: every input of every
+ * Grant that decides who gets what (role, objects, columns, privileges, grant
+ * option), and every resource outside the Raptor model (`extras`). The program
+ * declares no extras, so a resource added to it changes the fingerprint and
+ * needs its own sign-off.
  */
 import { createHash } from "node:crypto";
 import { GrantPlan } from "./plan";
@@ -17,6 +23,24 @@ export interface DeploymentGrant {
     /** Table names; empty for schema and sequence grants, where the scope is the schema. */
     readonly objects: readonly string[];
     readonly privileges: readonly string[];
+    /** The grantee: the app role for every grant the program declares. */
+    readonly role: string;
+    /** WITH GRANT OPTION (false when absent): the grantee could pass the privileges on. */
+    readonly withGrantOption: boolean;
+    /** Column names of a column-level grant; empty otherwise. */
+    readonly columns: readonly string[];
+}
+
+/**
+ * A declared resource the model does not describe (a GrantRole, a Role, a
+ * command without the shared scripts...), fingerprinted whole: it deploys
+ * something no other field of the Deployment shows.
+ */
+export interface DeploymentExtra {
+    readonly type: string;
+    readonly name: string;
+    /** Its inputs (secrets in plain text, as the engine gives them to policies); only their digest enters the canonical form. */
+    readonly props: Readonly<Record<string, unknown>>;
 }
 
 export interface Deployment {
@@ -26,10 +50,13 @@ export interface Deployment {
     readonly urlDelivery: UrlDelivery;
     readonly roleSeparation: boolean;
     readonly grants: readonly DeploymentGrant[];
+    /** Resources outside the model; the program declares none. */
+    readonly extras: readonly DeploymentExtra[];
 }
 
 export function deploymentFromPlan(settings: RaptorSettings, plan: GrantPlan): Deployment {
     const s = plan.schema;
+    const to = { role: plan.role, withGrantOption: false, columns: [] };
     return {
         app: settings.app,
         database: settings.database,
@@ -37,15 +64,37 @@ export function deploymentFromPlan(settings: RaptorSettings, plan: GrantPlan): D
         urlDelivery: settings.urlDelivery,
         roleSeparation: settings.roleSeparation,
         grants: [
-            { objectType: "schema", schema: s, objects: [], privileges: plan.schemaPrivileges },
-            ...plan.tables.map((t) => ({ objectType: "table", schema: s, objects: [t.table], privileges: t.privileges })),
-            { objectType: "sequence", schema: s, objects: [], privileges: plan.sequencePrivileges },
-            { objectType: "default-sequence", schema: s, objects: [], privileges: plan.sequencePrivileges },
+            { objectType: "schema", schema: s, objects: [], privileges: plan.schemaPrivileges, ...to },
+            ...plan.tables.map((t) => ({ objectType: "table", schema: s, objects: [t.table], privileges: t.privileges, ...to })),
+            { objectType: "sequence", schema: s, objects: [], privileges: plan.sequencePrivileges, ...to },
+            { objectType: "default-sequence", schema: s, objects: [], privileges: plan.sequencePrivileges, ...to },
         ],
+        extras: [],
     };
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * JSON with object keys sorted at every level (array order kept) and keys whose
+ * value is null or undefined left out (the engine and the mocks disagree on
+ * absent outputs): equal values, equal text.
+ */
+export function canonicalJson(v: unknown): string {
+    const sortKeys = (x: unknown): unknown => {
+        if (Array.isArray(x)) {
+            return x.map(sortKeys);
+        }
+        if (x !== null && typeof x === "object") {
+            const o = x as Record<string, unknown>;
+            return Object.fromEntries(Object.keys(o).sort(byString).filter((k) => o[k] !== undefined && o[k] !== null).map((k) => [k, sortKeys(o[k])]));
+        }
+        return x;
+    };
+    return JSON.stringify(sortKeys(v)) ?? "null";
+}
+
+const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
 /** Key order, grant order and privilege order never change the fingerprint. */
 export function canonicalDeployment(d: Deployment): string {
@@ -55,6 +104,9 @@ export function canonicalDeployment(d: Deployment): string {
             schema: g.schema,
             objects: [...g.objects].sort(byString),
             privileges: [...g.privileges].map((p) => p.toUpperCase()).sort(byString),
+            role: g.role,
+            withGrantOption: g.withGrantOption,
+            columns: [...g.columns].sort(byString),
         }))
         .sort((a, b) => byString(JSON.stringify(a), JSON.stringify(b)));
     return JSON.stringify({
@@ -64,10 +116,14 @@ export function canonicalDeployment(d: Deployment): string {
         urlDelivery: d.urlDelivery,
         roleSeparation: d.roleSeparation,
         grants,
+        // A digest per resource, so the canonical text never carries a secret input in plain text.
+        extras: d.extras
+            .map((e) => ({ type: e.type, name: e.name, props: sha256(canonicalJson(e.props)) }))
+            .sort((a, b) => byString(JSON.stringify(a), JSON.stringify(b))),
     });
 }
 
 /** `sha256:<hex>` of the canonical description. */
 export function fingerprint(d: Deployment): string {
-    return `sha256:${createHash("sha256").update(canonicalDeployment(d)).digest("hex")}`;
+    return sha256(canonicalDeployment(d));
 }

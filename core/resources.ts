@@ -1,17 +1,25 @@
 /**
- * Reads a Deployment back out of declared resources (type + input props), the
- * way the policy pack and the offline plan see them. Knows the resource types
- * and the RAPTOR_STEP marker every command resource carries.
+ * Reads a Deployment back out of declared resources (type + props), the way
+ * the policy pack and the offline plan see them. Knows the resource types,
+ * the RAPTOR_STEP marker every command resource of the program carries, and
+ * the shared scripts each step runs.
  */
-import { Deployment, DeploymentGrant } from "./deployment";
+import { Deployment, DeploymentExtra, DeploymentGrant } from "./deployment";
+import {
+    ATTACHMENT_CREATE, ATTACHMENT_DELETE, BASH, CONFIG_VAR_SET, CONFIG_VAR_UNSET, CREDENTIAL_CREATE, CREDENTIAL_DELETE,
+    CREDENTIAL_URL_READ, FLAG_DELETE, FLAG_SET,
+} from "./heroku-scripts";
 import { UrlDelivery } from "./settings";
 
 export const TYPES = {
     command: "command:local:Command",
     grant: "postgresql:index/grant:Grant",
     defaultPrivileges: "postgresql:index/defaultPrivileges:DefaultPrivileges",
+    grantRole: "postgresql:index/grantRole:GrantRole",
+    role: "postgresql:index/role:Role",
     postgresProvider: "pulumi:providers:postgresql",
     stackReference: "pulumi:pulumi:StackReference",
+    stack: "pulumi:pulumi:Stack",
 } as const;
 
 /** The value of `environment.RAPTOR_STEP` on each command resource. */
@@ -23,6 +31,9 @@ export interface DeclaredResource {
     readonly urn: string;
     readonly props: Readonly<Record<string, unknown>>;
 }
+
+export const str = (v: unknown): string => (typeof v === "string" ? v : "");
+export const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 export function stepOf(r: DeclaredResource): Step | undefined {
     if (r.type !== TYPES.command) {
@@ -37,8 +48,81 @@ export function envOf(r: DeclaredResource): Readonly<Record<string, unknown>> {
     return (r.props["environment"] as Record<string, unknown> | undefined) ?? {};
 }
 
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+/** The scripts each step's component runs (core/heroku-scripts.ts); absent means the step has none. */
+const STEP_SCRIPTS: Readonly<Record<Step, { create: string; update?: string; delete?: string }>> = {
+    credential: { create: CREDENTIAL_CREATE, update: CREDENTIAL_CREATE, delete: CREDENTIAL_DELETE },
+    attachment: { create: ATTACHMENT_CREATE, delete: ATTACHMENT_DELETE },
+    "credential-url": { create: CREDENTIAL_URL_READ },
+    "config-var": { create: CONFIG_VAR_SET, update: CONFIG_VAR_SET, delete: CONFIG_VAR_UNSET },
+    flag: { create: FLAG_SET, update: FLAG_SET, delete: FLAG_DELETE },
+};
+
+/** Inputs a command runs besides its scripts: with any of them set, it is no longer the shared step. */
+const COMMAND_RUNS = ["dir", "stdin", "assetPaths", "archivePaths"] as const;
+
+const absent = (v: unknown) => v === undefined || v === null || v === "";
+
+/**
+ * True for a command that is one of the program's five steps as its component
+ * declares it: a RAPTOR_STEP marker AND the shared bash interpreter and
+ * scripts of that step. A command with the marker but other scripts is the
+ * step (its environment still says app, role...) and also an extra, so what
+ * it really runs is in the fingerprint.
+ */
+export function isSharedStep(r: DeclaredResource): boolean {
+    const step = stepOf(r);
+    const scripts = step !== undefined ? STEP_SCRIPTS[step] : undefined;
+    if (scripts === undefined) {
+        return false;
+    }
+    const p = r.props;
+    const same = (key: "create" | "update" | "delete") => (scripts[key] === undefined ? absent(p[key]) : p[key] === scripts[key]);
+    return JSON.stringify(p["interpreter"]) === JSON.stringify(BASH) && same("create") && same("update") && same("delete") &&
+        COMMAND_RUNS.every((k) => absent(p[k]) || (Array.isArray(p[k]) && (p[k] as unknown[]).length === 0));
+}
+
+/** Outputs the engine adds to a resource's props, which are not what is deployed (a command's stdout is only known after it ran). */
+const OUTPUTS_ONLY: Readonly<Record<string, readonly string[]>> = {
+    [TYPES.command]: ["stdout", "stderr", "assets", "archive"],
+};
+
+/**
+ * True for what the Deployment describes, or what deploys nothing by itself:
+ * the shared step commands, Grants, DefaultPrivileges, providers (the
+ * explicit postgresql one and the engine's default ones, which a program run
+ * under mocks never shows), StackReferences (reads), the program's `raptor:*`
+ * components and the stack. Everything else is an extra.
+ */
+export function isModeled(r: DeclaredResource): boolean {
+    return isSharedStep(r) ||
+        r.type === TYPES.grant ||
+        r.type === TYPES.defaultPrivileges ||
+        r.type.startsWith("pulumi:providers:") ||
+        r.type === TYPES.stackReference ||
+        r.type === TYPES.stack ||
+        r.type.startsWith("raptor:");
+}
+
+/** A resource outside the model, with its props as deployed (engine-added outputs, and a command's default addPreviousOutputInEnv, left out). */
+export function extraOf(r: DeclaredResource): DeploymentExtra {
+    const drop = OUTPUTS_ONLY[r.type] ?? [];
+    const props = Object.entries(r.props).filter(([k, v]) =>
+        !drop.includes(k) && !(r.type === TYPES.command && k === "addPreviousOutputInEnv" && v === true));
+    return { type: r.type, name: r.name, props: Object.fromEntries(props) };
+}
+
+function grantOf(r: DeclaredResource): DeploymentGrant {
+    const p = r.props;
+    const common = {
+        schema: str(p["schema"]),
+        privileges: strs(p["privileges"]),
+        role: str(p["role"]),
+        withGrantOption: p["withGrantOption"] === true,
+    };
+    return r.type === TYPES.defaultPrivileges
+        ? { objectType: `default-${str(p["objectType"])}`, objects: [], columns: [], ...common }
+        : { objectType: str(p["objectType"]), objects: strs(p["objects"]), columns: strs(p["columns"]), ...common };
+}
 
 /**
  * Rebuilds the deployment from resources. Returns the problems instead of a
@@ -60,6 +144,7 @@ export function deploymentFromResources(
     const flag = one("flag");
     const attachment = one("attachment");
     const configVar = one("config-var");
+    one("credential-url");
     if (!credential) {
         problems.push("no credential command resource (RAPTOR_STEP=credential) is declared");
     }
@@ -77,24 +162,8 @@ export function deploymentFromResources(
         problems.push("no URL delivery resource (attachment or config-var) is declared");
     }
 
-    const grants: DeploymentGrant[] = [];
-    for (const r of resources) {
-        if (r.type === TYPES.grant) {
-            grants.push({
-                objectType: str(r.props["objectType"]),
-                schema: str(r.props["schema"]),
-                objects: strs(r.props["objects"]),
-                privileges: strs(r.props["privileges"]),
-            });
-        } else if (r.type === TYPES.defaultPrivileges) {
-            grants.push({
-                objectType: `default-${str(r.props["objectType"])}`,
-                schema: str(r.props["schema"]),
-                objects: [],
-                privileges: strs(r.props["privileges"]),
-            });
-        }
-    }
+    const grants = resources.filter((r) => r.type === TYPES.grant || r.type === TYPES.defaultPrivileges).map(grantOf);
+    const extras = resources.filter((r) => !isModeled(r)).map(extraOf);
 
     if (problems.length > 0 || !credential || !flag || !urlDelivery) {
         return { deployment: undefined, problems };
@@ -108,6 +177,7 @@ export function deploymentFromResources(
             urlDelivery,
             roleSeparation: str(envOf(flag)["FLAG_VALUE"]) === "1",
             grants,
+            extras,
         },
         problems: [],
     };

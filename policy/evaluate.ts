@@ -21,7 +21,8 @@ export interface Violation {
     policy: string;
     level: EnforcementLevel;
     message: string;
-    urn?: string;
+    /** The resource's URN; for a stack policy that names no resource, the stack's (`stackUrn`). */
+    urn: string;
 }
 
 export interface EvaluationContext {
@@ -49,6 +50,13 @@ export interface EvaluatedResource extends DeclaredResource {
 }
 
 class NotApplicable extends Error {}
+
+/**
+ * The URN of the stack resource itself (project raptor, as Pulumi.yaml names
+ * it): where a stack policy's violation points when it names no resource,
+ * so every violation carries a URN.
+ */
+export const stackUrn = (stack: string, project = "raptor") => `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
 
 const isStackPolicy = (p: Policy): p is StackValidationPolicy => "validateStack" in p;
 
@@ -124,22 +132,23 @@ export async function runPolicies(
         const level: EnforcementLevel = declared === "remediate" ? "mandatory" : declared;
         const keys = Object.keys(policy.configSchema?.properties ?? {}) as (keyof PolicyConfig)[];
         const getConfig = <T extends object>() => Object.fromEntries(keys.map((k) => [k, config[k]])) as T;
-        const run = async (urn: string | undefined, validate: () => Promise<void> | void) => {
+        const run = async (urn: string, validate: () => Promise<void> | void) => {
             try {
                 await validate();
             } catch (e) {
                 if (!(e instanceof NotApplicable)) {
                     // The engine fails the deployment; offline, that is a blocking verdict naming the error.
-                    violations.push({ policy: policy.name, level: "mandatory", message: `policy failed: ${String(e)}`, ...(urn ? { urn } : {}) });
+                    violations.push({ policy: policy.name, level: "mandatory", message: `policy failed: ${String(e)}`, urn });
                 }
             }
         };
 
         if (isStackPolicy(policy)) {
+            const own = stackUrn(ctx.stack);
             const report: ReportViolation = (message, urn) =>
-                violations.push({ policy: policy.name, level, message, ...(urn !== undefined ? { urn } : {}) });
+                violations.push({ policy: policy.name, level, message, urn: urn !== undefined && urn !== "" ? urn : own });
             const args: StackValidationArgs = { resources: stackResources(resources), getConfig, ...common };
-            await run(undefined, () => policy.validateStack(args, report));
+            await run(own, () => policy.validateStack(args, report));
             continue;
         }
         const validations = [(policy as ResourceValidationPolicy).validateResource ?? []].flat();

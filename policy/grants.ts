@@ -1,13 +1,13 @@
 /**
  * Grant policies: the append-only invariant (audit tables keep their history,
- * migration state stays locked) and no grant that silently means ON ALL TABLES.
+ * migration state stays locked, the app role gets nothing through a role
+ * membership or a Role of its own) and no grant that silently means ON ALL TABLES.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { APPEND_ONLY_FORBIDDEN, RAPTOR_CLASSIFICATION, TABLE_PRIVILEGES } from "../core/classification";
-import { TYPES } from "../core/resources";
-import { configOf } from "./pack-config";
-
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+import { APPEND_ONLY_FORBIDDEN, TABLE_PRIVILEGES } from "../core/classification";
+import { TYPES, strs } from "../core/resources";
+import { DEFAULT_POLICY_CONFIG, configOf } from "./pack-config";
+import { StackContextProvider, pulumiStackContext } from "./context";
 
 /** Upper-cased privileges, with ALL [PRIVILEGES] spelled out. */
 export function privilegesOf(props: Record<string, unknown>): string[] {
@@ -22,72 +22,149 @@ const KEEP_IT =
     "Fix: keep the table's grant as core/classification.ts gives it (append-only: SELECT, INSERT; locked: none); " +
     "changing a table's set also needs a reviewed change to policy/config.json (append-only-invariant).";
 
-export const appendOnlyInvariant: ResourceValidationPolicy = {
-    name: "append-only-invariant",
-    description: "No role may UPDATE, DELETE or TRUNCATE an append-only table, nor get any privilege on a locked table.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            appendOnly: {
-                type: "array",
-                items: { type: "string" },
-                default: [...RAPTOR_CLASSIFICATION.appendOnly],
-                description: "Append-only (audit and history) tables; defaults to the shared classification.",
-            },
-            locked: {
-                type: "array",
-                items: { type: "string" },
-                default: [...RAPTOR_CLASSIFICATION.locked],
-                description: "Tables no role may touch (migration state); defaults to the shared classification.",
+const MEMBERSHIP_FIX =
+    "Required: the app role's privileges come only from the per-table Grants of core/classification.ts, and its role " +
+    "is the Heroku credential (components/credential.ts). Fix: remove the resource; a privilege the application needs " +
+    "is a reviewed change to the classification.";
+
+/** Role names compared as Postgres folds unquoted identifiers: a case variant counts as the app role. */
+const sameRole = (a: unknown, roles: readonly string[]) => typeof a === "string" && roles.includes(a.trim().toLowerCase());
+
+/**
+ * The app roles: the pack's `appRole` (default raptor_app) and the stack's
+ * `raptor:role` (what the credential command's ROLE comes from), read only
+ * for the resources that need it.
+ */
+function appRolesOf(configured: string, context: StackContextProvider): string[] {
+    const fromStack = context().config("role");
+    return [...new Set([configured, ...(typeof fromStack === "string" && fromStack !== "" ? [fromStack] : [])].map((r) => r.toLowerCase()))];
+}
+
+export function appendOnlyInvariant(context: StackContextProvider = pulumiStackContext): ResourceValidationPolicy {
+    return {
+        name: "append-only-invariant",
+        description: "No role may UPDATE, DELETE or TRUNCATE an append-only table, nor get any privilege on a locked table, nor make the app role a member of another role.",
+        enforcementLevel: "mandatory",
+        configSchema: {
+            properties: {
+                appendOnly: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: [...DEFAULT_POLICY_CONFIG.appendOnly],
+                    description: "Append-only (audit and history) tables; defaults to the committed policy/config.json.",
+                },
+                locked: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: [...DEFAULT_POLICY_CONFIG.locked],
+                    description: "Tables no role may touch (migration state); defaults to the committed policy/config.json.",
+                },
+                appRole: {
+                    type: "string",
+                    minLength: 1,
+                    default: DEFAULT_POLICY_CONFIG.appRole,
+                    description: "The application role no role membership may touch; the stack's raptor:role counts too.",
+                },
             },
         },
-    },
-    validateResource: (args, reportViolation) => {
-        const { appendOnly, locked } = configOf(args.getConfig<object>(), ["appendOnly", "locked"]);
-        const p = args.props;
-        const role = JSON.stringify(p["role"]);
-        const privs = privilegesOf(p);
-        if (args.type === TYPES.defaultPrivileges) {
-            if (p["objectType"] === "table" && privs.length > 0) {
-                reportViolation(
-                    `DefaultPrivileges ${args.name} gives ${privs.join(", ")} on every table the owner creates later in schema ` +
-                        `${String(p["schema"])} to ${role}: a blanket future-table grant reaches new audit tables unreviewed. ` +
-                        "Required: no table default privileges; each new table is classified and granted by name. " +
-                        "Fix: add the table to core/classification.ts instead.",
-                );
+        validateResource: (args, reportViolation) => {
+            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), ["appendOnly", "locked", "appRole"]);
+            if (args.type === TYPES.grantRole || args.type === TYPES.role) {
+                checkMembership(args.type, args.name, args.props, appRolesOf(appRole, context), reportViolation);
+                return;
             }
-            return;
-        }
-        if (args.type !== TYPES.grant || (p["objectType"] !== "table" && p["objectType"] !== "column") || privs.length === 0) {
-            return;
-        }
-        const what = p["objectType"] === "column" ? "column-level " : "";
-        const objects = strs(p["objects"]);
-        if (objects.length === 0) {
+            checkGrant(args.type, args.name, args.props, appendOnly, locked, reportViolation);
+        },
+    };
+}
+
+function checkMembership(
+    type: string, name: string, p: Record<string, unknown>, appRoles: readonly string[], reportViolation: (message: string) => void,
+): void {
+    if (type === TYPES.grantRole) {
+        const member = p["role"];
+        const granted = p["grantRole"];
+        const option = p["withAdminOption"] === true ? " WITH ADMIN OPTION" : "";
+        if (sameRole(member, appRoles)) {
             reportViolation(
-                `Grant ${args.name} gives ${what}${privs.join(", ")} ON ALL TABLES of schema ${String(p["schema"])} to ${role} ` +
-                    `(objects is empty), which covers the append-only and locked tables. Required: grants name their tables. ${KEEP_IT}`,
-            );
-            return;
-        }
-        const forbidden = privs.filter((x) => (APPEND_ONLY_FORBIDDEN as readonly string[]).includes(x));
-        const hitAppendOnly = objects.filter((t) => appendOnly.includes(t));
-        if (forbidden.length > 0 && hitAppendOnly.length > 0) {
-            reportViolation(
-                `Grant ${args.name} gives ${what}${forbidden.join(", ")} on append-only table ${tableList(p["schema"], hitAppendOnly)} ` +
-                    `to ${role}. Required: append-only tables allow SELECT and INSERT only; UPDATE, DELETE and TRUNCATE would let ` +
-                    `the application rewrite or erase audit history. ${KEEP_IT}`,
+                `GrantRole ${name} makes the app role ${JSON.stringify(member)} a member of ${JSON.stringify(granted)}${option}: it would ` +
+                    "inherit every privilege of that role (for the owner, UPDATE and DELETE on the append-only tables and any " +
+                    `privilege on the locked ones), outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
             );
         }
-        const hitLocked = objects.filter((t) => locked.includes(t));
-        if (hitLocked.length > 0) {
+        if (sameRole(granted, appRoles)) {
             reportViolation(
-                `Grant ${args.name} gives ${what}${privs.join(", ")} on locked table ${tableList(p["schema"], hitLocked)} to ${role}. ` +
-                    `Required: no privilege at all (privileges: []), so the application cannot stamp a migration as applied. ${KEEP_IT}`,
+                `GrantRole ${name} makes ${JSON.stringify(member)} a member of the app role ${JSON.stringify(granted)}${option}: ` +
+                    "it could SET ROLE to the application and act with its privileges, outside the reviewed matrix. " + MEMBERSHIP_FIX,
             );
         }
-    },
-};
+        return;
+    }
+    if (sameRole(p["name"], appRoles)) {
+        reportViolation(
+            `Role ${name} declares the app role ${JSON.stringify(p["name"])} itself, so its attributes (superuser, createrole, ` +
+                "bypassrls, memberships, password...) would be set outside Heroku's credential path " +
+                `(\`heroku pg:credentials:create\`). ${MEMBERSHIP_FIX}`,
+        );
+    }
+    const memberOf = strs(p["roles"]).filter((r) => sameRole(r, appRoles));
+    if (memberOf.length > 0) {
+        reportViolation(
+            `Role ${name} (${JSON.stringify(p["name"] ?? name)}) is made a member of the app role ${memberOf.join(", ")}: it could ` +
+                `SET ROLE to the application and act with its privileges, outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
+        );
+    }
+}
+
+function checkGrant(
+    type: string, name: string, p: Record<string, unknown>, appendOnly: readonly string[], locked: readonly string[],
+    reportViolation: (message: string) => void,
+): void {
+    const role = JSON.stringify(p["role"]);
+    const privs = privilegesOf(p);
+    if (type === TYPES.defaultPrivileges) {
+        if (p["objectType"] === "table" && privs.length > 0) {
+            reportViolation(
+                `DefaultPrivileges ${name} gives ${privs.join(", ")} on every table the owner creates later in schema ` +
+                    `${String(p["schema"])} to ${role}: a blanket future-table grant reaches new audit tables unreviewed. ` +
+                    "Required: no table default privileges; each new table is classified and granted by name. " +
+                    "Fix: add the table to core/classification.ts instead.",
+            );
+        }
+        return;
+    }
+    if (type !== TYPES.grant || (p["objectType"] !== "table" && p["objectType"] !== "column") || privs.length === 0) {
+        return;
+    }
+    const what = p["objectType"] === "column" ? "column-level " : "";
+    const objects = strs(p["objects"]);
+    if (objects.length === 0) {
+        // A table grant without objects is ON ALL TABLES: no-all-tables-grant reports it, once.
+        if (p["objectType"] === "column") {
+            reportViolation(
+                `Grant ${name} gives column-level ${privs.join(", ")} in schema ${String(p["schema"])} to ${role} without naming its ` +
+                    `table (objects is empty), so the append-only and locked tables cannot be ruled out. Required: grants name their tables. ${KEEP_IT}`,
+            );
+        }
+        return;
+    }
+    const forbidden = privs.filter((x) => (APPEND_ONLY_FORBIDDEN as readonly string[]).includes(x));
+    const hitAppendOnly = objects.filter((t) => appendOnly.includes(t));
+    if (forbidden.length > 0 && hitAppendOnly.length > 0) {
+        reportViolation(
+            `Grant ${name} gives ${what}${forbidden.join(", ")} on append-only table ${tableList(p["schema"], hitAppendOnly)} ` +
+                `to ${role}. Required: append-only tables allow SELECT and INSERT only; UPDATE, DELETE and TRUNCATE would let ` +
+                `the application rewrite or erase audit history. ${KEEP_IT}`,
+        );
+    }
+    const hitLocked = objects.filter((t) => locked.includes(t));
+    if (hitLocked.length > 0) {
+        reportViolation(
+            `Grant ${name} gives ${what}${privs.join(", ")} on locked table ${tableList(p["schema"], hitLocked)} to ${role}. ` +
+                `Required: no privilege at all (privileges: []), so the application cannot stamp a migration as applied. ${KEEP_IT}`,
+        );
+    }
+}
 
 export const noAllTablesGrant: ResourceValidationPolicy = {
     name: "no-all-tables-grant",

@@ -1,11 +1,15 @@
 /**
  * The pack's own configuration (what `--policy-pack-config policy/config.json`
- * sets), its defaults from the shared core, and the reader the offline
- * `raptor-roles plan` uses to load the same file.
+ * sets), its defaults, and the reader the offline `raptor-roles plan` uses to
+ * load the same file.
+ *
+ * The append-only and locked lists default to the pack's own committed
+ * policy/config.json, never to the program's classification: a table moved
+ * out of append-only in core/classification.ts alone stays protected, even
+ * when the pack runs without `--policy-pack-config`.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
 
 export interface PolicyConfig {
     /** Who may be recorded as the approver of a prod change (`raptor:signoff.operator`). */
@@ -16,15 +20,9 @@ export interface PolicyConfig {
     readonly appendOnly: readonly string[];
     /** Tables no role may have any privilege on. */
     readonly locked: readonly string[];
+    /** The application role no role membership may touch (the stack's raptor:role counts too). */
+    readonly appRole: string;
 }
-
-/** Without the pack config nobody can sign off prod: the gate fails closed. */
-export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
-    operators: [],
-    soakHours: 72,
-    appendOnly: RAPTOR_CLASSIFICATION.appendOnly,
-    locked: RAPTOR_CLASSIFICATION.locked,
-};
 
 export type ConfigKey = keyof PolicyConfig;
 
@@ -34,6 +32,33 @@ const VALID: Record<ConfigKey, (v: unknown) => boolean> = {
     soakHours: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
     appendOnly: isStrings,
     locked: isStrings,
+    appRole: (v) => typeof v === "string" && v !== "",
+};
+
+/** The committed pack config, next to this module. */
+export const PACK_CONFIG_FILE = join(__dirname, "config.json");
+
+/** The append-only and locked lists of the committed policy/config.json; without them the pack refuses to load (fails closed). */
+function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
+    const { appendOnly, locked } = loadPackConfig(PACK_CONFIG_FILE);
+    if (appendOnly === undefined || locked === undefined) {
+        throw new Error(
+            `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): they are the ` +
+                "pack's defaults, kept equal to core/classification.ts by test/policy.test.ts",
+        );
+    }
+    return { appendOnly, locked };
+}
+
+/**
+ * Without the pack config nobody can sign off prod (no operators: the gate
+ * fails closed); the table lists are the committed policy/config.json's.
+ */
+export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
+    operators: [],
+    soakHours: 72,
+    ...committedTableLists(),
+    appRole: "raptor_app",
 };
 
 /**
@@ -50,9 +75,6 @@ export function configOf<K extends ConfigKey>(raw: object, keys: readonly K[]): 
     }
     return out as Pick<PolicyConfig, K>;
 }
-
-/** The committed pack config, next to this module. */
-export const PACK_CONFIG_FILE = join(__dirname, "config.json");
 
 /**
  * Flattens a `--policy-pack-config` file ({policy-name: {key: value}}) into

@@ -21,7 +21,7 @@ export function createPolicies(context: StackContextProvider = pulumiStackContex
     return [
         prodSignoff(context),
         soakBeforeProd(context),
-        appendOnlyInvariant,
+        appendOnlyInvariant(context),
         noAllTablesGrant,
         noCredentialOnEssential,
         secretsStaySecret,

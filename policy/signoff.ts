@@ -66,6 +66,26 @@ export function parseSignoff(raw: unknown, now: Date): { signoff?: Signoff; prob
     return problems.length > 0 ? { problems } : { signoff, problems: [] };
 }
 
+/**
+ * What in the deployment the program itself never declares, so the operator
+ * reading a mismatch sees why: resources outside the model, and grants to
+ * another role or with the grant option.
+ */
+export function unusual(d: Deployment): string {
+    const parts: string[] = [];
+    if (d.extras.length > 0) {
+        const names = d.extras.map((e) => `${e.type} ${e.name}`).sort();
+        parts.push(`${names.length} resource(s) outside the Raptor model, each covered by the fingerprint: ${names.join(", ")}`);
+    }
+    const odd = d.grants.filter((g) => g.role !== d.role || g.withGrantOption);
+    if (odd.length > 0) {
+        const shown = odd.slice(0, 5).map((g) =>
+            `${g.objectType} ${g.objects.join(",") || g.schema} to ${JSON.stringify(g.role)}${g.withGrantOption ? " WITH GRANT OPTION" : ""}`);
+        parts.push(`${odd.length} grant(s) to a role other than ${d.role} or with the grant option: ${shown.join("; ")}${odd.length > 5 ? "; ..." : ""}`);
+    }
+    return parts.length > 0 ? ` The resources being deployed include ${parts.join("; and ")}.` : "";
+}
+
 /** The signed state the deployment may run under: the one signed, or the same with the flag off (emergency stop). */
 function coveredBySignoff(d: Deployment, signed: string): "exact" | "emergency-stop" | undefined {
     if (fingerprint(d) === signed) {
@@ -110,8 +130,8 @@ export function prodSignoff(context: StackContextProvider = pulumiStackContext):
             if (raw === undefined || raw === null || raw === "") {
                 reportViolation(
                     `Prod (${why}) has no sign-off: stack config raptor:signoff is not set. Required: ` +
-                        `{operator, ticket, approvedAt, fingerprint} from an allowed operator for this change (fingerprint ${current}). ` +
-                        HOW_TO_SIGN_OFF,
+                        `{operator, ticket, approvedAt, fingerprint} from an allowed operator for this change (fingerprint ${current}).` +
+                        `${unusual(recomputed.deployment)} ${HOW_TO_SIGN_OFF}`,
                 );
                 return;
             }
@@ -137,8 +157,8 @@ export function prodSignoff(context: StackContextProvider = pulumiStackContext):
                 reportViolation(
                     `Prod (${why}) sign-off is for another change: raptor:signoff.fingerprint is ${signoff.fingerprint} ` +
                         `(ticket ${signoff.ticket}, ${signoff.operator}, ${signoff.approvedAt}), but the resources being deployed ` +
-                        `have fingerprint ${current}. Required: a sign-off of exactly this change (only turning the flag off ` +
-                        `may deviate from what was signed). ${HOW_TO_SIGN_OFF}`,
+                        `have fingerprint ${current}.${unusual(recomputed.deployment)} Required: a sign-off of exactly this change ` +
+                        `(only turning the flag off may deviate from what was signed). ${HOW_TO_SIGN_OFF}`,
                 );
             }
         },

@@ -61,7 +61,7 @@ describe("plan for prod", () => {
     it("is blocked without a sign-off, and prints the fingerprint to sign; exit 1", async () => {
         const io = recorder();
         expect(await plan(["--stack", "prod"], io)).toBe(1);
-        expect(io.stdout).toMatch(/\[mandatory\] prod-signoff: .*raptor:signoff is not set/);
+        expect(io.stdout).toMatch(/\[mandatory\] prod-signoff \(raptor-prod\): .*raptor:signoff is not set/);
         expect(io.stdout).toContain("Result: BLOCKED");
     });
 

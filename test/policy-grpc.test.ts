@@ -13,9 +13,11 @@ import * as grpc from "@grpc/grpc-js";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { Violation, evaluatePolicies, loadPackConfig } from "../policy/evaluate";
+import { Violation, evaluatePolicies, loadPackConfig, stackUrn } from "../policy/evaluate";
 import { Recorded } from "./support/mocks";
-import { PROD_CONFIG, declared, edit, fingerprintOf, hoursBefore, signoff, step, tableGrant, variant } from "./support/policy-harness";
+import {
+    GRANT_ROLE, PROD_CONFIG, added, declared, edit, fingerprintOf, hoursBefore, signoff, step, tableGrant, variant,
+} from "./support/policy-harness";
 
 const ROOT = join(__dirname, "..");
 const RUNNER = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
@@ -44,14 +46,15 @@ const unary = <Req, Res>(call: (req: Req, cb: (e: grpc.ServiceError | null, res:
 
 /**
  * Diagnostics as the CLI shows them: @pulumi/policy prefixes each message with
- * the policy's description, and the engine attaches the analyzed resource's URN.
+ * the policy's description, and the engine attaches the analyzed resource's
+ * URN, or for a stack policy that names none, the stack's.
  */
-const verdicts = (res: pb.AnalyzeResponse, resourceUrn?: string): Violation[] =>
+const verdicts = (res: pb.AnalyzeResponse, fallbackUrn: string): Violation[] =>
     res.getDiagnosticsList().map((d) => {
-        const urn = d.getUrn() || resourceUrn;
+        const urn = d.getUrn() || fallbackUrn;
         const prefix = `${d.getDescription()}\n`;
         const message = d.getMessage().startsWith(prefix) ? d.getMessage().slice(prefix.length) : d.getMessage();
-        return { policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message, ...(urn ? { urn } : {}) };
+        return { policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message, urn };
     });
 
 /** What the engine would report for these resources: each one's inputs, then the stack's outputs. */
@@ -68,7 +71,7 @@ async function engineVerdicts(resources: Recorded[]): Promise<Violation[]> {
         a.setType(r.type).setName(r.name).setUrn(r.urn).setParent(r.parentUrn ?? "").setOptions(options(r));
         return a.setProperties(plain(Object.keys(r.state).length > 0 ? r.state : r.props));
     }));
-    out.push(...verdicts(await unary(client.analyzeStack, stack)));
+    out.push(...verdicts(await unary(client.analyzeStack, stack), stackUrn("prod")));
     return out;
 }
 
@@ -124,6 +127,7 @@ describe("the pack served by Pulumi's policy-pack runner", () => {
         let changed = edit(signed, (r) => r.type === "pulumi:pulumi:StackReference", (r) =>
             ({ ...r, state: { ...r.state, outputs: { roleSeparationEnabledAt: hoursBefore(10, new Date()) } } }));
         changed = [...changed, variant(tableGrant(signed, "customer_audit_events"), "raptor-grants-extra", { privileges: ["UPDATE"] })];
+        changed = [...changed, added("prod", GRANT_ROLE, "raptor-app-owner", { role: "raptor_app", grantRole: "owner_u1" })];
         changed = edit(changed, (r) => r === step(changed, "credential"), (r) =>
             variant(r, r.name, { environment: { ...(r.props.environment as object), ADDON_PLAN: "heroku-postgresql:essential-0" } }));
         const engine = await engineVerdicts(changed);
@@ -131,6 +135,11 @@ describe("the pack served by Pulumi's policy-pack runner", () => {
             "append-only-invariant", "no-credential-on-essential", "prod-signoff", "soak-before-prod",
         ]);
         expect(engine.find((v) => v.policy === "prod-signoff")!.message).toContain("sign-off is for another change");
+        // The resource policy reads the app role through the runtime's stack config, as the stack policies do.
+        expect(engine.filter((v) => v.policy === "append-only-invariant").map((v) => v.urn.split("::").pop())).toEqual([
+            "raptor-grants-extra", "raptor-app-owner",
+        ]);
+        expect(engine.every((v) => v.urn !== "")).toBe(true);
         const offline = await evaluatePolicies(changed, { stack: "prod", stackConfig, policyConfig: loadPackConfig() });
         expect(sorted(engine)).toEqual(sorted(offline));
     });

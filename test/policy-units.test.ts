@@ -4,8 +4,9 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES } from "../core/resources";
-import { EvaluationContext, Violation, runPolicies } from "../policy/evaluate";
+import { TYPES, deploymentFromResources } from "../core/resources";
+import { canonicalDeployment } from "../core/deployment";
+import { EvaluationContext, Violation, runPolicies, stackUrn } from "../policy/evaluate";
 import { StackContextProvider } from "../policy/context";
 import {
     appendOnlyInvariant, credentialRetained, noAllTablesGrant, noCredentialOnEssential, prodSignoff, secretsStaySecret,
@@ -13,7 +14,8 @@ import {
 } from "../policy/policies";
 import { APP_PASSWORD, APP_URL, Recorded } from "./support/mocks";
 import {
-    NOW, OPERATOR, PROD_CONFIG, STAGING_CONFIG, declared, edit, fingerprintOf, hoursBefore, signoff, step, tableGrant, variant,
+    GRANT_ROLE, NOW, OPERATOR, PROD_CONFIG, PSQL_GRANT_UPDATE, ROLE, STAGING_CONFIG, added, declared, edit, fingerprintOf, hoursBefore,
+    signoff, step, tableGrant, variant,
 } from "./support/policy-harness";
 
 let staging: Recorded[];
@@ -32,6 +34,67 @@ beforeAll(async () => {
 const run = (make: (c: StackContextProvider) => Policies, rs: readonly Recorded[], ctx: Partial<EvaluationContext> = {}) =>
     runPolicies(make, rs, { stack: "staging", stackConfig: {}, now: NOW, policyConfig: { operators: [OPERATOR] }, ...ctx });
 const messages = (vs: Violation[]) => vs.map((v) => v.message);
+
+describe("the sign-off fingerprint covers what gets deployed", () => {
+    const base = () => fingerprintOf(prodOff);
+    const changeGrant = (table: string, props: Record<string, unknown>) =>
+        edit(prodOff, (r) => r === tableGrant(prodOff, table), (r) => variant(r, r.name, props));
+
+    it.each([
+        ["the grantee", { role: "public" }],
+        ["the grant option", { withGrantOption: true }],
+    ])("changes with %s of one Grant", (_what, props) => {
+        expect(fingerprintOf(changeGrant("users", props))).not.toBe(base());
+    });
+
+    it("changes with the columns of a column grant", () => {
+        const column = (columns: string[]) =>
+            fingerprintOf(changeGrant("users", { objectType: "column", columns, privileges: ["UPDATE"] }));
+        expect(column(["email"])).not.toBe(column(["email", "password_hash"]));
+    });
+
+    it("is the same for withGrantOption false and absent, columns [] and absent, as the engine and the mocks differ", () => {
+        const explicit = edit(prodOff, (r) => r.type === TYPES.grant, (r) => variant(r, r.name, { withGrantOption: false, columns: [] }));
+        expect(fingerprintOf(explicit)).toBe(base());
+    });
+
+    it("changes with a resource outside the model, and names it in the deployment", () => {
+        const rs = [...prodOff, added("prod", GRANT_ROLE, "m", { role: "raptor_app", grantRole: "owner_u1" })];
+        expect(fingerprintOf(rs)).not.toBe(base());
+        expect(deploymentFromResources(rs).deployment!.extras.map((e) => `${e.type} ${e.name}`)).toEqual([`${GRANT_ROLE} m`]);
+    });
+
+    it("counts a command with a step marker but other scripts as an extra", () => {
+        const rs = edit(prodOff, (r) => r === step(prodOff, "flag"), (r) => variant(r, r.name, { create: PSQL_GRANT_UPDATE }));
+        expect(fingerprintOf(rs)).not.toBe(base());
+        expect(deploymentFromResources(rs).deployment!.extras.map((e) => e.name)).toEqual(["raptor-flag-flag"]);
+    });
+
+    it("counts a second command with the same step as a problem, whatever its scripts", () => {
+        const second = variant(step(prodOff, "credential"), "raptor-credential-again", {});
+        expect(deploymentFromResources([...prodOff, second]).problems).toEqual(["2 command resources carry RAPTOR_STEP=credential; expected one"]);
+    });
+
+    it("reads an extra command's inputs, not the stdout it printed", () => {
+        const cmd = (stdout: string) => ({ ...added("prod", TYPES.command, "c", { create: "echo hi" }), props: { create: "echo hi", stdout } });
+        expect(fingerprintOf([...prodOff, cmd("a")])).toBe(fingerprintOf([...prodOff, cmd("b")]));
+    });
+
+    it("ignores what the engine adds and deploys nothing by itself: default providers, the stack", () => {
+        const engine = [
+            added("prod", "pulumi:providers:command", "default_1_2_1", { version: "1.2.1" }),
+            added("prod", "pulumi:pulumi:Stack", "raptor-prod", { fingerprint: "sha256:x" }),
+        ];
+        expect(fingerprintOf([...prodOff, ...engine])).toBe(base());
+    });
+
+    it("keeps an extra's secret inputs out of the canonical text, but not out of the fingerprint", () => {
+        const withPassword = (password: string) => [...prodOff, added("prod", ROLE, "r", { name: "reporting", password })];
+        const { deployment } = deploymentFromResources(withPassword("hunter2-9f8e7d"));
+        expect(canonicalDeployment(deployment!)).not.toContain("hunter2-9f8e7d");
+        expect(fingerprintOf(withPassword("hunter2-9f8e7d"))).not.toBe(fingerprintOf(withPassword("other-1a2b3c")));
+    });
+});
 
 describe("prod-signoff", () => {
     const check = (rs: Recorded[], sign: unknown, ctx: Partial<EvaluationContext> = {}) =>
@@ -139,7 +202,7 @@ describe("soak-before-prod", () => {
 });
 
 describe("append-only-invariant", () => {
-    const check = (rs: Recorded[], ctx: Partial<EvaluationContext> = {}) => run(() => [appendOnlyInvariant], rs, ctx);
+    const check = (rs: Recorded[], ctx: Partial<EvaluationContext> = {}) => run((c) => [appendOnlyInvariant(c)], rs, ctx);
     const withGrant = (table: string, props: Record<string, unknown>) =>
         [...staging, variant(tableGrant(staging, table), `extra-${table}`, props)];
 
@@ -173,9 +236,49 @@ describe("append-only-invariant", () => {
         const vs = await check(staging, { policyConfig: { appendOnly: ["users"] } });
         expect(messages(vs)).toEqual([expect.stringContaining("gives UPDATE, DELETE on append-only table public.users")]);
     });
+
+    const grantRole = (role: string, grantRole: string) => added("staging", GRANT_ROLE, "membership", { role, grantRole });
+
+    it("blocks a GrantRole that makes the app role a member of the owner", async () => {
+        const vs = await check([...staging, grantRole("raptor_app", "owner_u1")]);
+        expect(messages(vs)).toEqual([expect.stringContaining('GrantRole membership makes the app role "raptor_app" a member of "owner_u1"')]);
+    });
+
+    it("blocks a GrantRole that makes another role a member of the app role", async () => {
+        const vs = await check([...staging, grantRole("analyst", "RAPTOR_APP")]);
+        expect(messages(vs)).toEqual([expect.stringContaining('makes "analyst" a member of the app role "RAPTOR_APP"')]);
+    });
+
+    it("takes the app role from the stack's raptor:role as well as the pack's appRole", async () => {
+        const rs = [...staging, grantRole("raptor_svc", "owner_u1")];
+        expect(await check(rs)).toEqual([]);
+        expect(messages(await check(rs, { stackConfig: { role: "raptor_svc" } }))).toEqual([expect.stringContaining('app role "raptor_svc"')]);
+        expect(messages(await check(rs, { policyConfig: { appRole: "raptor_svc" } }))).toEqual([expect.stringContaining('app role "raptor_svc"')]);
+    });
+
+    it("blocks a Role resource that declares the app role itself", async () => {
+        const vs = await check([...staging, added("staging", ROLE, "app", { name: "raptor_app", superuser: true, login: true })]);
+        expect(messages(vs)).toEqual([expect.stringContaining('Role app declares the app role "raptor_app" itself')]);
+    });
+
+    it("blocks a Role made a member of the app role", async () => {
+        const vs = await check([...staging, added("staging", ROLE, "shadow", { name: "shadow", roles: ["raptor_app"] })]);
+        expect(messages(vs)).toEqual([expect.stringContaining('Role shadow ("shadow") is made a member of the app role raptor_app')]);
+    });
+
+    it("leaves memberships and roles without the app role alone", async () => {
+        const rs = [...staging, grantRole("analyst", "readonly"), added("staging", ROLE, "reporting", { name: "reporting", roles: ["readonly"] })];
+        expect(await check(rs)).toEqual([]);
+    });
 });
 
 describe("no-all-tables-grant", () => {
+    it("reports an empty-objects table grant once: the invariant leaves it to this policy", async () => {
+        const all = variant(tableGrant(staging, "users"), "all-tables", { objects: [], privileges: ["SELECT", "UPDATE", "DELETE"] });
+        const vs = await run((c) => [appendOnlyInvariant(c), noAllTablesGrant], [...staging, all]);
+        expect(vs.map((v) => v.policy)).toEqual(["no-all-tables-grant"]);
+    });
+
     it("blocks a table grant with objects missing", async () => {
         const g = tableGrant(staging, "users");
         const { objects: _dropped, ...props } = g.props;
@@ -284,7 +387,7 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         await run(() => [probe(seen)], staging);
         expect(seen).toHaveLength(staging.length);
         const cred = seen.find((a) => a.name === "raptor-credential-raptor_app")!;
-        expect(cred.urn).toMatch(/^urn:pulumi:staging::raptor::command:local:Command::/);
+        expect(cred.urn).toBe("urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential$command:local:Command::raptor-credential-raptor_app");
         expect(cred.opts).toMatchObject({ parent: "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential::raptor-credential", protect: false, retainOnDelete: true });
         expect(cred.getConfig()).toEqual({ soakHours: 72 });
         expect(cred.stackTags).toBeInstanceOf(Map);
@@ -309,9 +412,16 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         expect(vs).toEqual([]);
     });
 
-    it("turns a policy that throws into a mandatory violation naming the error", async () => {
+    it("turns a policy that throws into a mandatory violation naming the error, at the stack's URN", async () => {
         const vs = await run(() => [{ name: "boom", description: "Throws.", enforcementLevel: "advisory", validateStack: () => { throw new Error("kaput"); } }], staging);
-        expect(vs).toEqual([{ policy: "boom", level: "mandatory", message: "policy failed: Error: kaput" }]);
+        expect(vs).toEqual([{ policy: "boom", level: "mandatory", message: "policy failed: Error: kaput", urn: "urn:pulumi:staging::raptor::pulumi:pulumi:Stack::raptor-staging" }]);
+    });
+
+    it("gives a stack policy's violation the stack's URN when it names no resource, and keeps the one it names", async () => {
+        const ref = prodOn.find((r) => r.type === TYPES.stackReference)!;
+        const vs = await run(() => [{ name: "stack-report", description: "Reports twice.", validateStack: (_a, report) => { report("whole"); report("one", ref.urn); } }], prodOn, { stack: "prod" });
+        expect(vs.map((v) => [v.message, v.urn])).toEqual([["whole", "urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod"], ["one", ref.urn]]);
+        expect(stackUrn("prod")).toBe("urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod");
     });
 
     it("skips disabled policies", async () => {

@@ -12,8 +12,8 @@ import { Violation } from "../policy/evaluate";
 import { createPolicies } from "../policy/policies";
 import { Recorded } from "./support/mocks";
 import {
-    NOW, PROD_CONFIG, STAGING_CONFIG, declared, edit, evaluate, fingerprintOf, hoursBefore, mandatory, signoff, step,
-    tableGrant, variant,
+    GRANT_ROLE, NOW, PROD_CONFIG, PSQL_GRANT_UPDATE, STAGING_CONFIG, added, declared, edit, evaluate, fingerprintOf, hoursBefore,
+    mandatory, signoff, step, tableGrant, variant,
 } from "./support/policy-harness";
 
 interface Setup {
@@ -48,6 +48,13 @@ async function staging(config: Record<string, string> = STAGING_CONFIG): Promise
     return { resources, stack: "staging", stackConfig: config };
 }
 const current = (s: Setup) => fingerprintOf(s.resources);
+/** The program's own prod change, signed, with `change` applied after the sign-off was given. */
+async function changedAfterSignoff(change: (rs: Recorded[]) => Recorded[]): Promise<Setup> {
+    const s = await signedProd(PROD_CONFIG);
+    return { ...s, resources: change(s.resources) };
+}
+const sneakyCommand = (environment: Record<string, unknown> = {}, opts: Record<string, unknown> = {}) =>
+    added("prod", TYPES.command, "raptor-sneaky", { interpreter: ["/bin/bash", "-c"], create: PSQL_GRANT_UPDATE, environment, logging: "none" }, opts);
 
 const CASES: Case[] = [
     {
@@ -115,14 +122,52 @@ const CASES: Case[] = [
         says: () => ["gives UPDATE, DELETE on append-only table public.customer_audit_events", "policy/config.json"],
     },
     {
-        name: "a table grant with empty objects is blocked",
+        name: "prod under the program's sign-off with every Grant to public WITH GRANT OPTION is blocked",
+        setup: () => changedAfterSignoff((rs) =>
+            edit(rs, (r) => r.type === TYPES.grant, (r) => variant(r, r.name, { role: "public", withGrantOption: true }))),
+        blockedBy: ["prod-signoff"],
+        says: (s) => ["sign-off is for another change", `have fingerprint ${current(s)}`, 'to "public" WITH GRANT OPTION'],
+    },
+    {
+        name: "prod under the program's sign-off with a GrantRole making raptor_app a member of the owner is blocked",
+        setup: () => changedAfterSignoff((rs) =>
+            [...rs, added("prod", GRANT_ROLE, "raptor-app-owner", { role: "raptor_app", grantRole: "owner_u1", withAdminOption: false })]),
+        // The membership is outside the matrix whatever the sign-off says: the invariant blocks it too.
+        blockedBy: ["prod-signoff", "append-only-invariant"],
+        says: () => ["sign-off is for another change", `outside the Raptor model, each covered by the fingerprint: ${GRANT_ROLE} raptor-app-owner`],
+    },
+    {
+        name: "prod under the program's sign-off with an extra command running psql GRANT UPDATE is blocked",
+        setup: () => changedAfterSignoff((rs) => [...rs, sneakyCommand()]),
+        blockedBy: ["prod-signoff"],
+        says: () => ["sign-off is for another change", "command:local:Command raptor-sneaky"],
+    },
+    {
+        name: "prod under the program's sign-off with that command disguised as a RAPTOR_STEP is blocked",
+        setup: () => changedAfterSignoff((rs) => [...rs, sneakyCommand(
+            { RAPTOR_STEP: "credential-url", APP: "raxx-api-prod", DATABASE: "DATABASE", ROLE: "raptor_app" },
+            { additionalSecretOutputs: ["stdout", "stderr"] },
+        )]),
+        blockedBy: ["prod-signoff"],
+        says: () => ["command:local:Command raptor-sneaky"],
+    },
+    {
+        name: "prod with a resource outside the model passes when the sign-off covers exactly that set",
+        setup: async () => {
+            const { resources } = await declared({ stack: "prod", config: PROD_CONFIG });
+            const withExtra = [...resources, added("prod", TYPES.command, "raptor-notify", { interpreter: ["/bin/bash", "-c"], create: "echo deployed" })];
+            return { resources: withExtra, stack: "prod", stackConfig: { ...PROD_CONFIG, signoff: signoff(fingerprintOf(withExtra)) } };
+        },
+    },
+    {
+        name: "a table grant with empty objects is blocked, and reported once",
         setup: async () => {
             const s = await staging();
             const all = variant(tableGrant(s.resources, "users"), "raptor-grants-table-all", { objects: [] });
             return { ...s, resources: [...s.resources, all] };
         },
-        // It also grants on every append-only and locked table, which the invariant reports too.
-        blockedBy: ["no-all-tables-grant", "append-only-invariant"],
+        // ON ALL TABLES also reaches the append-only and locked tables; no-all-tables-grant says so, the invariant stays quiet.
+        blockedBy: ["no-all-tables-grant"],
         says: () => ["raptor-grants-table-all", "ON ALL TABLES IN SCHEMA public"],
     },
     {

@@ -77,3 +77,20 @@ export const tableGrant = (rs: readonly Recorded[], table: string) =>
     rs.find((r) => r.type === TYPES.grant && r.props.objectType === "table" && (r.props.objects as string[])[0] === table)!;
 export const step = (rs: readonly Recorded[], s: string) =>
     rs.find((r) => r.type === TYPES.command && (r.props.environment as Record<string, unknown>).RAPTOR_STEP === s)!;
+
+/**
+ * A resource the program does not declare, as an edit to it would add one. A
+ * command's state gains stdout and stderr, as under mocks and in the engine:
+ * outputs the policy sees but the plan's fingerprint never did.
+ */
+export function added(
+    stack: string, type: string, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {},
+): Recorded {
+    const state = type === TYPES.command ? { ...props, stdout: "GRANT\n", stderr: "" } : { ...props };
+    return { type, name, urn: `urn:pulumi:${stack}::raptor::${type}::${name}`, props, secretPaths: [], state, rawProps: props, opts, custom: true };
+}
+
+export const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";
+export const ROLE = "postgresql:index/role:Role";
+/** What the reviewer's extra command ran. */
+export const PSQL_GRANT_UPDATE = `psql "$OWNER_DSN" -c 'GRANT UPDATE ON customer_audit_events TO raptor_app'`;
