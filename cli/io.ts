@@ -1,4 +1,4 @@
-/** Where a subcommand writes; tests pass a recorder, the binary passes stdout/stderr. */
+/** Where a subcommand writes; tests pass a recorder (test/support/io.ts), the binary passes stdout/stderr. */
 export interface Io {
     out(s: string): void;
     err(s: string): void;
@@ -13,18 +13,4 @@ export class UsageError extends Error {
         super(message);
         this.name = "UsageError";
     }
-}
-
-export function recorder(): Io & { stdout: string; stderr: string } {
-    const r = {
-        stdout: "",
-        stderr: "",
-        out(s: string) {
-            r.stdout += s;
-        },
-        err(s: string) {
-            r.stderr += s;
-        },
-    };
-    return r;
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { plan, planDocument } from "../cli/plan";
 import { sql } from "../cli/sql";
-import { recorder } from "../cli/io";
+import { recorder } from "./support/io";
 import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { buildPlan } from "../core/plan";
 import { renderSql } from "../core/sql";

@@ -167,6 +167,14 @@ describe("attachment delivery", () => {
         expect(f.configVars().RAPTOR_APP_DATABASE_URL).toBe(f.credentialUrl("raptor_app"));
     });
 
+    it("does not attach twice when the attach's response was lost", async () => {
+        const f = start({ existingCredentials: [{ name: "raptor_app", state: "active" }], lostResponse: { "addons:attach": 1 } });
+        const r = runPhase(f, (await steps()).attachment, "create");
+        expect(r.code).toBe(0);
+        expect(f.callsOf("addons:attach")).toHaveLength(1);
+        expect(f.configVars().RAPTOR_APP_DATABASE_URL).toBe(f.credentialUrl("raptor_app"));
+    });
+
     it("leaves a same-named attachment of another credential alone on delete", async () => {
         const f = start({ existingCredentials: [{ name: "raptor_app", state: "active" }] });
         runScript(f, `heroku addons:attach DATABASE --as RAPTOR_APP_DATABASE -a ${APP}`);

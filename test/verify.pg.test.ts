@@ -14,7 +14,7 @@ import { quoteIdent } from "../core/identifiers";
 import { buildPlan } from "../core/plan";
 import { renderSql } from "../core/sql";
 import { Drift, DriftClass } from "../core/verify";
-import { recorder } from "../cli/io";
+import { recorder } from "./support/io";
 import { main } from "../cli/main";
 import { runVerify, verify } from "../cli/verify";
 import { createHerokuLikeDb, HerokuLikeDb, withClient } from "./support/heroku-db";
