@@ -13,7 +13,7 @@ import { fingerprint } from "../core/deployment";
 import { TYPES, deploymentFromResources } from "../core/resources";
 import { runProgram, Recorded } from "../offline/run-program";
 import { PLACEHOLDER, projectDir, readStackFile } from "../offline/stack-file";
-import { evaluatePolicies, loadPackConfig, Violation } from "../policy/evaluate";
+import { evaluatePolicies, loadPackConfigFile, Violation } from "../offline/evaluate";
 import { parse } from "./args";
 import { Io, Subcommand, UsageError } from "./io";
 
@@ -83,7 +83,7 @@ function matrixOf(resources: readonly Recorded[], classification: Classification
 /** The pack config the prod command line passes with --policy-pack-config policy/config.json. */
 function readPolicyConfig(dir: string) {
     const file = path.join(dir, "policy", "config.json");
-    return fs.existsSync(file) ? loadPackConfig(file) : {};
+    return fs.existsSync(file) ? loadPackConfigFile(file) : {};
 }
 
 export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {

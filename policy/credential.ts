@@ -1,20 +1,32 @@
 /**
  * Credential policies: never on an Essential plan, never deleted by the engine.
  */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { tierOf } from "../core/heroku";
-import { CREDENTIAL_DELETE } from "../core/heroku-scripts";
-import { envOf, stepOf } from "../core/resources";
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { tierOf } from "./core/heroku";
+import { CREDENTIAL_DELETE } from "./core/heroku-scripts";
+import { envOf, stepOf } from "./core/resources";
+import { PropsView, cannotDecide } from "./props";
+
+/** The resource with its plain props (read behind the proxy), and the unknown ones among `paths`. */
+function viewed(args: ResourceValidationArgs, ...paths: string[]) {
+    const view = new PropsView(args);
+    return { r: { type: args.type, name: args.name, urn: args.urn, props: view.plain }, unknown: view.unknown(...paths) };
+}
 
 export const noCredentialOnEssential: ResourceValidationPolicy = {
     name: "no-credential-on-essential",
     description: "The application credential is only created on a plan that allows custom credentials (Standard-0 or better).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (stepOf(args) !== "credential") {
+        const { r, unknown } = viewed(args, "environment.RAPTOR_STEP", "environment.ADDON_PLAN");
+        if (unknown.includes("environment.RAPTOR_STEP") || (stepOf(r) === "credential" && unknown.length > 0)) {
+            reportViolation(cannotDecide("the credential's plan", args, unknown));
             return;
         }
-        const plan = envOf(args)["ADDON_PLAN"];
+        if (stepOf(r) !== "credential") {
+            return;
+        }
+        const plan = envOf(r)["ADDON_PLAN"];
         const verdict = typeof plan === "string" && plan !== "" ? tierOf(plan) : "missing";
         if (verdict === "allowed") {
             return;
@@ -42,14 +54,19 @@ export const credentialRetained: ResourceValidationPolicy = {
     description: "The credential command is retained on delete or protected, so the engine never drops the role.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (stepOf(args) !== "credential") {
+        const { r, unknown } = viewed(args, "environment.RAPTOR_STEP", "delete");
+        if (unknown.includes("environment.RAPTOR_STEP") || (stepOf(r) === "credential" && unknown.length > 0)) {
+            reportViolation(cannotDecide("that the credential is retained", args, unknown));
+            return;
+        }
+        if (stepOf(r) !== "credential") {
             return;
         }
         const opts = args.opts as typeof args.opts & { retainOnDelete?: boolean };
         if (opts.protect === true || opts.retainOnDelete === true) {
             return;
         }
-        const del = args.props["delete"];
+        const del = r.props["delete"];
         const harmlessDelete = del === undefined || del === CREDENTIAL_DELETE;
         if (opts.retainOnDelete === undefined && harmlessDelete) {
             return;

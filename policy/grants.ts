@@ -4,10 +4,11 @@
  * membership or a Role of its own) and no grant that silently means ON ALL TABLES.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { APPEND_ONLY_FORBIDDEN, TABLE_PRIVILEGES } from "../core/classification";
-import { TYPES, strs } from "../core/resources";
+import { APPEND_ONLY_FORBIDDEN, TABLE_PRIVILEGES } from "./core/classification";
+import { TYPES, strs } from "./core/resources";
 import { DEFAULT_POLICY_CONFIG, configOf } from "./pack-config";
 import { StackContextProvider, pulumiStackContext } from "./context";
+import { PropsView, cannotDecide, isUnknown } from "./props";
 
 /** Upper-cased privileges, with ALL [PRIVILEGES] spelled out. */
 export function privilegesOf(props: Record<string, unknown>): string[] {
@@ -40,6 +41,19 @@ function appRolesOf(configured: string, context: StackContextProvider): string[]
     return [...new Set([configured, ...(typeof fromStack === "string" && fromStack !== "" ? [fromStack] : [])].map((r) => r.toLowerCase()))];
 }
 
+/** What the invariant reads of each type it judges; an unknown or wrong-typed one among them blocks. */
+const INVARIANT_READS: Readonly<Record<string, readonly string[]>> = {
+    [TYPES.grant]: ["objectType", "privileges", "objects"],
+    [TYPES.defaultPrivileges]: ["objectType", "privileges"],
+    [TYPES.grantRole]: ["role", "grantRole"],
+    [TYPES.role]: ["name", "roles"],
+};
+const STRING_FIELDS = ["objectType", "role", "grantRole", "name"];
+const LIST_FIELDS = ["privileges", "objects", "roles"];
+
+/** A value for a message: an unknown one says so instead of showing the engine's sentinel. */
+const shown = (v: unknown) => (isUnknown(v) ? "(unknown at preview)" : JSON.stringify(v));
+
 export function appendOnlyInvariant(context: StackContextProvider = pulumiStackContext): ResourceValidationPolicy {
     return {
         name: "append-only-invariant",
@@ -68,12 +82,24 @@ export function appendOnlyInvariant(context: StackContextProvider = pulumiStackC
             },
         },
         validateResource: (args, reportViolation) => {
-            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), ["appendOnly", "locked", "appRole"]);
-            if (args.type === TYPES.grantRole || args.type === TYPES.role) {
-                checkMembership(args.type, args.name, args.props, appRolesOf(appRole, context), reportViolation);
+            const reads = INVARIANT_READS[args.type];
+            if (reads === undefined) {
                 return;
             }
-            checkGrant(args.type, args.name, args.props, appendOnly, locked, reportViolation);
+            const view = new PropsView(args);
+            const unknown = view.unknown(...reads);
+            const wrong = [...view.wrongType("string", ...reads.filter((k) => STRING_FIELDS.includes(k))),
+                ...view.wrongType("string[]", ...reads.filter((k) => LIST_FIELDS.includes(k)))];
+            if (unknown.length > 0 || wrong.length > 0) {
+                reportViolation(cannotDecide("the append-only invariant", args, unknown, wrong));
+                return;
+            }
+            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), ["appendOnly", "locked", "appRole"]);
+            if (args.type === TYPES.grantRole || args.type === TYPES.role) {
+                checkMembership(args.type, args.name, view.plain, appRolesOf(appRole, context), reportViolation);
+                return;
+            }
+            checkGrant(args.type, args.name, view.plain, appendOnly, locked, reportViolation);
         },
     };
 }
@@ -120,7 +146,7 @@ function checkGrant(
     type: string, name: string, p: Record<string, unknown>, appendOnly: readonly string[], locked: readonly string[],
     reportViolation: (message: string) => void,
 ): void {
-    const role = JSON.stringify(p["role"]);
+    const role = shown(p["role"]);
     const privs = privilegesOf(p);
     if (type === TYPES.defaultPrivileges) {
         if (p["objectType"] === "table" && privs.length > 0) {
@@ -171,12 +197,21 @@ export const noAllTablesGrant: ResourceValidationPolicy = {
     description: "A table Grant must name its tables: empty or missing objects means ON ALL TABLES IN SCHEMA.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        const p = args.props;
-        if (args.type !== TYPES.grant || p["objectType"] !== "table" || strs(p["objects"]).length > 0) {
+        if (args.type !== TYPES.grant) {
+            return;
+        }
+        const view = new PropsView(args);
+        const p = view.plain;
+        const unknown = view.unknown("objectType", "objects");
+        if (unknown.length > 0) {
+            reportViolation(cannotDecide("for ON ALL TABLES", args, unknown));
+            return;
+        }
+        if (p["objectType"] !== "table" || strs(p["objects"]).length > 0) {
             return;
         }
         reportViolation(
-            `Grant ${args.name} to ${JSON.stringify(p["role"])} has objectType "table" and ${p["objects"] === undefined ? "no" : "empty"} ` +
+            `Grant ${args.name} to ${shown(p["role"])} has objectType "table" and ${p["objects"] === undefined ? "no" : "empty"} ` +
                 `objects, which the provider applies ON ALL TABLES IN SCHEMA ${String(p["schema"])}: every table, including append-only, ` +
                 "locked and unclassified ones. Required: one Grant per classified table with objects: [table]. " +
                 "Fix: classify the table in core/classification.ts; the grants component declares its Grant.",

@@ -1,7 +1,7 @@
 /**
  * The pack's own configuration (what `--policy-pack-config policy/config.json`
- * sets), its defaults, and the reader the offline `raptor-roles plan` uses to
- * load the same file.
+ * sets) and its defaults. The engine gives each policy only its own section,
+ * with its configSchema's defaults filled in (offline/pack-config.ts does the same).
  *
  * The append-only and locked lists default to the pack's own committed
  * policy/config.json, never to the program's classification: a table moved
@@ -40,8 +40,9 @@ export const PACK_CONFIG_FILE = join(__dirname, "config.json");
 
 /** The append-only and locked lists of the committed policy/config.json; without them the pack refuses to load (fails closed). */
 function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
-    const { appendOnly, locked } = loadPackConfig(PACK_CONFIG_FILE);
-    if (appendOnly === undefined || locked === undefined) {
+    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<string, Record<string, unknown> | undefined>;
+    const { appendOnly, locked } = file["append-only-invariant"] ?? {};
+    if (!isStrings(appendOnly) || !isStrings(locked)) {
         throw new Error(
             `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): they are the ` +
                 "pack's defaults, kept equal to core/classification.ts by test/policy.test.ts",
@@ -74,30 +75,4 @@ export function configOf<K extends ConfigKey>(raw: object, keys: readonly K[]): 
         out[k] = VALID[k](given[k]) ? given[k] : DEFAULT_POLICY_CONFIG[k];
     }
     return out as Pick<PolicyConfig, K>;
-}
-
-/**
- * Flattens a `--policy-pack-config` file ({policy-name: {key: value}}) into
- * the keys the policies read; enforcementLevel entries are not config.
- */
-export function packConfigFromFile(file: unknown): Partial<PolicyConfig> {
-    const out: Partial<Record<ConfigKey, unknown>> = {};
-    if (file === null || typeof file !== "object") {
-        return {};
-    }
-    for (const entry of Object.values(file as Record<string, unknown>)) {
-        if (entry !== null && typeof entry === "object") {
-            for (const [k, v] of Object.entries(entry)) {
-                if (k in VALID && VALID[k as ConfigKey](v)) {
-                    out[k as ConfigKey] = v;
-                }
-            }
-        }
-    }
-    return out as Partial<PolicyConfig>;
-}
-
-/** Reads and flattens a pack config file (default: policy/config.json). */
-export function loadPackConfig(path: string = PACK_CONFIG_FILE): Partial<PolicyConfig> {
-    return packConfigFromFile(JSON.parse(readFileSync(path, "utf8")));
 }

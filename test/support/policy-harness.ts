@@ -3,10 +3,10 @@
  * declares, for a stack, config and time; builds sign-offs and the
  * hand-made resources the blocked cases inject.
  */
-import { fingerprint } from "../../core/deployment";
+import { canonicalExtra, fingerprint } from "../../core/deployment";
 import { TYPES, deploymentFromResources } from "../../core/resources";
-import { EvaluationContext, Violation, evaluatePolicies, loadPackConfig } from "../../policy/evaluate";
-import { Recorded, Run, Scenario, runProgram } from "./mocks";
+import { EvaluationContext, Violation, evaluatePolicies, loadPackConfigFile } from "../../offline/evaluate";
+import { Recorded, Run, Scenario, UNKNOWN, runProgram } from "./mocks";
 
 export const NOW = new Date("2026-11-24T12:00:00Z");
 export const OPERATOR = "operator@raxx.app";
@@ -33,8 +33,18 @@ export function fingerprintOf(resources: readonly Recorded[]): string {
     return fingerprint(deployment);
 }
 
-export function signoff(fp: string, over: Record<string, unknown> = {}): Record<string, unknown> {
-    return { operator: OPERATOR, ticket: "RM-10 #1568", approvedAt: hoursBefore(2), fingerprint: fp, ...over };
+export function signoff(fp: string, over: Record<string, unknown> = {}, now: Date = NOW): Record<string, unknown> {
+    return { operator: OPERATOR, ticket: "RM-10 #1568", approvedAt: hoursBefore(2, now), fingerprint: fp, ...over };
+}
+
+/** The sign-off `raptor-roles plan` leads to for these resources: their fingerprint, and the extras (by digest) if any. */
+export function signoffOf(resources: readonly Recorded[], over: Record<string, unknown> = {}, now: Date = NOW): Record<string, unknown> {
+    const { deployment, problems } = deploymentFromResources(resources);
+    if (!deployment) {
+        throw new Error(`not a complete deployment: ${problems.join("; ")}`);
+    }
+    const extras = deployment.extras.map(canonicalExtra);
+    return signoff(fingerprint(deployment), { ...(extras.length > 0 ? { extras } : {}), ...over }, now);
 }
 
 /** Evaluates with the committed policy/config.json, at NOW, unless told otherwise. */
@@ -44,7 +54,7 @@ export function evaluate(
     stackConfig: Record<string, unknown>,
     over: Partial<EvaluationContext> = {},
 ): Promise<Violation[]> {
-    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: loadPackConfig(), now: NOW, ...over });
+    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: loadPackConfigFile(), now: NOW, ...over });
 }
 
 export const mandatory = (vs: readonly Violation[]) => vs.filter((v) => v.level === "mandatory");
@@ -84,9 +94,12 @@ export const step = (rs: readonly Recorded[], s: string) =>
  * outputs the policy sees but the plan's fingerprint never did.
  */
 export function added(
-    stack: string, type: string, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {},
+    stack: string, type: string, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {}, preview = false,
 ): Recorded {
-    const state = type === TYPES.command ? { ...props, stdout: "GRANT\n", stderr: "" } : { ...props };
+    const outputs = preview ? { stdout: UNKNOWN, stderr: UNKNOWN } : { stdout: "GRANT\n", stderr: "" };
+    // A bridged resource's outputs carry its id, which the engine only knows after the create.
+    const id = type.startsWith("postgresql:") ? { id: preview ? UNKNOWN : `${name}-id` } : {};
+    const state = type === TYPES.command ? { ...props, ...outputs } : { ...props, ...id };
     return { type, name, urn: `urn:pulumi:${stack}::raptor::${type}::${name}`, props, secretPaths: [], state, rawProps: props, opts, custom: true };
 }
 
