@@ -12,8 +12,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface PolicyConfig {
-    /** Who may be recorded as the approver of a prod change (`raptor:signoff.operator`). */
+    /** Who may be recorded as the approver of an UNSIGNED prod sign-off (only with requireSignature false). */
     readonly operators: readonly string[];
+    /** ssh-keygen allowed_signers lines: who may sign a prod sign-off, with which key. */
+    readonly allowedSigners: readonly string[];
+    /** Refuse a sign-off without an SSH signature (default true; false only while migrating). */
+    readonly requireSignature: boolean;
+    /** A sign-off older than this is refused (default 168 h, a week). */
+    readonly maxAgeHours: number;
     /** Hours staging's flag must have been on before prod may turn it on. */
     readonly soakHours: number;
     /** Tables no role may UPDATE, DELETE or TRUNCATE. */
@@ -29,6 +35,9 @@ export type ConfigKey = keyof PolicyConfig;
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 const VALID: Record<ConfigKey, (v: unknown) => boolean> = {
     operators: isStrings,
+    allowedSigners: isStrings,
+    requireSignature: (v) => typeof v === "boolean",
+    maxAgeHours: (v) => typeof v === "number" && Number.isFinite(v) && v > 0,
     soakHours: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
     appendOnly: isStrings,
     locked: isStrings,
@@ -57,6 +66,9 @@ function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
  */
 export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
     operators: [],
+    allowedSigners: [],
+    requireSignature: true,
+    maxAgeHours: 168,
     soakHours: 72,
     ...committedTableLists(),
     appRole: "raptor_app",

@@ -15,6 +15,8 @@ export interface Signoff {
     readonly fingerprint: string;
     /** Resources outside the Raptor model the operator signed, by digest (`raptor-roles plan` lists them). */
     readonly extras: readonly DeploymentExtra[];
+    /** `ssh-keygen -Y sign -n raptor-signoff` over signoffMessage() (armored, or its base64 body); absent: unsigned. */
+    readonly signature?: string;
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -23,10 +25,10 @@ const FINGERPRINT = /^sha256:[0-9a-f]{64}$/;
 const SKEW_MS = 5 * 60 * 1000;
 
 export const HOW_TO_SIGN_OFF =
-    "To sign off: run `npx raptor-roles plan --stack prod`, review it, then " +
-    "`pulumi config set --path raptor:signoff.operator <operator> -s prod` and the same for " +
-    "raptor:signoff.ticket, raptor:signoff.approvedAt (ISO 8601, e.g. 2026-11-24T10:00:00Z) and " +
-    "raptor:signoff.fingerprint (as plan prints it); commit Pulumi.prod.yaml for review.";
+    "To sign off: review `npx raptor-roles plan --stack prod`, then run " +
+    "`npx raptor-roles signoff --stack prod --ticket <ticket> --key ~/.ssh/<your key>` (it signs " +
+    "raptor:signoff.fingerprint, ticket, approvedAt, stack and app with ssh-keygen -Y sign -n raptor-signoff) " +
+    "and commit Pulumi.prod.yaml for review.";
 
 /** A string field; a number is accepted where the CLI turns digits into one (the ticket). */
 function field(o: Record<string, unknown>, k: string, numberOk: boolean, problems: string[]): string {
@@ -79,6 +81,7 @@ export function parseSignoff(raw: unknown, now: Date): { signoff?: Signoff; prob
         approvedAt: field(o, "approvedAt", false, problems),
         fingerprint: field(o, "fingerprint", false, problems),
         extras: extrasOf(o["extras"], problems),
+        ...(o["signature"] !== undefined ? { signature: field(o, "signature", false, problems) } : {}),
     };
     if (signoff.approvedAt !== "") {
         const t = Date.parse(signoff.approvedAt);

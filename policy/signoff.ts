@@ -24,7 +24,8 @@ import { StackContext, StackContextProvider, prodReason, pulumiStackContext } fr
 import { configOf } from "./pack-config";
 import { plannedDeployment, withExtras } from "./planned";
 import { PropsView, cannotDecide } from "./props";
-import { HOW_TO_SIGN_OFF, Signoff, parseSignoff } from "./signoff-value";
+import { HOW_TO_SIGN_OFF } from "./signoff-value";
+import { SIGNOFF_CONFIG_KEYS, checkedSignoff } from "./signoff-check";
 
 export { HOW_TO_SIGN_OFF, parseSignoff } from "./signoff-value";
 export type { Signoff } from "./signoff-value";
@@ -56,27 +57,6 @@ export function coveredBySignoff(d: Deployment, signed: string): "exact" | "emer
         return "exact";
     }
     return !d.roleSeparation && fingerprint({ ...d, roleSeparation: true }) === signed ? "emergency-stop" : undefined;
-}
-
-type Verdict = { signoff: Signoff } | { problem: string };
-
-/** The sign-off read from stack config and checked on its own (present, well-formed, by an allowed operator). */
-function checkedSignoff(ctx: StackContext, operators: readonly string[], current: string): Verdict {
-    const raw = ctx.config("signoff");
-    if (raw === undefined || raw === null || raw === "") {
-        return { problem: `has no sign-off: stack config raptor:signoff is not set. Required: an allowed operator's sign-off of this change (fingerprint ${current}).` };
-    }
-    const { signoff, problems } = parseSignoff(raw, ctx.now);
-    if (signoff === undefined) {
-        return { problem: `sign-off raptor:signoff is malformed: ${problems.join("; ")}. Required: {operator, ticket, approvedAt, fingerprint (${current})}.` };
-    }
-    if (!operators.includes(signoff.operator)) {
-        const allowed = operators.length > 0
-            ? `the pack's operators allowlist (${operators.join(", ")})`
-            : "the pack's operators allowlist, which is empty: run with --policy-pack-config policy/config.json";
-        return { problem: `sign-off by ${JSON.stringify(signoff.operator)} (ticket ${signoff.ticket}) is not valid: that operator is not on ${allowed}.` };
-    }
-    return { signoff };
 }
 
 /** Resources a step of which can change Heroku or the database: everything but reads, providers, components and the stack. */
@@ -125,10 +105,10 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
         report(`Prod (${why}) step ${args.name} cannot be checked against the sign-off: the stack config gives no plan (${planned.problem}).`);
         return;
     }
-    const { operators } = configOf(args.getConfig<object>(), ["operators"]);
-    const verdict = checkedSignoff(ctx, operators, fingerprint(planned.deployment));
+    const config = configOf(args.getConfig<object>(), SIGNOFF_CONFIG_KEYS);
+    const verdict = checkedSignoff(ctx, config, planned.deployment.app, fingerprint(planned.deployment));
     if ("problem" in verdict) {
-        report(`Prod (${why}) step ${args.type} ${args.name} is blocked: prod ${verdict.problem} ${HOW_TO_SIGN_OFF}`);
+        report(`Prod (${why}) step ${args.type} ${args.name} is blocked: prod ${verdict.problem}`);
         return;
     }
     const signed = withExtras(planned.deployment, verdict.signoff.extras);
@@ -170,10 +150,10 @@ function validateWhole(args: StackValidationArgs, report: ReportViolation, ctx: 
     }
     const d = recomputed.deployment;
     const current = fingerprint(d);
-    const { operators } = configOf(args.getConfig<object>(), ["operators"]);
-    const verdict = checkedSignoff(ctx, operators, current);
+    const config = configOf(args.getConfig<object>(), SIGNOFF_CONFIG_KEYS);
+    const verdict = checkedSignoff(ctx, config, d.app, current);
     if ("problem" in verdict) {
-        report(`Prod (${why}) ${verdict.problem}${unusual(d)} ${HOW_TO_SIGN_OFF}`);
+        report(`Prod (${why}) ${verdict.problem}${unusual(d)}`);
         return;
     }
     const s = verdict.signoff;
@@ -189,14 +169,31 @@ export function prodSignoff(
 ): ResourceValidationPolicy & StackValidationPolicy {
     return {
         name: "prod-signoff",
-        description: "A prod deployment needs an allowed operator's sign-off of exactly this change, checked before each step and for the whole stack.",
+        description: "A prod deployment needs an allowed operator's SSH-signed sign-off of exactly this change, checked before each step and for the whole stack.",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
+                allowedSigners: {
+                    type: "array",
+                    items: { type: "string", minLength: 1 },
+                    description: "ssh-keygen allowed_signers lines (principal keytype base64-key) of who may sign a prod sign-off.",
+                    default: [],
+                },
+                requireSignature: {
+                    type: "boolean",
+                    description: "Refuse an unsigned sign-off; false only while migrating to signed sign-offs.",
+                    default: true,
+                },
+                maxAgeHours: {
+                    type: "number",
+                    minimum: 1,
+                    description: "A sign-off approved longer ago than this is refused.",
+                    default: 168,
+                },
                 operators: {
                     type: "array",
                     items: { type: "string", minLength: 1 },
-                    description: "Operators who may be recorded as approvers in raptor:signoff.operator.",
+                    description: "Only with requireSignature false: operators an unsigned sign-off may name.",
                     default: [],
                 },
             },

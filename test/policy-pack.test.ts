@@ -44,6 +44,7 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
         expect(() => execFileSync(process.execPath, [join(PACK, "tools", "bundle-core.mjs"), "--check"], { stdio: "pipe" })).not.toThrow();
         expect(readdirSync(join(PACK, "core")).sort()).toEqual([
             "classification.ts", "deployment.ts", "heroku-scripts.ts", "heroku.ts", "identifiers.ts", "plan.ts", "resources.ts", "settings.ts",
+            "signoff-message.ts",
         ]);
     });
 

@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 const run = (make: (c: StackContextProvider) => Policies, rs: readonly Recorded[], ctx: Partial<EvaluationContext> = {}) =>
-    runPolicies(make, rs, { stack: "staging", stackConfig: {}, now: NOW, policyConfig: { "prod-signoff": { operators: [OPERATOR] } }, ...ctx });
+    runPolicies(make, rs, { stack: "staging", stackConfig: {}, now: NOW, policyConfig: { "prod-signoff": { operators: [OPERATOR], requireSignature: false } }, ...ctx });
 const messages = (vs: Violation[]) => vs.map((v) => v.message);
 
 describe("the sign-off fingerprint covers what gets deployed", () => {
@@ -130,7 +130,7 @@ describe("prod-signoff", () => {
     });
 
     it("with no operators configured, names the missing pack config", async () => {
-        const vs = await check(prodOff, signoff(fingerprintOf(prodOff)), { policyConfig: {} });
+        const vs = await check(prodOff, signoff(fingerprintOf(prodOff)), { policyConfig: { "prod-signoff": { requireSignature: false } } });
         expect(messages(vs)).toEqual([expect.stringContaining("which is empty: run with --policy-pack-config policy/config.json")]);
     });
 

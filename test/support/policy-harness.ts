@@ -4,9 +4,11 @@
  * hand-made resources the blocked cases inject.
  */
 import { canonicalExtra, fingerprint } from "../../core/deployment";
+import { SignedFields, signoffMessage } from "../../core/signoff-message";
 import { TYPES, deploymentFromResources } from "../../core/resources";
-import { EvaluationContext, Violation, evaluatePolicies, loadPackConfigFile } from "../../offline/evaluate";
+import { EvaluationContext, PackConfigFile, Violation, evaluatePolicies, loadPackConfigFile } from "../../offline/evaluate";
 import { Recorded, Run, Scenario, UNKNOWN, runProgram } from "./mocks";
+import { KeyName, publicKey, sshSign } from "./ssh-keys";
 
 export const NOW = new Date("2026-11-24T12:00:00Z");
 export const OPERATOR = "operator@raxx.app";
@@ -37,24 +39,53 @@ export function signoff(fp: string, over: Record<string, unknown> = {}, now: Dat
     return { operator: OPERATOR, ticket: "RM-10 #1568", approvedAt: hoursBefore(2, now), fingerprint: fp, ...over };
 }
 
-/** The sign-off `raptor-roles plan` leads to for these resources: their fingerprint, and the extras (by digest) if any. */
-export function signoffOf(resources: readonly Recorded[], over: Record<string, unknown> = {}, now: Date = NOW): Record<string, unknown> {
+/** How a test sign-off is signed: with which key, in which namespace, over which fields (default: its own). */
+export interface Signing {
+    key?: KeyName;
+    namespace?: string;
+    over?: Partial<SignedFields>;
+    /** No signature at all. */
+    unsigned?: boolean;
+}
+
+/**
+ * The sign-off `raptor-roles signoff` writes for these prod resources: their fingerprint, the extras (by
+ * digest) if any, and the real ssh-keygen's signature over stack, app, fingerprint, ticket and approvedAt.
+ */
+export function signoffOf(
+    resources: readonly Recorded[], over: Record<string, unknown> = {}, now: Date = NOW, signing: Signing = {},
+): Record<string, unknown> {
     const { deployment, problems } = deploymentFromResources(resources);
     if (!deployment) {
         throw new Error(`not a complete deployment: ${problems.join("; ")}`);
     }
     const extras = deployment.extras.map(canonicalExtra);
-    return signoff(fingerprint(deployment), { ...(extras.length > 0 ? { extras } : {}), ...over }, now);
+    const value = signoff(fingerprint(deployment), { ...(extras.length > 0 ? { extras } : {}), ...over }, now);
+    if (signing.unsigned === true) {
+        return value;
+    }
+    const fields: SignedFields = {
+        stack: "prod", app: deployment.app, fingerprint: String(value.fingerprint), ticket: String(value.ticket),
+        approvedAt: String(value.approvedAt), ...signing.over,
+    };
+    return { ...value, signature: sshSign(signing.key ?? "ed25519", signoffMessage(fields), signing.namespace) };
 }
 
-/** Evaluates with the committed policy/config.json, at NOW, unless told otherwise. */
+/** policy/config.json with the test operator's three keys as the allowed signers. */
+export function testPackConfig(): PackConfigFile {
+    const file = loadPackConfigFile() as Record<string, Record<string, unknown>>;
+    const allowedSigners = (["ed25519", "ecdsa", "rsa"] as const).map((k) => `${OPERATOR} ${publicKey(k)} ${k}`);
+    return { ...file, "prod-signoff": { ...file["prod-signoff"], allowedSigners } };
+}
+
+/** Evaluates with the committed policy/config.json (plus the test signers), at NOW, unless told otherwise. */
 export function evaluate(
     resources: readonly Recorded[],
     stack: string,
     stackConfig: Record<string, unknown>,
     over: Partial<EvaluationContext> = {},
 ): Promise<Violation[]> {
-    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: loadPackConfigFile(), now: NOW, ...over });
+    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: testPackConfig(), now: NOW, ...over });
 }
 
 export const mandatory = (vs: readonly Violation[]) => vs.filter((v) => v.level === "mandatory");

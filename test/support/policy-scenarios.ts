@@ -7,11 +7,11 @@
  */
 import { RAPTOR_CLASSIFICATION } from "../../core/classification";
 import { TYPES } from "../../core/resources";
-import { PackConfigFile, loadPackConfigFile } from "../../offline/evaluate";
+import { PackConfigFile } from "../../offline/evaluate";
 import { Recorded, Scenario as ProgramScenario, UNKNOWN } from "./mocks";
 import {
-    GRANT_ROLE, PROD_CONFIG, PSQL_GRANT_UPDATE, STAGING_CONFIG, added, declared, edit, fingerprintOf, hoursBefore, signoffOf, step,
-    tableGrant, variant,
+    GRANT_ROLE, PROD_CONFIG, PSQL_GRANT_UPDATE, STAGING_CONFIG, Signing, added, declared, edit, fingerprintOf, hoursBefore, signoffOf,
+    step, tableGrant, testPackConfig, variant,
 } from "./policy-harness";
 
 export type Mode = "update" | "preview";
@@ -21,7 +21,7 @@ export interface Setup {
     stack: string;
     /** `raptor:*` values as Pulumi.<stack>.yaml holds them (a --path object as an object). */
     stackConfig: Record<string, unknown>;
-    /** The --policy-pack-config file (default: policy/config.json). */
+    /** The --policy-pack-config file (default: policy/config.json with the test operator's keys as allowed signers). */
     policyConfig: PackConfigFile;
 }
 
@@ -45,13 +45,19 @@ const AUDIT_MOVED = {
 
 const program = (mode: Mode, s: ProgramScenario) => declared({ ...s, preview: mode === "preview" });
 const setup = (resources: Recorded[], stack: string, stackConfig: Record<string, unknown>): Setup =>
-    ({ resources, stack, stackConfig, policyConfig: loadPackConfigFile() });
+    ({ resources, stack, stackConfig, policyConfig: testPackConfig() });
 
 /** Prod with a sign-off of exactly what it declares. */
 async function signedProd(mode: Mode, now: Date, config: Record<string, string>, extra: Partial<ProgramScenario> = {}) {
     const { resources } = await program(mode, { stack: "prod", config, ...extra });
     return setup(resources, "prod", { ...config, signoff: signoffOf(resources, {}, now) });
 }
+/** The program's prod change under a sign-off with `over` fields, signed as `signing` says. */
+async function resigned(mode: Mode, now: Date, over: Record<string, unknown>, signing: Signing = {}): Promise<Setup> {
+    const s = await signedProd(mode, now, PROD_CONFIG);
+    return { ...s, stackConfig: { ...PROD_CONFIG, signoff: signoffOf(s.resources, over, now, signing) } };
+}
+const SIGN_AGAIN = "npx raptor-roles signoff --stack prod --ticket";
 const staging = async (mode: Mode, config: Record<string, string> = STAGING_CONFIG) =>
     setup((await program(mode, { stack: "staging", config })).resources, "staging", config);
 /** The program's own prod change, signed, with `change` applied after the sign-off was given. */
@@ -94,31 +100,91 @@ export const SCENARIOS: PolicyScenario[] = [
     },
     {
         name: "prod with the ticket as `config set --path` stores bare digits (a number) passes",
-        setup: async (mode, now) => {
-            const s = await signedProd(mode, now, PROD_CONFIG);
-            return { ...s, stackConfig: { ...PROD_CONFIG, signoff: { ...(s.stackConfig.signoff as object), ticket: 1568 } } };
-        },
+        setup: (mode, now) => resigned(mode, now, { ticket: 1568 }),
     },
+    ...(["ed25519", "ecdsa", "rsa"] as const).map((key): PolicyScenario => ({
+        name: `prod signed with the operator's allowed ${key} key passes`,
+        setup: (mode, now) => resigned(mode, now, {}, { key }),
+    })),
     {
-        name: "prod signed off by an operator not on the allowlist is blocked before its first step",
-        setup: async (mode, now) => {
-            const s = await signedProd(mode, now, PROD_CONFIG);
-            return { ...s, stackConfig: { ...PROD_CONFIG, signoff: signoffOf(s.resources, { operator: "mallory@raxx.app" }, now) } };
-        },
+        name: "prod with an unsigned sign-off is refused, showing the signoff command",
+        setup: (mode, now) => resigned(mode, now, {}, { unsigned: true }),
         blockedBy: ["prod-signoff"],
-        says: () => ['"mallory@raxx.app"', "not on the pack's operators allowlist (operator@raxx.app)", "npx raptor-roles plan"],
+        says: () => ["is not signed, and an unsigned sign-off is refused (prod-signoff.requireSignature)", SIGN_AGAIN],
         blocksFirstStep: true,
     },
     {
-        name: "prod with the operators allowlist under the wrong policy in the pack config is blocked",
+        name: "prod with an unsigned sign-off by a listed operator passes while migrating (requireSignature false)",
+        setup: async (mode, now) => {
+            const s = await resigned(mode, now, {}, { unsigned: true });
+            const file = s.policyConfig as Record<string, Record<string, unknown>>;
+            return { ...s, policyConfig: { ...file, "prod-signoff": { requireSignature: false, operators: ["operator@raxx.app"] } } };
+        },
+    },
+    {
+        name: "prod with a signature that is not an SSH signature is refused",
+        setup: (mode, now) => resigned(mode, now,
+            { signature: "-----BEGIN SSH SIGNATURE-----\nbm90IGEgc2lnbmF0dXJl\n-----END SSH SIGNATURE-----" }, { unsigned: true }),
+        blockedBy: ["prod-signoff"],
+        says: () => ["its signature is not an SSH signature: it does not start with the SSHSIG preamble", SIGN_AGAIN],
+        blocksFirstStep: true,
+    },
+    {
+        name: "prod signed with a key that is not allowed is refused",
+        setup: (mode, now) => resigned(mode, now, {}, { key: "mallory" }),
+        blockedBy: ["prod-signoff"],
+        says: () => ["no line of prod-signoff.allowedSigners allows that key for \"operator@raxx.app\"", SIGN_AGAIN],
+        blocksFirstStep: true,
+    },
+    {
+        name: "prod signed by the operator's key under another name is refused",
+        setup: (mode, now) => resigned(mode, now, { operator: "mallory@raxx.app" }),
+        blockedBy: ["prod-signoff"],
+        says: () => ["no line of prod-signoff.allowedSigners allows that key for \"mallory@raxx.app\""],
+        blocksFirstStep: true,
+    },
+    {
+        name: "prod signed in another namespace (a git commit signature) is refused",
+        setup: (mode, now) => resigned(mode, now, {}, { namespace: "git" }),
+        blockedBy: ["prod-signoff"],
+        says: () => ['its signature is for namespace "git", not raptor-signoff'],
+        blocksFirstStep: true,
+    },
+    ...([
+        ["fingerprint", { fingerprint: `sha256:${"0".repeat(64)}` }],
+        ["ticket", { ticket: "RM-11" }],
+        ["stack", { stack: "staging" }],
+        ["approval time", { approvedAt: "2026-01-01T00:00:00Z" }],
+    ] as const).map(([what, over]): PolicyScenario => ({
+        name: `prod under a signature over another ${what} is refused`,
+        setup: (mode, now) => resigned(mode, now, {}, { over }),
+        blockedBy: ["prod-signoff"],
+        says: () => ["its signature does not verify over stack prod, app raxx-api-prod", "one of them is not what was signed"],
+        blocksFirstStep: true,
+    })),
+    {
+        name: "prod with a signed sign-off older than maxAgeHours is refused",
+        setup: (mode, now) => resigned(mode, now, { approvedAt: hoursBefore(169, now) }),
+        blockedBy: ["prod-signoff"],
+        says: () => ["169 h ago, older than prod-signoff.maxAgeHours (168 h)", SIGN_AGAIN],
+        blocksFirstStep: true,
+    },
+    {
+        name: "prod with a signed sign-off approved in the future is refused",
+        setup: (mode, now) => resigned(mode, now, { approvedAt: hoursBefore(-2, now) }),
+        blockedBy: ["prod-signoff"],
+        says: () => [/approvedAt \S+ is in the future/],
+        blocksFirstStep: true,
+    },
+    {
+        name: "prod with the allowed signers under the wrong policy in the pack config is blocked",
         setup: async (mode, now) => {
             const s = await signedProd(mode, now, PROD_CONFIG);
-            const file = loadPackConfigFile() as Record<string, Record<string, unknown>>;
-            const { "prod-signoff": moved, ...rest } = file;
+            const { "prod-signoff": moved, ...rest } = s.policyConfig as Record<string, Record<string, unknown>>;
             return { ...s, policyConfig: { ...rest, "soak-before-prod": { ...rest["soak-before-prod"], ...moved } } };
         },
         blockedBy: ["prod-signoff"],
-        says: () => ["the pack's operators allowlist, which is empty"],
+        says: () => ["prod-signoff.allowedSigners lists no usable key"],
         blocksFirstStep: true,
     },
     {
