@@ -17,8 +17,10 @@ export const SIGNOFF_CONFIG_KEYS = ["operators", "allowedSigners", "requireSigna
 export type Verdict = { signoff: Signoff } | { problem: string };
 
 const HOUR_MS = 3600 * 1000;
+/** The ticket as a shell word: quoted unless it is plain. */
+const shellWord = (t: string) => (/^[\w.@:/-]+$/.test(t) ? t : `'${t.replace(/'/g, "'\\''")}'`);
 const signAgain = (s: Signoff) =>
-    `Sign again: \`npx raptor-roles signoff --stack prod --ticket ${s.ticket} --key <your key>\`, then commit Pulumi.prod.yaml.`;
+    `Sign again: \`npx raptor-roles signoff --stack prod --ticket ${shellWord(s.ticket)} --key <your key>\`, then commit Pulumi.prod.yaml.`;
 
 /** The unsigned sign-off, accepted only while migrating (requireSignature false) and only for a listed operator. */
 function unsigned(s: Signoff, config: SignoffConfig): Verdict {

@@ -3,6 +3,7 @@
  * SSH key (ssh-keygen -Y sign), the file gets what `pulumi config set --path`
  * would write, and the gate then passes that change and nothing else.
  */
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -61,6 +62,31 @@ describe("raptor-roles signoff", () => {
         const other = await declared({ stack: "prod", config: { app: "raxx-api-prod", urlDelivery: "config-var" } });
         const vs = await evaluatePolicies(other.resources, { stack: "prod", stackConfig, policyConfig });
         expect(vs.filter((v) => v.phase === "stack").map((v) => v.message)).toEqual([expect.stringContaining("sign-off is for another change")]);
+    });
+
+    it("signs with a key held by ssh-agent, given only its public half", async () => {
+        const d = project();
+        const sock = path.join(d, "agent.sock");
+        const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+        const saved = process.env.SSH_AUTH_SOCK;
+        try {
+            await new Promise<void>((resolve) => {
+                const wait = () => (fs.existsSync(sock) ? resolve() : setTimeout(wait, 20));
+                wait();
+            });
+            execFileSync("ssh-add", [keyPath("ed25519")], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "pipe" });
+            // Only the public key in this folder: the private half is in the agent alone.
+            const pub = path.join(d, "operator.pub");
+            fs.copyFileSync(`${keyPath("ed25519")}.pub`, pub);
+            process.env.SSH_AUTH_SOCK = sock;
+            expect(await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", pub], recorder())).toBe(0);
+        } finally {
+            process.env.SSH_AUTH_SOCK = saved;
+            agent.kill();
+        }
+        const { resources } = await declared({ stack: "prod", config: { app: "raxx-api-prod", soakStack: "organization/raptor/staging" } });
+        const policyConfig = loadPackConfigFile(path.join(d, "policy", "config.json"));
+        expect(await evaluatePolicies(resources, { stack: "prod", stackConfig: readStackFile("prod", d).raw, policyConfig })).toEqual([]);
     });
 
     it("with --dry-run prints what it would write and writes nothing", async () => {
