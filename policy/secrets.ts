@@ -4,7 +4,8 @@
  * and, where the caller can tell (offline), credential inputs are secret.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, envOf, stepOf } from "./core/resources";
+import { TYPES } from "./core/resources";
+import { commandInputs } from "./inputs";
 import { PropsView, cannotDecide, isUnknown } from "./props";
 
 /**
@@ -44,10 +45,10 @@ export const secretsStaySecret: ResourceValidationPolicy = {
         if (args.type !== TYPES.command) {
             return;
         }
-        const r = { type: args.type, name: args.name, urn: args.urn, props: p };
-        const env = envOf(r);
+        const cmd = commandInputs(view);
+        const env = cmd.environment;
         const secretKeys = Object.keys(env).filter(SECRET_ENV);
-        const step = stepOf(r);
+        const step = cmd.step;
         const undecided = view.unknown("environment.RAPTOR_STEP", "logging", ...SCRIPTS);
         if (undecided.length > 0) {
             // An unknown step may be a URL step; an unknown script may splice a credential: neither can pass unseen.
@@ -55,9 +56,9 @@ export const secretsStaySecret: ResourceValidationPolicy = {
         }
         if ((step !== undefined && URL_STEPS.has(step)) || secretKeys.length > 0) {
             const why = `Command ${args.name} (RAPTOR_STEP=${String(step)}) handles the application's URL, password included`;
-            if (p["logging"] !== "none" && !isUnknown(p["logging"])) {
+            if (cmd.logging !== "none" && !undecided.includes("logging")) {
                 reportViolation(
-                    `${why}, but its logging is ${JSON.stringify(p["logging"] ?? "stdoutAndStderr (default)")}. ` +
+                    `${why}, but its logging is ${JSON.stringify(cmd.logging ?? "stdoutAndStderr (default)")}. ` +
                         "Required: logging \"none\", so the URL never reaches the console or CI logs. Fix: set logging: \"none\".",
                 );
             }
@@ -72,8 +73,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             }
         }
         for (const key of SCRIPTS) {
-            const script = p[key];
-            if (typeof script !== "string" || isUnknown(script)) {
+            const script = cmd[key];
+            if (script === undefined) {
                 continue;
             }
             if (URL_WITH_PASSWORD.test(script)) {
