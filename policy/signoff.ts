@@ -25,7 +25,7 @@ import { configOf } from "./pack-config";
 import { plannedDeployment, withExtras } from "./planned";
 import { PropsView, cannotDecide } from "./props";
 import { HOW_TO_SIGN_OFF } from "./signoff-value";
-import { SIGNOFF_CONFIG_KEYS, checkedSignoff } from "./signoff-check";
+import { SIGNOFF_CONFIG_KEYS, SignoffConfig, checkedSignoff } from "./signoff-check";
 
 export { HOW_TO_SIGN_OFF, parseSignoff } from "./signoff-value";
 export type { Signoff } from "./signoff-value";
@@ -65,10 +65,13 @@ export function changesHerokuOrDatabase(r: DeclaredResource): boolean {
         r.type.startsWith("raptor:"));
 }
 
+const grantSets = new WeakMap<Deployment, Set<string>>();
+
 /** Why one resource is not part of the planned deployment `d`, or undefined when it is. */
 function notPlanned(r: DeclaredResource, d: Deployment): string | undefined {
     if (r.type === TYPES.grant || r.type === TYPES.defaultPrivileges) {
-        const planned = new Set(d.grants.map(canonicalGrant));
+        const planned = grantSets.get(d) ?? new Set(d.grants.map(canonicalGrant));
+        grantSets.set(d, planned);
         return planned.has(canonicalGrant(grantOf(r))) ? undefined : `it gives ${canonicalGrant(grantOf(r))}, which the signed change does not`;
     }
     const step = stepOf(r);
@@ -85,6 +88,32 @@ function notPlanned(r: DeclaredResource, d: Deployment): string | undefined {
     const e = canonicalExtra(extraOf(r));
     const signed = d.extras.map(canonicalExtra).some((x) => x.type === e.type && x.name === e.name && x.props === e.props);
     return signed ? undefined : `it is outside the Raptor model and not among the sign-off's extras (props ${e.props})`;
+}
+
+type StepGate = { signed: Deployment } | { problem: string };
+/** Per planned deployment (the memo in planned.ts keeps it the same object), per sign-off, config and minute. */
+const gates = new WeakMap<Deployment, Map<string, StepGate>>();
+
+/**
+ * What every step of this deployment is checked against: the signed change (the plan plus the sign-off's
+ * extras), or why there is none. The same for every step, so computed once, not once per resource.
+ */
+function stepGate(ctx: StackContext, config: SignoffConfig, planned: Deployment): StepGate {
+    const key = JSON.stringify([ctx.stack, ctx.config("signoff") ?? null, config, Math.floor(ctx.now.getTime() / 60_000)]);
+    const byKey = gates.get(planned) ?? new Map<string, StepGate>();
+    gates.set(planned, byKey);
+    let gate = byKey.get(key);
+    if (gate === undefined) {
+        const verdict = checkedSignoff(ctx, config, planned.app, fingerprint(planned));
+        const signed = "problem" in verdict ? undefined : withExtras(planned, verdict.signoff.extras);
+        gate = "problem" in verdict ? { problem: `prod ${verdict.problem}` }
+            : coveredBySignoff(signed!, verdict.signoff.fingerprint) === undefined
+                ? { problem: `the sign-off (${verdict.signoff.fingerprint}) is for another change; this stack's config plans ` +
+                    `${fingerprint(signed!)}. ${HOW_TO_SIGN_OFF}` }
+                : { signed: signed! };
+        byKey.set(key, gate);
+    }
+    return gate;
 }
 
 /** The per-step layer: one resource, before its step. */
@@ -105,18 +134,12 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
         report(`Prod (${why}) step ${args.name} cannot be checked against the sign-off: the stack config gives no plan (${planned.problem}).`);
         return;
     }
-    const config = configOf(args.getConfig<object>(), SIGNOFF_CONFIG_KEYS);
-    const verdict = checkedSignoff(ctx, config, planned.deployment.app, fingerprint(planned.deployment));
-    if ("problem" in verdict) {
-        report(`Prod (${why}) step ${args.type} ${args.name} is blocked: prod ${verdict.problem}`);
+    const gate = stepGate(ctx, configOf(args.getConfig<object>(), SIGNOFF_CONFIG_KEYS), planned.deployment);
+    if ("problem" in gate) {
+        report(`Prod (${why}) step ${args.type} ${args.name} is blocked: ${gate.problem}`);
         return;
     }
-    const signed = withExtras(planned.deployment, verdict.signoff.extras);
-    if (coveredBySignoff(signed, verdict.signoff.fingerprint) === undefined) {
-        report(`Prod (${why}) step ${args.type} ${args.name} is blocked: the sign-off (${verdict.signoff.fingerprint}) is for ` +
-            `another change; this stack's config plans ${fingerprint(signed)}. ${HOW_TO_SIGN_OFF}`);
-        return;
-    }
+    const signed = gate.signed;
     const off = notPlanned(r, signed);
     if (off !== undefined) {
         report(`Prod (${why}) step ${args.type} ${args.name} is not part of the signed change: ${off}. ${HOW_TO_SIGN_OFF}`);
