@@ -17,7 +17,8 @@ import { parse } from "./args";
 import { Io, Subcommand, UsageError } from "./io";
 import { planDocument } from "./plan";
 
-export const SIGNOFF_HELP = `usage: raptor-roles signoff --stack NAME --ticket T --key PATH [--operator EMAIL] [--dry-run]
+export const SIGNOFF_HELP = `usage: raptor-roles signoff --stack NAME --ticket T --key PATH
+                           [--operator EMAIL] [--dry-run]
 
 Signs the change \`raptor-roles plan --stack NAME\` shows: its fingerprint, the
 ticket, the time, the stack and the app, with \`ssh-keygen -Y sign -n ${SIGNOFF_NAMESPACE}\`,
@@ -34,7 +35,10 @@ Options:
 /** The key's public half, `keytype base64`, as allowed_signers lists it. */
 function publicKeyOf(key: string): string {
     const pub = key.endsWith(".pub") ? key : fs.existsSync(`${key}.pub`) ? `${key}.pub` : undefined;
-    const text = pub !== undefined ? fs.readFileSync(pub, "utf8") : execFileSync("ssh-keygen", ["-y", "-f", key], { encoding: "utf8" });
+    const text =
+        pub !== undefined
+            ? fs.readFileSync(pub, "utf8")
+            : execFileSync("ssh-keygen", ["-y", "-f", key], { encoding: "utf8" });
     return text.trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
@@ -42,7 +46,10 @@ function publicKeyOf(key: string): string {
 function principalOf(dir: string, publicKey: string): string | undefined {
     const file = path.join(dir, "policy", "config.json");
     const lines = fs.existsSync(file) ? loadPackConfigFile(file)["prod-signoff"] : undefined;
-    const signers = typeof lines === "object" && Array.isArray(lines["allowedSigners"]) ? lines["allowedSigners"] as string[] : [];
+    const signers =
+        typeof lines === "object" && Array.isArray(lines["allowedSigners"])
+            ? (lines["allowedSigners"] as string[])
+            : [];
     const line = signers.find((l) => l.includes(` ${publicKey}`) || l.includes(`"${publicKey}`));
     return line?.trim().split(/\s+/)[0].split(",")[0].replace(/^"|"$/g, "");
 }
@@ -51,7 +58,9 @@ function principalOf(dir: string, publicKey: string): string | undefined {
 function sign(key: string, message: string): string {
     try {
         return execFileSync("ssh-keygen", ["-Y", "sign", "-n", SIGNOFF_NAMESPACE, "-f", key], {
-            input: message, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"],
+            input: message,
+            encoding: "utf8",
+            stdio: ["pipe", "pipe", "pipe"],
         });
     } catch (e) {
         const stderr = String((e as { stderr?: unknown }).stderr ?? "").trim();
@@ -86,36 +95,59 @@ export async function signoffIn(dir: string, argv: string[], io: Io): Promise<nu
     }
     const [stack, ticketText, key] = [values.stack!, values.ticket!, values.key!];
     if (!fs.existsSync(key)) {
-        throw new UsageError(`--key ${key}: no such file; pass your SSH private key, or its .pub with the key in ssh-agent`);
+        throw new UsageError(
+            `--key ${key}: no such file; pass your SSH private key, or its .pub with the key in ssh-agent`,
+        );
     }
     const publicKey = publicKeyOf(key);
     const operator = values.operator ?? principalOf(dir, publicKey);
     if (operator === undefined) {
-        throw new UsageError(`key ${publicKey.slice(0, 40)}... is not in policy/config.json's allowedSigners: pass --operator EMAIL`);
+        throw new UsageError(
+            `key ${publicKey.slice(0, 40)}... is not in policy/config.json's allowedSigners: pass --operator EMAIL`,
+        );
     }
     const doc = await planDocument({ stack, dir });
     if (doc.error !== undefined || doc.fingerprint === undefined || doc.app === undefined) {
-        io.err(`raptor-roles signoff: nothing to sign: the program does not complete for stack ${stack}: ${doc.error ?? "no fingerprint"}\n`);
+        io.err(
+            "raptor-roles signoff: nothing to sign: the program does not complete for stack " +
+                `${stack}: ${doc.error ?? "no fingerprint"}\n`,
+        );
         return 1;
     }
     const approvedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     // `pulumi config set --path` stores bare digits as a number; write what it would write.
-    const ticket = /^\d+$/.test(ticketText) && Number.isSafeInteger(Number(ticketText)) ? Number(ticketText) : ticketText;
-    const message = signoffMessage({ stack, app: doc.app, fingerprint: doc.fingerprint, ticket: String(ticket), approvedAt });
+    const ticket =
+        /^\d+$/.test(ticketText) && Number.isSafeInteger(Number(ticketText)) ? Number(ticketText) : ticketText;
+    const message = signoffMessage({
+        stack,
+        app: doc.app,
+        fingerprint: doc.fingerprint,
+        ticket: String(ticket),
+        approvedAt,
+    });
     const signature = sign(key, message);
     const value = {
-        operator, ticket, approvedAt, fingerprint: doc.fingerprint,
-        ...(doc.signoffExtras !== undefined ? { extras: doc.signoffExtras } : {}), signature,
+        operator,
+        ticket,
+        approvedAt,
+        fingerprint: doc.fingerprint,
+        ...(doc.signoffExtras !== undefined ? { extras: doc.signoffExtras } : {}),
+        signature,
     };
     const file = readStackFile(stack, dir).path;
     io.out(`Signed as ${operator} with ${publicKey.split(" ")[0]} (namespace ${SIGNOFF_NAMESPACE}):\n${message}`);
     if (values["dry-run"]) {
-        io.out(`--dry-run: ${path.basename(file)} not written; raptor:signoff would be:\n${JSON.stringify(value, null, 2)}\n`);
+        io.out(
+            `--dry-run: ${path.basename(file)} not written; raptor:signoff would be:\n` +
+                `${JSON.stringify(value, null, 2)}\n`,
+        );
         return 0;
     }
     writeSignoff(file, value);
-    io.out(`Wrote raptor:signoff to ${file}. Commit it for review, then: pulumi up -s ${stack} --policy-pack policy ` +
-        "--policy-pack-config policy/config.json\n");
+    io.out(
+        `Wrote raptor:signoff to ${file}. Commit it for review, then: pulumi up -s ${stack} --policy-pack policy ` +
+            "--policy-pack-config policy/config.json\n",
+    );
     return 0;
 }
 

@@ -15,8 +15,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type {
-    EnforcementLevel, Policies, Policy, PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidationArgs,
-    ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    Policies,
+    Policy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import * as deserializeModule from "@pulumi/policy/deserialize";
 import * as proxyModule from "@pulumi/policy/proxy";
@@ -77,9 +85,12 @@ export interface EvaluatedResource extends DeclaredResource {
 class NotApplicable extends Error {}
 
 /** The URN of the stack resource itself, where a stack violation naming no resource points. */
-export const stackUrn = (stack: string, project = "raptor") => `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+export const stackUrn = (stack: string, project = "raptor") =>
+    `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
 
-const PACK_VERSION = (JSON.parse(readFileSync(join(__dirname, "..", "policy", "package.json"), "utf8")) as { version: string }).version;
+const PACK_VERSION = (
+    JSON.parse(readFileSync(join(__dirname, "..", "policy", "package.json"), "utf8")) as { version: string }
+).version;
 const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
 
 /** Props as the engine puts them on the wire: secrets kept as secret objects, unknowns as their sentinels. */
@@ -103,7 +114,7 @@ export function wireProperties(props: Readonly<Record<string, unknown>>, secretP
 const received = (props: Readonly<Record<string, unknown>>, secretPaths?: readonly string[]) =>
     unknownCheckingProxy(deserializeProperties(wireProperties(props, secretPaths), false));
 
-/** Options exactly as the engine sends them: retainOnDelete is not among them (pulumi v3.248 AnalyzerResourceOptions). */
+/** Options exactly as the engine sends them: no retainOnDelete (pulumi v3.248 AnalyzerResourceOptions). */
 function optionsOf(r: EvaluatedResource): PolicyResourceOptions {
     const o = r.opts ?? {};
     return {
@@ -129,8 +140,14 @@ function stackResources(resources: readonly EvaluatedResource[]): PolicyResource
     const out = resources.map((r) => {
         const props = received(outputsOf(r), r.secretPaths);
         const pr = {
-            type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r),
-            dependencies: [], propertyDependencies: {}, ...typeChecks(r.type, props),
+            type: r.type,
+            props,
+            urn: r.urn,
+            name: r.name,
+            opts: optionsOf(r),
+            dependencies: [],
+            propertyDependencies: {},
+            ...typeChecks(r.type, props),
         } as unknown as PolicyResource;
         byUrn.set(r.urn, pr);
         return pr;
@@ -149,11 +166,15 @@ export const asRuntimeConfig = (v: unknown): string | undefined =>
     v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
 
 /** Every Raptor policy over `resources`; resolves to the violations, resource phase first, then the stack's. */
-export function evaluatePolicies(resources: readonly EvaluatedResource[], ctx: EvaluationContext): Promise<Violation[]> {
+export function evaluatePolicies(
+    resources: readonly EvaluatedResource[],
+    ctx: EvaluationContext,
+): Promise<Violation[]> {
     return runPolicies(createPolicies, resources, ctx);
 }
 
-const isStackPolicy = (p: Policy): p is StackValidationPolicy => typeof (p as StackValidationPolicy).validateStack === "function";
+const isStackPolicy = (p: Policy): p is StackValidationPolicy =>
+    typeof (p as StackValidationPolicy).validateStack === "function";
 const resourceValidations = (p: Policy) => [(p as ResourceValidationPolicy).validateResource ?? []].flat();
 
 /** The same, for the policies `make` builds around the context (tests run one policy, or a probe). */
@@ -163,7 +184,9 @@ export async function runPolicies(
     ctx: EvaluationContext,
 ): Promise<Violation[]> {
     const stackContext: StackContext = {
-        stack: ctx.stack, config: (key) => asRuntimeConfig(ctx.stackConfig[key]), now: ctx.now ?? new Date(),
+        stack: ctx.stack,
+        config: (key) => asRuntimeConfig(ctx.stackConfig[key]),
+        now: ctx.now ?? new Date(),
     };
     const policies = make(() => stackContext);
     const reconciled = reconcilePackConfig(policies, ctx.policyConfig ?? {});
@@ -179,18 +202,28 @@ export async function runPolicies(
         // As the server does: a violation that remains under "remediate" is reported as mandatory.
         return level === "remediate" ? "mandatory" : level;
     };
-    const getConfigOf = (p: Policy) => <T extends object>() => ({ ...(reconciled[p.name]?.properties ?? {}) }) as T;
+    const getConfigOf =
+        (p: Policy) =>
+        <T extends object>() =>
+            ({ ...(reconciled[p.name]?.properties ?? {}) }) as T;
     const run = async (p: Policy, urn: string, phase: Violation["phase"], validate: () => Promise<void> | void) => {
         try {
             await validate();
         } catch (e) {
             if (e instanceof UnknownValueError) {
-                const message = `can't run policy '${p.name}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ` +
+                const message =
+                    `can't run policy '${p.name}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ` +
                     (e as Error).message;
                 violations.push({ policy: p.name, level: "advisory", message, urn, phase });
             } else if (!(e instanceof NotApplicable)) {
                 // The engine fails the deployment; offline, that is a blocking verdict naming the error.
-                violations.push({ policy: p.name, level: "mandatory", message: `policy failed: ${String(e)}`, urn, phase });
+                violations.push({
+                    policy: p.name,
+                    level: "mandatory",
+                    message: `policy failed: ${String(e)}`,
+                    urn,
+                    phase,
+                });
             }
         }
     };
@@ -203,8 +236,15 @@ export async function runPolicies(
             for (const validate of resourceValidations(p)) {
                 const props = received(r.props, r.secretPaths);
                 const args = {
-                    type: r.type, props, urn: r.urn, name: r.name, opts: optionsOf(r), getConfig: getConfigOf(p), ...common,
-                    ...typeChecks(r.type, props), ...(r.secretPaths !== undefined ? { secretPaths: r.secretPaths } : {}),
+                    type: r.type,
+                    props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: optionsOf(r),
+                    getConfig: getConfigOf(p),
+                    ...common,
+                    ...typeChecks(r.type, props),
+                    ...(r.secretPaths !== undefined ? { secretPaths: r.secretPaths } : {}),
                 } as ResourceValidationArgs & SecretAware;
                 const report: ReportViolation = (message) =>
                     violations.push({ policy: p.name, level: levelOf(p), message, urn: r.urn, phase: "resource" });
@@ -218,8 +258,18 @@ export async function runPolicies(
             continue;
         }
         const report: ReportViolation = (message, urn) =>
-            violations.push({ policy: p.name, level: levelOf(p), message, urn: urn !== undefined && urn !== "" ? urn : own, phase: "stack" });
-        const args: StackValidationArgs = { resources: stackResources(resources), getConfig: getConfigOf(p), ...common };
+            violations.push({
+                policy: p.name,
+                level: levelOf(p),
+                message,
+                urn: urn !== undefined && urn !== "" ? urn : own,
+                phase: "stack",
+            });
+        const args: StackValidationArgs = {
+            resources: stackResources(resources),
+            getConfig: getConfigOf(p),
+            ...common,
+        };
         await run(p, own, "stack", () => p.validateStack(args, report));
     }
     return violations;

@@ -48,7 +48,10 @@ function schemaProblems(schema: object, v: unknown, at: string): string[] {
         object: (x) => x !== null && typeof x === "object" && !Array.isArray(x),
     };
     if (typeof type === "string" && is[type] && !is[type](v)) {
-        return [`${at}: Invalid type. Expected: ${type}, given: ${Array.isArray(v) ? "array" : v === null ? "null" : typeof v}`];
+        return [
+            `${at}: Invalid type. Expected: ${type}, ` +
+                `given: ${Array.isArray(v) ? "array" : v === null ? "null" : typeof v}`,
+        ];
     }
     const out: string[] = [];
     if (typeof s["minLength"] === "number" && typeof v === "string" && v.length < s["minLength"]) {
@@ -67,7 +70,10 @@ function schemaProblems(schema: object, v: unknown, at: string): string[] {
 }
 
 /** Each policy's reconciled config, as ConfigureAnalyzer carries it; throws PackConfigError as the engine refuses. */
-export function reconcilePackConfig(policies: Policies, file: PackConfigFile = {}): Record<string, ReconciledPolicyConfig> {
+export function reconcilePackConfig(
+    policies: Policies,
+    file: PackConfigFile = {},
+): Record<string, ReconciledPolicyConfig> {
     const result: Record<string, { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }> = {};
     for (const p of policies) {
         const defaults = Object.entries(p.configSchema?.properties ?? {}).filter(([, v]) => "default" in v);

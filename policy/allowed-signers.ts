@@ -24,7 +24,10 @@ function options(text: string): { namespaces?: string[]; problem?: string } {
     for (const opt of text.match(/(?:[^,"]+|"[^"]*")+/g) ?? []) {
         const [name, value] = [opt.split("=")[0].toLowerCase(), opt.slice(opt.indexOf("=") + 1).replace(/^"|"$/g, "")];
         if (name === "namespaces" && opt.includes("=")) {
-            out.namespaces = value.split(",").map((n) => n.trim()).filter((n) => n !== "");
+            out.namespaces = value
+                .split(",")
+                .map((n) => n.trim())
+                .filter((n) => n !== "");
         } else {
             out.problem = `option ${name} is not supported by the pack; remove it`;
         }
@@ -45,7 +48,8 @@ export function parseAllowedSigners(lines: readonly string[]): { signers: Allowe
         const withOptions = t.length > 1 && !KEY_TYPE.test(t[1]);
         const [principals, opts, type, b64] = withOptions ? [t[0], t[1], t[2], t[3]] : [t[0], "", t[1], t[2]];
         const o = options(opts);
-        const bad = (why: string): void => void problems.push(`allowedSigners line ${i + 1} (${principals ?? ""}): ${why}`);
+        const bad = (why: string): void =>
+            void problems.push(`allowedSigners line ${i + 1} (${principals ?? ""}): ${why}`);
         if (o.problem !== undefined) {
             return bad(o.problem);
         }
@@ -60,15 +64,28 @@ export function parseAllowedSigners(lines: readonly string[]): { signers: Allowe
         } catch (e) {
             return bad(e instanceof SshSigError ? e.message : `the key does not decode (${String(e)})`);
         }
-        signers.push({ principals: principals.replace(/^"|"$/g, "").split(","), ...(o.namespaces ? { namespaces: o.namespaces } : {}), key });
+        signers.push({
+            principals: principals.replace(/^"|"$/g, "").split(","),
+            ...(o.namespaces ? { namespaces: o.namespaces } : {}),
+            key,
+        });
     });
     return { signers, problems };
 }
 
-const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+const glob = (pattern: string) =>
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+    );
 
 /** True when `s` lets `key` sign for `principal` in `namespace`. */
 export function allows(s: AllowedSigner, principal: string, key: Buffer, namespace: string): boolean {
-    return s.key.equals(key) && s.principals.some((p) => glob(p).test(principal)) &&
-        (s.namespaces === undefined || s.namespaces.includes(namespace));
+    return (
+        s.key.equals(key) &&
+        s.principals.some((p) => glob(p).test(principal)) &&
+        (s.namespaces === undefined || s.namespaces.includes(namespace))
+    );
 }

@@ -49,7 +49,8 @@ export interface CommandInputs {
     readonly delete?: string;
 }
 
-const list = (v: PropsView, path: string): string[] | undefined => (Array.isArray(v.get(path)) ? v.strs(path) : undefined);
+const list = (v: PropsView, path: string): string[] | undefined =>
+    Array.isArray(v.get(path)) ? v.strs(path) : undefined;
 
 export const grantInputs = (v: PropsView): GrantInputs => ({
     objectType: v.str("objectType"),
@@ -71,7 +72,8 @@ export const roleInputs = (v: PropsView): RoleInputs => ({ name: v.str("name"), 
 
 export function commandInputs(v: PropsView): CommandInputs {
     const env = v.get("environment");
-    const environment = env !== null && typeof env === "object" && !isUnknown(env) ? (env as Record<string, unknown>) : {};
+    const environment =
+        env !== null && typeof env === "object" && !isUnknown(env) ? (env as Record<string, unknown>) : {};
     return {
         environment,
         step: v.str("environment.RAPTOR_STEP"),

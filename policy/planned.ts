@@ -33,7 +33,11 @@ export function plannedDeployment(ctx: StackContext): { deployment: Deployment }
     if (found === undefined) {
         try {
             const settings = parseSettings(ctx.stack, raw);
-            const plan = buildPlan({ classification: RAPTOR_CLASSIFICATION, role: settings.role, schema: settings.schema });
+            const plan = buildPlan({
+                classification: RAPTOR_CLASSIFICATION,
+                role: settings.role,
+                schema: settings.schema,
+            });
             found = { deployment: deploymentFromPlan(settings, plan) };
         } catch (e) {
             found = { problem: (e as Error).message.replace(/\n\s*/g, " ") };

@@ -65,7 +65,7 @@ export class PropsView {
         this.plain = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
     }
 
-    /** The value at a dotted path (`environment.APP`), undefined when absent; an unknown is returned as its sentinel. */
+    /** The value at a dotted path (`environment.APP`): undefined when absent, the sentinel when unknown. */
     get(path: string): unknown {
         let v: unknown = this.plain;
         for (const key of path.split(".")) {
@@ -105,10 +105,12 @@ export class PropsView {
     wrongType(expected: "string" | "string[]" | "boolean", ...paths: string[]): string[] {
         const ok = (v: unknown) =>
             expected === "string[]" ? Array.isArray(v) && v.every((x) => typeof x === "string") : typeof v === expected;
-        return paths.filter((p) => {
-            const v = this.get(p);
-            return v !== undefined && v !== null && !isUnknown(v) && !ok(v);
-        }).map((p) => `${p} (${Array.isArray(this.get(p)) ? "a list" : typeof this.get(p)}, not ${expected})`);
+        return paths
+            .filter((p) => {
+                const v = this.get(p);
+                return v !== undefined && v !== null && !isUnknown(v) && !ok(v);
+            })
+            .map((p) => `${p} (${Array.isArray(this.get(p)) ? "a list" : typeof this.get(p)}, not ${expected})`);
     }
 }
 
@@ -116,12 +118,23 @@ export class PropsView {
  * The message of a mandatory check that cannot decide: which check, on which
  * resource, which properties, and why (unknown at preview, missing, wrong type).
  */
-export function cannotDecide(check: string, r: Viewed, unknown: readonly string[], other: readonly string[] = []): string {
+export function cannotDecide(
+    check: string,
+    r: Viewed,
+    unknown: readonly string[],
+    other: readonly string[] = [],
+): string {
     const parts = [
-        ...(unknown.length > 0 ? [`${unknown.join(", ")} ${unknown.length > 1 ? "are" : "is"} unknown (at preview it ` +
-            "comes from another resource's output)"] : []),
+        ...(unknown.length > 0
+            ? [
+                  `${unknown.join(", ")} ${unknown.length > 1 ? "are" : "is"} unknown (at preview it ` +
+                      "comes from another resource's output)",
+              ]
+            : []),
         ...other,
     ];
-    return `Cannot check ${check} for ${r.type} ${r.name}: ${parts.join("; ")}. Required: values the policy can read ` +
-        "before the step runs. Fix: set them from config or literals, not from another resource's output.";
+    return (
+        `Cannot check ${check} for ${r.type} ${r.name}: ${parts.join("; ")}. Required: values the policy can read ` +
+        "before the step runs. Fix: set them from config or literals, not from another resource's output."
+    );
 }

@@ -51,8 +51,15 @@ function extrasOf(v: unknown, problems: string[]): DeploymentExtra[] {
         return [];
     }
     const list = Array.isArray(v) ? v : [];
-    const ok = list.every((e) => e !== null && typeof e === "object" && typeof e.type === "string" &&
-        typeof e.name === "string" && typeof e.props === "string" && DIGEST.test(e.props));
+    const ok = list.every(
+        (e) =>
+            e !== null &&
+            typeof e === "object" &&
+            typeof e.type === "string" &&
+            typeof e.name === "string" &&
+            typeof e.props === "string" &&
+            DIGEST.test(e.props),
+    );
     if (!Array.isArray(v) || !ok) {
         problems.push("extras is not a list of {type, name, props: sha256:<hex>} as `raptor-roles plan` prints it");
         return [];
@@ -86,13 +93,19 @@ export function parseSignoff(raw: unknown, now: Date): { signoff?: Signoff; prob
     if (signoff.approvedAt !== "") {
         const t = Date.parse(signoff.approvedAt);
         if (!ISO_8601.test(signoff.approvedAt) || Number.isNaN(t)) {
-            problems.push(`approvedAt ${JSON.stringify(signoff.approvedAt)} is not an ISO 8601 time with a zone (e.g. 2026-11-24T10:00:00Z)`);
+            problems.push(
+                `approvedAt ${JSON.stringify(signoff.approvedAt)} is not an ISO 8601 time with a zone ` +
+                    "(e.g. 2026-11-24T10:00:00Z)",
+            );
         } else if (t > now.getTime() + SKEW_MS) {
             problems.push(`approvedAt ${signoff.approvedAt} is in the future`);
         }
     }
     if (signoff.fingerprint !== "" && !FINGERPRINT.test(signoff.fingerprint)) {
-        problems.push(`fingerprint ${JSON.stringify(signoff.fingerprint)} is not sha256:<64 hex digits> as \`raptor-roles plan\` prints it`);
+        problems.push(
+            `fingerprint ${JSON.stringify(signoff.fingerprint)} is not sha256:<64 hex digits> ` +
+                "as `raptor-roles plan` prints it",
+        );
     }
     return problems.length > 0 ? { problems } : { signoff, problems: [] };
 }

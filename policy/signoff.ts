@@ -13,12 +13,25 @@
  *   recomputed from all declared resources.
  */
 import type {
-    PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import { Deployment, canonicalExtra, canonicalGrant, fingerprint } from "./core/deployment";
 import {
-    DeclaredResource, STEP_ENV, TYPES, deploymentFromResources, envOf, extraOf, fingerprintReads, grantOf,
-    isSharedStep, stepOf,
+    DeclaredResource,
+    STEP_ENV,
+    TYPES,
+    deploymentFromResources,
+    envOf,
+    extraOf,
+    fingerprintReads,
+    grantOf,
+    isSharedStep,
+    stepOf,
 } from "./core/resources";
 import { StackContext, StackContextProvider, prodReason, pulumiStackContext } from "./context";
 import { configOf } from "./pack-config";
@@ -39,14 +52,24 @@ export function unusual(d: Deployment): string {
     const parts: string[] = [];
     if (d.extras.length > 0) {
         const names = d.extras.map((e) => `${e.type} ${e.name}`).sort();
-        parts.push(`${names.length} resource(s) outside the Raptor model, each covered by the fingerprint: ${names.join(", ")}`);
+        parts.push(
+            `${names.length} resource(s) outside the Raptor model, each covered by the fingerprint: ` +
+                `${names.join(", ")}`,
+        );
     }
     const odd = d.grants.filter((g) => g.role !== d.role || g.withGrantOption);
     if (odd.length > 0) {
-        const shown = odd.slice(0, 5).map((g) =>
-            `${g.objectType} ${g.objects.join(",") || g.schema} to ${JSON.stringify(g.role)}${g.withGrantOption ? " WITH GRANT OPTION" : ""}`);
-        parts.push(`${odd.length} grant(s) to a role other than ${d.role} or with the grant option: ${shown.join("; ")}` +
-            `${odd.length > 5 ? "; ..." : ""}`);
+        const shown = odd
+            .slice(0, 5)
+            .map(
+                (g) =>
+                    `${g.objectType} ${g.objects.join(",") || g.schema} to ${JSON.stringify(g.role)}` +
+                    `${g.withGrantOption ? " WITH GRANT OPTION" : ""}`,
+            );
+        parts.push(
+            `${odd.length} grant(s) to a role other than ${d.role} or with the grant option: ${shown.join("; ")}` +
+                `${odd.length > 5 ? "; ..." : ""}`,
+        );
     }
     return parts.length > 0 ? ` The resources being deployed include ${parts.join("; and ")}.` : "";
 }
@@ -59,10 +82,14 @@ export function coveredBySignoff(d: Deployment, signed: string): "exact" | "emer
     return !d.roleSeparation && fingerprint({ ...d, roleSeparation: true }) === signed ? "emergency-stop" : undefined;
 }
 
-/** Resources a step of which can change Heroku or the database: everything but reads, providers, components and the stack. */
+/** Resources whose step can change Heroku or the database: all but reads, providers, components and the stack. */
 export function changesHerokuOrDatabase(r: DeclaredResource): boolean {
-    return !(r.type.startsWith("pulumi:providers:") || r.type === TYPES.stackReference || r.type === TYPES.stack ||
-        r.type.startsWith("raptor:"));
+    return !(
+        r.type.startsWith("pulumi:providers:") ||
+        r.type === TYPES.stackReference ||
+        r.type === TYPES.stack ||
+        r.type.startsWith("raptor:")
+    );
 }
 
 const grantSets = new WeakMap<Deployment, Set<string>>();
@@ -72,21 +99,30 @@ function notPlanned(r: DeclaredResource, d: Deployment): string | undefined {
     if (r.type === TYPES.grant || r.type === TYPES.defaultPrivileges) {
         const planned = grantSets.get(d) ?? new Set(d.grants.map(canonicalGrant));
         grantSets.set(d, planned);
-        return planned.has(canonicalGrant(grantOf(r))) ? undefined : `it gives ${canonicalGrant(grantOf(r))}, which the signed change does not`;
+        return planned.has(canonicalGrant(grantOf(r)))
+            ? undefined
+            : `it gives ${canonicalGrant(grantOf(r))}, which the signed change does not`;
     }
     const step = stepOf(r);
     if (step !== undefined && isSharedStep(r)) {
         const want: Record<string, string> = {
-            APP: d.app, DATABASE: d.database, ROLE: d.role, FLAG_VALUE: d.roleSeparation ? "1" : "0",
+            APP: d.app,
+            DATABASE: d.database,
+            ROLE: d.role,
+            FLAG_VALUE: d.roleSeparation ? "1" : "0",
         };
-        const off = STEP_ENV[step].filter((k) => envOf(r)[k] !== want[k]).map((k) => `${k}=${JSON.stringify(envOf(r)[k])} (signed: ${want[k]})`);
+        const off = STEP_ENV[step]
+            .filter((k) => envOf(r)[k] !== want[k])
+            .map((k) => `${k}=${JSON.stringify(envOf(r)[k])} (signed: ${want[k]})`);
         if ((step === "attachment" || step === "config-var") && step !== d.urlDelivery) {
             off.push(`URL delivery ${step} (signed: ${d.urlDelivery})`);
         }
         return off.length > 0 ? `its step ${step} has ${off.join(", ")}` : undefined;
     }
     const e = canonicalExtra(extraOf(r));
-    const signed = d.extras.map(canonicalExtra).some((x) => x.type === e.type && x.name === e.name && x.props === e.props);
+    const signed = d.extras
+        .map(canonicalExtra)
+        .some((x) => x.type === e.type && x.name === e.name && x.props === e.props);
     return signed ? undefined : `it is outside the Raptor model and not among the sign-off's extras (props ${e.props})`;
 }
 
@@ -99,18 +135,29 @@ const gates = new WeakMap<Deployment, Map<string, StepGate>>();
  * extras), or why there is none. The same for every step, so computed once, not once per resource.
  */
 function stepGate(ctx: StackContext, config: SignoffConfig, planned: Deployment): StepGate {
-    const key = JSON.stringify([ctx.stack, ctx.config("signoff") ?? null, config, Math.floor(ctx.now.getTime() / 60_000)]);
+    const key = JSON.stringify([
+        ctx.stack,
+        ctx.config("signoff") ?? null,
+        config,
+        Math.floor(ctx.now.getTime() / 60_000),
+    ]);
     const byKey = gates.get(planned) ?? new Map<string, StepGate>();
     gates.set(planned, byKey);
     let gate = byKey.get(key);
     if (gate === undefined) {
         const verdict = checkedSignoff(ctx, config, planned.app, fingerprint(planned));
         const signed = "problem" in verdict ? undefined : withExtras(planned, verdict.signoff.extras);
-        gate = "problem" in verdict ? { problem: `prod ${verdict.problem}` }
-            : coveredBySignoff(signed!, verdict.signoff.fingerprint) === undefined
-                ? { problem: `the sign-off (${verdict.signoff.fingerprint}) is for another change; this stack's config plans ` +
-                    `${fingerprint(signed!)}. ${HOW_TO_SIGN_OFF}` }
-                : { signed: signed! };
+        gate =
+            "problem" in verdict
+                ? { problem: `prod ${verdict.problem}` }
+                : coveredBySignoff(signed!, verdict.signoff.fingerprint) === undefined
+                  ? {
+                        problem:
+                            `the sign-off (${verdict.signoff.fingerprint}) is for another change; ` +
+                            `this stack's config plans ` +
+                            `${fingerprint(signed!)}. ${HOW_TO_SIGN_OFF}`,
+                    }
+                  : { signed: signed! };
         byKey.set(key, gate);
     }
     return gate;
@@ -131,7 +178,10 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
     }
     const planned = plannedDeployment(ctx);
     if ("problem" in planned) {
-        report(`Prod (${why}) step ${args.name} cannot be checked against the sign-off: the stack config gives no plan (${planned.problem}).`);
+        report(
+            `Prod (${why}) step ${args.name} cannot be checked against the sign-off: ` +
+                `the stack config gives no plan (${planned.problem}).`,
+        );
         return;
     }
     const gate = stepGate(ctx, configOf(args.getConfig<object>(), SIGNOFF_CONFIG_KEYS), planned.deployment);
@@ -142,7 +192,9 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
     const signed = gate.signed;
     const off = notPlanned(r, signed);
     if (off !== undefined) {
-        report(`Prod (${why}) step ${args.type} ${args.name} is not part of the signed change: ${off}. ${HOW_TO_SIGN_OFF}`);
+        report(
+            `Prod (${why}) step ${args.type} ${args.name} is not part of the signed change: ${off}. ${HOW_TO_SIGN_OFF}`,
+        );
     }
 }
 
@@ -167,8 +219,11 @@ function validateWhole(args: StackValidationArgs, report: ReportViolation, ctx: 
     }
     const recomputed = deploymentFromResources(plain);
     if (recomputed.deployment === undefined) {
-        report(`Prod (${why}) sign-off cannot be checked: the fingerprint cannot be recomputed from the declared resources ` +
-            `(${recomputed.problems.join("; ")}). Required: the complete Raptor resource set program.ts declares.`);
+        report(
+            `Prod (${why}) sign-off cannot be checked: ` +
+                "the fingerprint cannot be recomputed from the declared resources " +
+                `(${recomputed.problems.join("; ")}). Required: the complete Raptor resource set program.ts declares.`,
+        );
         return;
     }
     const d = recomputed.deployment;
@@ -181,9 +236,12 @@ function validateWhole(args: StackValidationArgs, report: ReportViolation, ctx: 
     }
     const s = verdict.signoff;
     if (coveredBySignoff(d, s.fingerprint) === undefined) {
-        report(`Prod (${why}) sign-off is for another change: raptor:signoff.fingerprint is ${s.fingerprint} (ticket ${s.ticket}, ` +
-            `${s.operator}), but the resources being deployed have fingerprint ${current}.${unusual(d)} Required: a sign-off of ` +
-            `exactly this change (only turning the flag off may deviate). ${HOW_TO_SIGN_OFF}`);
+        report(
+            `Prod (${why}) sign-off is for another change: raptor:signoff.fingerprint is ${s.fingerprint} ` +
+                `(ticket ${s.ticket}, ${s.operator}), but the resources being deployed have fingerprint ${current}.` +
+                `${unusual(d)} Required: a sign-off of ` +
+                `exactly this change (only turning the flag off may deviate). ${HOW_TO_SIGN_OFF}`,
+        );
     }
 }
 
@@ -192,14 +250,18 @@ export function prodSignoff(
 ): ResourceValidationPolicy & StackValidationPolicy {
     return {
         name: "prod-signoff",
-        description: "A prod deployment needs an allowed operator's SSH-signed sign-off of exactly this change, checked before each step and for the whole stack.",
+        description:
+            "A prod deployment needs an allowed operator's SSH-signed sign-off of exactly this change, " +
+            "checked before each step and for the whole stack.",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
                 allowedSigners: {
                     type: "array",
                     items: { type: "string", minLength: 1 },
-                    description: "ssh-keygen allowed_signers lines (principal keytype base64-key) of who may sign a prod sign-off.",
+                    description:
+                        "ssh-keygen allowed_signers lines (principal keytype base64-key): " +
+                        "who may sign a prod sign-off.",
                     default: [],
                 },
                 requireSignature: {
@@ -221,7 +283,8 @@ export function prodSignoff(
                 },
             },
         },
-        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => validateStep(args, report, context()),
+        validateResource: (args: ResourceValidationArgs, report: ReportViolation) =>
+            validateStep(args, report, context()),
         validateStack: (args: StackValidationArgs, report: ReportViolation) => validateWhole(args, report, context()),
     };
 }

@@ -95,7 +95,10 @@ export function publicKeyOf(blob: Buffer): { type: string; key: KeyObject; curve
     const w = new Wire(blob);
     const type = w.text();
     if (type === "ssh-ed25519") {
-        return { type, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64url(w.string()) }, format: "jwk" }) };
+        return {
+            type,
+            key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64url(w.string()) }, format: "jwk" }),
+        };
     }
     if (type.startsWith("ecdsa-sha2-")) {
         const curve = w.text();
@@ -117,7 +120,8 @@ export function publicKeyOf(blob: Buffer): { type: string; key: KeyObject; curve
 }
 
 /** `SHA256:...` as `ssh-keygen -l` prints a key's fingerprint. */
-export const keyFingerprint = (blob: Buffer) => `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+export const keyFingerprint = (blob: Buffer) =>
+    `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 
 /** ECDSA r and s (SSH mpints) as the fixed-width r||s node:crypto takes with dsaEncoding ieee-p1363. */
 function p1363(sigBytes: Buffer, size: number): Buffer {
@@ -135,7 +139,13 @@ export function verifySshSignature(sig: SshSignature, message: string): boolean 
         throw new SshSigError(`its hash algorithm ${sig.hashAlgorithm} is not sha256 or sha512`);
     }
     const digest = createHash(sig.hashAlgorithm).update(message, "utf8").digest();
-    const signed = Buffer.concat([Buffer.from("SSHSIG"), str(sig.namespace), str(""), str(sig.hashAlgorithm), str(digest)]);
+    const signed = Buffer.concat([
+        Buffer.from("SSHSIG"),
+        str(sig.namespace),
+        str(""),
+        str(sig.hashAlgorithm),
+        str(digest),
+    ]);
     const { type, key, curve } = publicKeyOf(sig.publicKey);
     if (type === "ssh-ed25519" && sig.sigAlgorithm === "ssh-ed25519") {
         return verify(null, signed, key, sig.sigBytes);

@@ -44,12 +44,21 @@ describe("raptor-roles signoff", () => {
         const written = (parse(text) as { config: Record<string, Record<string, unknown>> }).config["raptor:signoff"];
         const plan = await planDocument({ stack: "prod", dir: d });
         expect(written).toEqual({
-            operator: "operator@raxx.app", ticket: 1568, approvedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-            fingerprint: plan.fingerprint, signature: expect.stringContaining("-----BEGIN SSH SIGNATURE-----"),
+            operator: "operator@raxx.app",
+            ticket: 1568,
+            approvedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+            fingerprint: plan.fingerprint,
+            signature: expect.stringContaining("-----BEGIN SSH SIGNATURE-----"),
         });
-        expect(io.stdout).toContain(signoffMessage({
-            stack: "prod", app: "raxx-api-prod", fingerprint: plan.fingerprint!, ticket: "1568", approvedAt: String(written.approvedAt),
-        }));
+        expect(io.stdout).toContain(
+            signoffMessage({
+                stack: "prod",
+                app: "raxx-api-prod",
+                fingerprint: plan.fingerprint!,
+                ticket: "1568",
+                approvedAt: String(written.approvedAt),
+            }),
+        );
     });
 
     it("produces a sign-off the gate accepts for that change, and refuses for another", async () => {
@@ -57,11 +66,16 @@ describe("raptor-roles signoff", () => {
         await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519")], recorder());
         const stackConfig = readStackFile("prod", d).raw;
         const policyConfig = loadPackConfigFile(path.join(d, "policy", "config.json"));
-        const { resources } = await declared({ stack: "prod", config: { app: "raxx-api-prod", soakStack: "organization/raptor/staging" } });
+        const { resources } = await declared({
+            stack: "prod",
+            config: { app: "raxx-api-prod", soakStack: "organization/raptor/staging" },
+        });
         expect(await evaluatePolicies(resources, { stack: "prod", stackConfig, policyConfig })).toEqual([]);
         const other = await declared({ stack: "prod", config: { app: "raxx-api-prod", urlDelivery: "config-var" } });
         const vs = await evaluatePolicies(other.resources, { stack: "prod", stackConfig, policyConfig });
-        expect(vs.filter((v) => v.phase === "stack").map((v) => v.message)).toEqual([expect.stringContaining("sign-off is for another change")]);
+        expect(vs.filter((v) => v.phase === "stack").map((v) => v.message)).toEqual([
+            expect.stringContaining("sign-off is for another change"),
+        ]);
     });
 
     it("signs with a key held by ssh-agent, given only its public half", async () => {
@@ -74,7 +88,10 @@ describe("raptor-roles signoff", () => {
                 const wait = () => (fs.existsSync(sock) ? resolve() : setTimeout(wait, 20));
                 wait();
             });
-            execFileSync("ssh-add", [keyPath("ed25519")], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "pipe" });
+            execFileSync("ssh-add", [keyPath("ed25519")], {
+                env: { ...process.env, SSH_AUTH_SOCK: sock },
+                stdio: "pipe",
+            });
             // Only the public key in this folder: the private half is in the agent alone.
             const pub = path.join(d, "operator.pub");
             fs.copyFileSync(`${keyPath("ed25519")}.pub`, pub);
@@ -84,16 +101,27 @@ describe("raptor-roles signoff", () => {
             process.env.SSH_AUTH_SOCK = saved;
             agent.kill();
         }
-        const { resources } = await declared({ stack: "prod", config: { app: "raxx-api-prod", soakStack: "organization/raptor/staging" } });
+        const { resources } = await declared({
+            stack: "prod",
+            config: { app: "raxx-api-prod", soakStack: "organization/raptor/staging" },
+        });
         const policyConfig = loadPackConfigFile(path.join(d, "policy", "config.json"));
-        expect(await evaluatePolicies(resources, { stack: "prod", stackConfig: readStackFile("prod", d).raw, policyConfig })).toEqual([]);
+        expect(
+            await evaluatePolicies(resources, {
+                stack: "prod",
+                stackConfig: readStackFile("prod", d).raw,
+                policyConfig,
+            }),
+        ).toEqual([]);
     });
 
     it("with --dry-run prints what it would write and writes nothing", async () => {
         const d = project();
         const before = fs.readFileSync(path.join(d, "Pulumi.prod.yaml"), "utf8");
         const io = recorder();
-        expect(await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519"), "--dry-run"], io)).toBe(0);
+        expect(
+            await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519"), "--dry-run"], io),
+        ).toBe(0);
         expect(fs.readFileSync(path.join(d, "Pulumi.prod.yaml"), "utf8")).toBe(before);
         expect(io.stdout).toContain("--dry-run: Pulumi.prod.yaml not written; raptor:signoff would be:");
         expect(io.stdout).toContain('"ticket": "RM-10"');
@@ -101,12 +129,14 @@ describe("raptor-roles signoff", () => {
 
     it("refuses a key no allowed signer names unless --operator is given", async () => {
         const d = project();
-        await expect(signoffIn(d, ["--stack", "prod", "--ticket", "1", "--key", keyPath("mallory")], recorder()))
-            .rejects.toThrow("is not in policy/config.json's allowedSigners: pass --operator EMAIL");
+        await expect(
+            signoffIn(d, ["--stack", "prod", "--ticket", "1", "--key", keyPath("mallory")], recorder()),
+        ).rejects.toThrow("is not in policy/config.json's allowedSigners: pass --operator EMAIL");
     });
 
     it("requires --ticket", async () => {
-        await expect(signoffIn(project(), ["--stack", "prod", "--key", keyPath("ed25519")], recorder()))
-            .rejects.toThrow("--ticket is required");
+        await expect(
+            signoffIn(project(), ["--stack", "prod", "--key", keyPath("ed25519")], recorder()),
+        ).rejects.toThrow("--ticket is required");
     });
 });

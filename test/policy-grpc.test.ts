@@ -18,7 +18,13 @@ import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import {
-    PackConfigFile, Violation, asRuntimeConfig, evaluatePolicies, reconcilePackConfig, stackUrn, wireProperties,
+    PackConfigFile,
+    Violation,
+    asRuntimeConfig,
+    evaluatePolicies,
+    reconcilePackConfig,
+    stackUrn,
+    wireProperties,
 } from "../offline/evaluate";
 import { createPolicies } from "../policy/policies";
 import { Recorded, UNKNOWN } from "./support/mocks";
@@ -44,8 +50,11 @@ function options(r: Recorded): pb.AnalyzerResourceOptions {
     return o;
 }
 
-const unary = <Req, Res>(client: rpc.AnalyzerClient, call: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
-    new Promise<Res>((resolve, reject) => call.call(client, req, (e, res) => (e ? reject(e) : resolve(res))));
+const unary = <Req, Res>(
+    client: rpc.AnalyzerClient,
+    call: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown,
+    req: Req,
+) => new Promise<Res>((resolve, reject) => call.call(client, req, (e, res) => (e ? reject(e) : resolve(res))));
 
 /**
  * Diagnostics as the CLI shows them: @pulumi/policy prefixes each message with
@@ -56,12 +65,22 @@ const verdicts = (res: pb.AnalyzeResponse, fallbackUrn: string, phase: Violation
     res.getDiagnosticsList().map((d) => {
         const prefix = `${d.getDescription()}\n`;
         const message = d.getMessage().startsWith(prefix) ? d.getMessage().slice(prefix.length) : d.getMessage();
-        return { policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message, urn: d.getUrn() || fallbackUrn, phase };
+        return {
+            policy: d.getPolicyname(),
+            level: LEVELS[d.getEnforcementlevel()],
+            message,
+            urn: d.getUrn() || fallbackUrn,
+            phase,
+        };
     });
 
 async function analyzeOne(pack: Pack, r: Recorded, props: Record<string, unknown> = r.props): Promise<Violation[]> {
     const req = new pb.AnalyzeRequest();
-    req.setType(r.type).setName(r.name).setUrn(r.urn).setProperties(wireProperties(props, r.secretPaths)).setOptions(options(r));
+    req.setType(r.type)
+        .setName(r.name)
+        .setUrn(r.urn)
+        .setProperties(wireProperties(props, r.secretPaths))
+        .setOptions(options(r));
     return verdicts(await unary(pack.client, pack.client.analyze, req), r.urn, "resource");
 }
 
@@ -69,14 +88,20 @@ async function analyzeOne(pack: Pack, r: Recorded, props: Record<string, unknown
 async function engineVerdicts(pack: Pack, stack: string, resources: Recorded[]): Promise<Violation[]> {
     const out: Violation[] = [];
     for (const r of resources) {
-        out.push(...await analyzeOne(pack, r));
+        out.push(...(await analyzeOne(pack, r)));
     }
     const req = new pb.AnalyzeStackRequest();
-    req.setResourcesList(resources.map((r) => {
-        const a = new pb.AnalyzerResource();
-        a.setType(r.type).setName(r.name).setUrn(r.urn).setParent(r.parentUrn ?? "").setOptions(options(r));
-        return a.setProperties(wireProperties(Object.keys(r.state).length > 0 ? r.state : r.props, r.secretPaths));
-    }));
+    req.setResourcesList(
+        resources.map((r) => {
+            const a = new pb.AnalyzerResource();
+            a.setType(r.type)
+                .setName(r.name)
+                .setUrn(r.urn)
+                .setParent(r.parentUrn ?? "")
+                .setOptions(options(r));
+            return a.setProperties(wireProperties(Object.keys(r.state).length > 0 ? r.state : r.props, r.secretPaths));
+        }),
+    );
     out.push(...verdicts(await unary(pack.client, pack.client.analyzeStack, req), stackUrn(stack), "stack"));
     return out;
 }
@@ -86,7 +111,9 @@ const sorted = (vs: Violation[]) => vs.map(key).sort();
 
 async function startPack(env: Record<string, string>): Promise<Pack> {
     const child = spawn(process.execPath, [RUNNER, "127.0.0.1:1", "."], {
-        cwd: join(ROOT, "policy"), env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+        cwd: join(ROOT, "policy"),
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
@@ -109,8 +136,12 @@ function configureRequest(file: PackConfigFile): pb.ConfigureAnalyzerRequest {
     const req = new pb.ConfigureAnalyzerRequest();
     for (const [policy, c] of Object.entries(reconcilePackConfig(createPolicies(), file))) {
         const level = LEVEL_OF[c.enforcementLevel ?? "mandatory"];
-        req.getPolicyconfigMap().set(policy, new pb.PolicyConfig().setEnforcementlevel(level)
-            .setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(c.properties)))));
+        req.getPolicyconfigMap().set(
+            policy,
+            new pb.PolicyConfig()
+                .setEnforcementlevel(level)
+                .setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(c.properties)))),
+        );
     }
     return req;
 }
@@ -134,8 +165,11 @@ async function limited<T>(start: () => Promise<T>): Promise<T> {
 
 /** A pack for this stack, config and pack config (the runtime reads config once, at start), reused across rows. */
 function packFor(stack: string, stackConfig: Record<string, unknown>, file: PackConfigFile): Promise<Pack> {
-    const config = Object.fromEntries(Object.entries(stackConfig).filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [`raptor:${k}`, asRuntimeConfig(v)]));
+    const config = Object.fromEntries(
+        Object.entries(stackConfig)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [`raptor:${k}`, asRuntimeConfig(v)]),
+    );
     const env = { PULUMI_NODEJS_STACK: stack, PULUMI_NODEJS_PROJECT: "raptor", PULUMI_CONFIG: JSON.stringify(config) };
     const id = JSON.stringify([env, file]);
     let found = packs.get(id);
@@ -180,7 +214,10 @@ describe.each(["update", "preview"] as const)("run-policy-pack agrees with the o
         const engine = await engineVerdicts(pack, s.stack, s.resources);
         // At the pack's clock (the rows run minutes after their setups were dated): ages it reports match to the ms.
         const offline = await evaluatePolicies(s.resources, {
-            stack: s.stack, stackConfig: s.stackConfig, policyConfig: s.policyConfig, now: new Date(),
+            stack: s.stack,
+            stackConfig: s.stackConfig,
+            policyConfig: s.policyConfig,
+            now: new Date(),
         });
         expect(sorted(engine)).toEqual(sorted(offline));
         expect(engine.some((v) => v.level === "mandatory")).toBe(c.blockedBy !== undefined);
@@ -189,28 +226,56 @@ describe.each(["update", "preview"] as const)("run-policy-pack agrees with the o
 
 describe("the engine's view of a preview", () => {
     it("reports a logging config-var command as mandatory although its VAR_VALUE is unknown, never advisory", async () => {
-        const { resources } = await declared({ stack: "prod", config: { ...PROD_CONFIG, urlDelivery: "config-var" }, preview: true });
+        const { resources } = await declared({
+            stack: "prod",
+            config: { ...PROD_CONFIG, urlDelivery: "config-var" },
+            preview: true,
+        });
         const cv = step(resources, "config-var");
         expect((cv.props.environment as Record<string, unknown>).VAR_VALUE).toBe(UNKNOWN);
-        const changed = edit(resources, (r) => r === cv, (r) => variant(r, r.name, { logging: "stdoutAndStderr" }));
+        const changed = edit(
+            resources,
+            (r) => r === cv,
+            (r) => variant(r, r.name, { logging: "stdoutAndStderr" }),
+        );
         const pack = await packFor("prod", PROD_CONFIG, {});
-        const vs = (await analyzeOne(pack, step(changed, "config-var"))).filter((v) => v.policy === "secrets-stay-secret");
-        expect(vs.map((v) => [v.level, v.message])).toEqual([["mandatory", expect.stringContaining('logging is "stdoutAndStderr"')]]);
+        const vs = (await analyzeOne(pack, step(changed, "config-var"))).filter(
+            (v) => v.policy === "secrets-stay-secret",
+        );
+        expect(vs.map((v) => [v.level, v.message])).toEqual([
+            ["mandatory", expect.stringContaining('logging is "stdoutAndStderr"')],
+        ]);
     });
 
     it("reports a policy that reads an unknown through the proxy as advisory, as @pulumi/policy does", async () => {
         // Not a Raptor policy: the server's own behaviour, which the views above exist to avoid.
-        const { resources } = await declared({ stack: "prod", config: { ...PROD_CONFIG, urlDelivery: "config-var" }, preview: true });
+        const { resources } = await declared({
+            stack: "prod",
+            config: { ...PROD_CONFIG, urlDelivery: "config-var" },
+            preview: true,
+        });
         const cv = step(resources, "config-var");
         const offline = await evaluatePolicies([cv], { stack: "prod", stackConfig: PROD_CONFIG });
         expect(offline.filter((v) => v.level === "advisory")).toEqual([]);
         const { runPolicies } = await import("../offline/evaluate");
-        const naive = await runPolicies(() => [{
-            name: "naive", description: "Reads the value.", enforcementLevel: "mandatory",
-            validateResource: (a, report) => report(String((a.props.environment as Record<string, unknown>).VAR_VALUE)),
-        }], [cv], { stack: "prod", stackConfig: PROD_CONFIG });
+        const naive = await runPolicies(
+            () => [
+                {
+                    name: "naive",
+                    description: "Reads the value.",
+                    enforcementLevel: "mandatory",
+                    validateResource: (a, report) =>
+                        report(String((a.props.environment as Record<string, unknown>).VAR_VALUE)),
+                },
+            ],
+            [cv],
+            { stack: "prod", stackConfig: PROD_CONFIG },
+        );
         expect(naive.map((v) => [v.level, v.message])).toEqual([
-            ["advisory", "can't run policy 'naive' from policy pack 'raptor@v0.1.0' during preview: string value at .environment.VAR_VALUE can't be known during preview"],
+            [
+                "advisory",
+                "can't run policy 'naive' from policy pack 'raptor@v0.1.0' during preview: string value at .environment.VAR_VALUE can't be known during preview",
+            ],
         ]);
     });
 });

@@ -24,7 +24,10 @@ const pkg = JSON.parse(readFileSync(join(PACK, "package.json"), "utf8")) as { de
 
 /** What `npm pack` puts in the tarball, as it says itself. */
 const packed = (): string[] => {
-    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PACK, encoding: "utf8" });
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: PACK,
+        encoding: "utf8",
+    });
     return (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path).sort();
 };
 const IMPORT = /(?:import|export)\s[^"';]*?from\s+"([^"]+)"|require\("([^"]+)"\)/g;
@@ -41,9 +44,18 @@ afterAll(() => {
 
 describe("the policy pack as `pulumi policy publish` ships it", () => {
     it("bundles exactly the core modules it imports, as core/ has them now", () => {
-        expect(() => execFileSync(process.execPath, [join(PACK, "tools", "bundle-core.mjs"), "--check"], { stdio: "pipe" })).not.toThrow();
+        expect(() =>
+            execFileSync(process.execPath, [join(PACK, "tools", "bundle-core.mjs"), "--check"], { stdio: "pipe" }),
+        ).not.toThrow();
         expect(readdirSync(join(PACK, "core")).sort()).toEqual([
-            "classification.ts", "deployment.ts", "heroku-scripts.ts", "heroku.ts", "identifiers.ts", "plan.ts", "resources.ts", "settings.ts",
+            "classification.ts",
+            "deployment.ts",
+            "heroku-scripts.ts",
+            "heroku.ts",
+            "identifiers.ts",
+            "plan.ts",
+            "resources.ts",
+            "settings.ts",
             "signoff-message.ts",
         ]);
     });
@@ -51,7 +63,9 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
     it("packs every source module, the bundled core, its config and project files, and not the build tool", () => {
         const own = readdirSync(PACK).filter((f) => f.endsWith(".ts"));
         const core = readdirSync(join(PACK, "core")).map((f) => `core/${f}`);
-        expect(packed()).toEqual([...own, ...core, "PulumiPolicy.yaml", "README.md", "config.json", "package.json", "tsconfig.json"].sort());
+        expect(packed()).toEqual(
+            [...own, ...core, "PulumiPolicy.yaml", "README.md", "config.json", "package.json", "tsconfig.json"].sort(),
+        );
     });
 
     it("imports nothing outside its folder, and only packages its package.json lists", () => {
@@ -60,10 +74,16 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
         for (const file of packed().filter((f) => f.endsWith(".ts"))) {
             for (const spec of importsOf(join(PACK, file))) {
                 if (spec.startsWith(".")) {
-                    expect(join(dirname(join(PACK, file)), spec).startsWith(`${PACK}/`), `${file} imports ${spec}`).toBe(true);
+                    expect(
+                        join(dirname(join(PACK, file)), spec).startsWith(`${PACK}/`),
+                        `${file} imports ${spec}`,
+                    ).toBe(true);
                 } else {
                     const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
-                    expect(listed.has(name) || builtins.has(spec.replace(/^node:/, "")), `${file} imports ${spec}`).toBe(true);
+                    expect(
+                        listed.has(name) || builtins.has(spec.replace(/^node:/, "")),
+                        `${file} imports ${spec}`,
+                    ).toBe(true);
                 }
             }
         }
@@ -86,12 +106,16 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
         let stderr = "";
         child.stderr!.on("data", (d) => (stderr += d));
         const port = await new Promise<number>((resolve, reject) => {
-            child!.stdout!.on("data", (d) => /^(\d+)\s*$/m.test(String(d)) && resolve(Number(/^(\d+)/m.exec(String(d))![1])));
+            child!.stdout!.on(
+                "data",
+                (d) => /^(\d+)\s*$/m.test(String(d)) && resolve(Number(/^(\d+)/m.exec(String(d))![1])),
+            );
             child!.on("exit", (code) => reject(new Error(`the copied pack exited ${code}: ${stderr}`)));
         });
         const client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         const info = await new Promise<pb.AnalyzerInfo>((resolve, reject) =>
-            client.getAnalyzerInfo(new Empty(), (e, res) => (e ? reject(e) : resolve(res))));
+            client.getAnalyzerInfo(new Empty(), (e, res) => (e ? reject(e) : resolve(res))),
+        );
         client.close();
         expect(info.getName()).toBe("raptor");
         expect(info.getPoliciesList().map((p) => p.getName())).toEqual(createPolicies().map((p) => p.name));

@@ -10,8 +10,21 @@ import { TYPES } from "../../core/resources";
 import { PackConfigFile } from "../../offline/evaluate";
 import { Recorded, Scenario as ProgramScenario, UNKNOWN } from "./mocks";
 import {
-    GRANT_ROLE, PROD_CONFIG, PSQL_GRANT_UPDATE, STAGING_CONFIG, Signing, added, declared, edit, fingerprintOf, hoursBefore, signoffOf,
-    step, tableGrant, testPackConfig, variant,
+    GRANT_ROLE,
+    PROD_CONFIG,
+    PSQL_GRANT_UPDATE,
+    STAGING_CONFIG,
+    Signing,
+    added,
+    declared,
+    edit,
+    fingerprintOf,
+    hoursBefore,
+    signoffOf,
+    step,
+    tableGrant,
+    testPackConfig,
+    variant,
 } from "./policy-harness";
 
 export type Mode = "update" | "preview";
@@ -44,8 +57,12 @@ const AUDIT_MOVED = {
 };
 
 const program = (mode: Mode, s: ProgramScenario) => declared({ ...s, preview: mode === "preview" });
-const setup = (resources: Recorded[], stack: string, stackConfig: Record<string, unknown>): Setup =>
-    ({ resources, stack, stackConfig, policyConfig: testPackConfig() });
+const setup = (resources: Recorded[], stack: string, stackConfig: Record<string, unknown>): Setup => ({
+    resources,
+    stack,
+    stackConfig,
+    policyConfig: testPackConfig(),
+});
 
 /** Prod with a sign-off of exactly what it declares. */
 async function signedProd(mode: Mode, now: Date, config: Record<string, string>, extra: Partial<ProgramScenario> = {}) {
@@ -66,8 +83,14 @@ async function changedAfterSignoff(mode: Mode, now: Date, change: (rs: Recorded[
     return { ...s, resources: change(s.resources) };
 }
 const sneakyCommand = (mode: Mode, environment: Record<string, unknown> = {}, opts: Record<string, unknown> = {}) =>
-    added("prod", TYPES.command, "raptor-sneaky",
-        { interpreter: ["/bin/bash", "-c"], create: PSQL_GRANT_UPDATE, environment, logging: "none" }, opts, mode === "preview");
+    added(
+        "prod",
+        TYPES.command,
+        "raptor-sneaky",
+        { interpreter: ["/bin/bash", "-c"], create: PSQL_GRANT_UPDATE, environment, logging: "none" },
+        opts,
+        mode === "preview",
+    );
 const current = (s: Setup) => fingerprintOf(s.resources);
 const signed = (s: Setup) => (s.stackConfig.signoff as { fingerprint: string }).fingerprint;
 
@@ -80,7 +103,12 @@ export const SCENARIOS: PolicyScenario[] = [
         name: "prod without sign-off is blocked before its first step",
         setup: async (mode, now) => ({ ...(await signedProd(mode, now, PROD_CONFIG)), stackConfig: PROD_CONFIG }),
         blockedBy: ["prod-signoff"],
-        says: (s) => ["raptor:signoff is not set", current(s), "npx raptor-roles plan --stack prod", "raptor:signoff.fingerprint"],
+        says: (s) => [
+            "raptor:signoff is not set",
+            current(s),
+            "npx raptor-roles plan --stack prod",
+            "raptor:signoff.fingerprint",
+        ],
         blocksFirstStep: true,
     },
     {
@@ -118,13 +146,24 @@ export const SCENARIOS: PolicyScenario[] = [
         setup: async (mode, now) => {
             const s = await resigned(mode, now, {}, { unsigned: true });
             const file = s.policyConfig as Record<string, Record<string, unknown>>;
-            return { ...s, policyConfig: { ...file, "prod-signoff": { requireSignature: false, operators: ["operator@raxx.app"] } } };
+            return {
+                ...s,
+                policyConfig: {
+                    ...file,
+                    "prod-signoff": { requireSignature: false, operators: ["operator@raxx.app"] },
+                },
+            };
         },
     },
     {
         name: "prod with a signature that is not an SSH signature is refused",
-        setup: (mode, now) => resigned(mode, now,
-            { signature: "-----BEGIN SSH SIGNATURE-----\nbm90IGEgc2lnbmF0dXJl\n-----END SSH SIGNATURE-----" }, { unsigned: true }),
+        setup: (mode, now) =>
+            resigned(
+                mode,
+                now,
+                { signature: "-----BEGIN SSH SIGNATURE-----\nbm90IGEgc2lnbmF0dXJl\n-----END SSH SIGNATURE-----" },
+                { unsigned: true },
+            ),
         blockedBy: ["prod-signoff"],
         says: () => ["its signature is not an SSH signature: it does not start with the SSHSIG preamble", SIGN_AGAIN],
         blocksFirstStep: true,
@@ -133,14 +172,14 @@ export const SCENARIOS: PolicyScenario[] = [
         name: "prod signed with a key that is not allowed is refused",
         setup: (mode, now) => resigned(mode, now, {}, { key: "mallory" }),
         blockedBy: ["prod-signoff"],
-        says: () => ["no line of prod-signoff.allowedSigners allows that key for \"operator@raxx.app\"", SIGN_AGAIN],
+        says: () => ['no line of prod-signoff.allowedSigners allows that key for "operator@raxx.app"', SIGN_AGAIN],
         blocksFirstStep: true,
     },
     {
         name: "prod signed by the operator's key under another name is refused",
         setup: (mode, now) => resigned(mode, now, { operator: "mallory@raxx.app" }),
         blockedBy: ["prod-signoff"],
-        says: () => ["no line of prod-signoff.allowedSigners allows that key for \"mallory@raxx.app\""],
+        says: () => ['no line of prod-signoff.allowedSigners allows that key for "mallory@raxx.app"'],
         blocksFirstStep: true,
     },
     {
@@ -150,16 +189,21 @@ export const SCENARIOS: PolicyScenario[] = [
         says: () => ['its signature is for namespace "git", not raptor-signoff'],
         blocksFirstStep: true,
     },
-    ...([
-        ["fingerprint", { fingerprint: `sha256:${"0".repeat(64)}` }],
-        ["ticket", { ticket: "RM-11" }],
-        ["stack", { stack: "staging" }],
-        ["approval time", { approvedAt: "2026-01-01T00:00:00Z" }],
-    ] as const).map(([what, over]): PolicyScenario => ({
+    ...(
+        [
+            ["fingerprint", { fingerprint: `sha256:${"0".repeat(64)}` }],
+            ["ticket", { ticket: "RM-11" }],
+            ["stack", { stack: "staging" }],
+            ["approval time", { approvedAt: "2026-01-01T00:00:00Z" }],
+        ] as const
+    ).map(([what, over]): PolicyScenario => ({
         name: `prod under a signature over another ${what} is refused`,
         setup: (mode, now) => resigned(mode, now, {}, { over }),
         blockedBy: ["prod-signoff"],
-        says: () => ["its signature does not verify over stack prod, app raxx-api-prod", "one of them is not what was signed"],
+        says: () => [
+            "its signature does not verify over stack prod, app raxx-api-prod",
+            "one of them is not what was signed",
+        ],
         blocksFirstStep: true,
     })),
     {
@@ -190,7 +234,9 @@ export const SCENARIOS: PolicyScenario[] = [
     {
         name: "the emergency stop (flag off) under the enabled state's sign-off passes, at preview too",
         setup: async (mode, now) => {
-            const enabled = await signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: hoursBefore(73, now) } });
+            const enabled = await signedProd(mode, now, FLAG_ON, {
+                soakOutputs: { roleSeparationEnabledAt: hoursBefore(73, now) },
+            });
             const { resources } = await program(mode, { stack: "prod", config: PROD_CONFIG });
             return setup(resources, "prod", { ...PROD_CONFIG, signoff: enabled.stackConfig.signoff });
         },
@@ -199,15 +245,21 @@ export const SCENARIOS: PolicyScenario[] = [
         name: "flag on in prod without soak evidence is blocked",
         setup: (mode, now) => signedProd(mode, now, FLAG_ON, { soakOutputs: {} }),
         blockedBy: ["soak-before-prod"],
-        says: () => ["organization/raptor/staging has no roleSeparationEnabledAt", "at least 72 h", "pulumi stack output roleSeparationEnabledAt"],
+        says: () => [
+            "organization/raptor/staging has no roleSeparationEnabledAt",
+            "at least 72 h",
+            "pulumi stack output roleSeparationEnabledAt",
+        ],
     },
     {
         name: "flag on in prod with 73 h of staging soak passes",
-        setup: (mode, now) => signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: hoursBefore(73, now) } }),
+        setup: (mode, now) =>
+            signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: hoursBefore(73, now) } }),
     },
     {
         name: "flag on in prod with only 10 h of staging soak is blocked",
-        setup: (mode, now) => signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: hoursBefore(10, now) } }),
+        setup: (mode, now) =>
+            signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: hoursBefore(10, now) } }),
         blockedBy: ["soak-before-prod"],
         says: () => ["only 10.0 h ago"],
     },
@@ -222,51 +274,99 @@ export const SCENARIOS: PolicyScenario[] = [
     },
     {
         name: "prod under the program's sign-off with every Grant to public WITH GRANT OPTION is blocked",
-        setup: (mode, now) => changedAfterSignoff(mode, now, (rs) =>
-            edit(rs, (r) => r.type === TYPES.grant, (r) => variant(r, r.name, { role: "public", withGrantOption: true }))),
+        setup: (mode, now) =>
+            changedAfterSignoff(mode, now, (rs) =>
+                edit(
+                    rs,
+                    (r) => r.type === TYPES.grant,
+                    (r) => variant(r, r.name, { role: "public", withGrantOption: true }),
+                ),
+            ),
         blockedBy: ["prod-signoff"],
-        says: (s) => ["sign-off is for another change", `have fingerprint ${current(s)}`, 'to "public" WITH GRANT OPTION',
-            "is not part of the signed change"],
+        says: (s) => [
+            "sign-off is for another change",
+            `have fingerprint ${current(s)}`,
+            'to "public" WITH GRANT OPTION',
+            "is not part of the signed change",
+        ],
     },
     {
         name: "prod under the program's sign-off with a GrantRole (id unknown at preview) making raptor_app a member of the owner is blocked",
-        setup: (mode, now) => changedAfterSignoff(mode, now, (rs) => [...rs,
-            added("prod", GRANT_ROLE, "raptor-app-owner", { role: "raptor_app", grantRole: "owner_u1", withAdminOption: false }, {},
-                mode === "preview")]),
+        setup: (mode, now) =>
+            changedAfterSignoff(mode, now, (rs) => [
+                ...rs,
+                added(
+                    "prod",
+                    GRANT_ROLE,
+                    "raptor-app-owner",
+                    { role: "raptor_app", grantRole: "owner_u1", withAdminOption: false },
+                    {},
+                    mode === "preview",
+                ),
+            ]),
         blockedBy: ["prod-signoff", "append-only-invariant"],
-        says: () => ["sign-off is for another change", `outside the Raptor model, each covered by the fingerprint: ${GRANT_ROLE} raptor-app-owner`,
-            "not among the sign-off's extras"],
+        says: () => [
+            "sign-off is for another change",
+            `outside the Raptor model, each covered by the fingerprint: ${GRANT_ROLE} raptor-app-owner`,
+            "not among the sign-off's extras",
+        ],
     },
     {
         name: "prod under the program's sign-off with an extra command (stdout unknown at preview) running psql GRANT UPDATE is blocked",
         setup: (mode, now) => changedAfterSignoff(mode, now, (rs) => [...rs, sneakyCommand(mode)]),
         blockedBy: ["prod-signoff"],
-        says: () => ["sign-off is for another change", "command:local:Command raptor-sneaky", "not among the sign-off's extras"],
+        says: () => [
+            "sign-off is for another change",
+            "command:local:Command raptor-sneaky",
+            "not among the sign-off's extras",
+        ],
     },
     {
         name: "prod under the program's sign-off with that command disguised as a RAPTOR_STEP is blocked",
-        setup: (mode, now) => changedAfterSignoff(mode, now, (rs) => [...rs, sneakyCommand(mode,
-            { RAPTOR_STEP: "credential-url", APP: "raxx-api-prod", DATABASE: "DATABASE", ROLE: "raptor_app" },
-            { additionalSecretOutputs: ["stdout", "stderr"] },
-        )]),
+        setup: (mode, now) =>
+            changedAfterSignoff(mode, now, (rs) => [
+                ...rs,
+                sneakyCommand(
+                    mode,
+                    { RAPTOR_STEP: "credential-url", APP: "raxx-api-prod", DATABASE: "DATABASE", ROLE: "raptor_app" },
+                    { additionalSecretOutputs: ["stdout", "stderr"] },
+                ),
+            ]),
         blockedBy: ["prod-signoff"],
         says: () => ["command:local:Command raptor-sneaky"],
     },
     {
         name: "prod under the program's sign-off with a Grant whose role is unknown at preview (another role in the update) is blocked",
-        setup: (mode, now) => changedAfterSignoff(mode, now, (rs) => [...rs, variant(tableGrant(rs, "users"), "raptor-grants-table-users-2",
-            { role: mode === "preview" ? UNKNOWN : "raptor_reporting" })]),
+        setup: (mode, now) =>
+            changedAfterSignoff(mode, now, (rs) => [
+                ...rs,
+                variant(tableGrant(rs, "users"), "raptor-grants-table-users-2", {
+                    role: mode === "preview" ? UNKNOWN : "raptor_reporting",
+                }),
+            ]),
         blockedBy: ["prod-signoff"],
-        says: (_s, mode) => mode === "preview"
-            ? ["Cannot check the sign-off's fingerprint for postgresql:index/grant:Grant raptor-grants-table-users-2: role is unknown"]
-            : ["sign-off is for another change", 'to "raptor_reporting"'],
+        says: (_s, mode) =>
+            mode === "preview"
+                ? [
+                      "Cannot check the sign-off's fingerprint for postgresql:index/grant:Grant raptor-grants-table-users-2: role is unknown",
+                  ]
+                : ["sign-off is for another change", 'to "raptor_reporting"'],
     },
     {
         name: "prod with a resource outside the model passes when the sign-off lists exactly that set",
         setup: async (mode, now) => {
             const { resources } = await program(mode, { stack: "prod", config: PROD_CONFIG });
-            const withExtra = [...resources,
-                added("prod", TYPES.command, "raptor-notify", { interpreter: ["/bin/bash", "-c"], create: "echo deployed" }, {}, mode === "preview")];
+            const withExtra = [
+                ...resources,
+                added(
+                    "prod",
+                    TYPES.command,
+                    "raptor-notify",
+                    { interpreter: ["/bin/bash", "-c"], create: "echo deployed" },
+                    {},
+                    mode === "preview",
+                ),
+            ];
             return setup(withExtra, "prod", { ...PROD_CONFIG, signoff: signoffOf(withExtra, {}, now) });
         },
     },
@@ -274,7 +374,13 @@ export const SCENARIOS: PolicyScenario[] = [
         name: "a table grant with empty objects is blocked, and reported once",
         setup: async (mode) => {
             const s = await staging(mode);
-            return { ...s, resources: [...s.resources, variant(tableGrant(s.resources, "users"), "raptor-grants-table-all", { objects: [] })] };
+            return {
+                ...s,
+                resources: [
+                    ...s.resources,
+                    variant(tableGrant(s.resources, "users"), "raptor-grants-table-all", { objects: [] }),
+                ],
+            };
         },
         blockedBy: ["no-all-tables-grant"],
         says: () => ["raptor-grants-table-all", "ON ALL TABLES IN SCHEMA public"],
@@ -285,7 +391,14 @@ export const SCENARIOS: PolicyScenario[] = [
             const s = await staging(mode);
             const cred = step(s.resources, "credential");
             const env = { ...(cred.props.environment as object), ADDON_PLAN: "heroku-postgresql:essential-0" };
-            return { ...s, resources: edit(s.resources, (r) => r === cred, (r) => variant(r, r.name, { environment: env })) };
+            return {
+                ...s,
+                resources: edit(
+                    s.resources,
+                    (r) => r === cred,
+                    (r) => variant(r, r.name, { environment: env }),
+                ),
+            };
         },
         blockedBy: ["no-credential-on-essential"],
         says: () => ["heroku-postgresql:essential-0, an Essential-tier plan", "pg:copy"],
@@ -299,7 +412,14 @@ export const SCENARIOS: PolicyScenario[] = [
         setup: async (mode) => {
             const s = await staging(mode, { ...STAGING_CONFIG, urlDelivery: "config-var" });
             const cv = step(s.resources, "config-var");
-            return { ...s, resources: edit(s.resources, (r) => r === cv, (r) => variant(r, r.name, { logging: "stdoutAndStderr" })) };
+            return {
+                ...s,
+                resources: edit(
+                    s.resources,
+                    (r) => r === cv,
+                    (r) => variant(r, r.name, { logging: "stdoutAndStderr" }),
+                ),
+            };
         },
         blockedBy: ["secrets-stay-secret"],
         says: () => ["raptor-url-config-var", 'logging is "stdoutAndStderr"', 'logging "none"'],
@@ -311,7 +431,14 @@ export const SCENARIOS: PolicyScenario[] = [
             const s = await staging(mode);
             const cred = step(s.resources, "credential");
             const destroy = 'heroku pg:credentials:destroy "$DATABASE" --name "$ROLE" -a "$APP" --confirm "$APP"';
-            return { ...s, resources: edit(s.resources, (r) => r === cred, (r) => variant(r, r.name, { delete: destroy })) };
+            return {
+                ...s,
+                resources: edit(
+                    s.resources,
+                    (r) => r === cred,
+                    (r) => variant(r, r.name, { delete: destroy }),
+                ),
+            };
         },
         blockedBy: ["credential-retained"],
         says: () => ["this engine does not report retainOnDelete to policies", "retainOnDelete: true or protect: true"],

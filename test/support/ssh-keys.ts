@@ -37,9 +37,17 @@ export function keyPath(name: KeyName): string {
 }
 
 /** `keytype base64` of a key's public half. */
-export const publicKey = (name: KeyName) => readFileSync(`${keyPath(name)}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+export const publicKey = (name: KeyName) =>
+    readFileSync(`${keyPath(name)}.pub`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(" ");
 
 /** `ssh-keygen -Y sign -n NAMESPACE` of `message` with key `name`: the armored signature. */
 export function sshSign(name: KeyName, message: string, namespace = "raptor-signoff"): string {
-    return execFileSync(SSH_KEYGEN, ["-Y", "sign", "-n", namespace, "-f", keyPath(name)], { input: message, stdio: "pipe" }).toString();
+    return execFileSync(SSH_KEYGEN, ["-Y", "sign", "-n", namespace, "-f", keyPath(name)], {
+        input: message,
+        stdio: "pipe",
+    }).toString();
 }
