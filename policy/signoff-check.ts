@@ -14,7 +14,11 @@ import { SshSigError, keyFingerprint, parseSshSignature, verifySshSignature } fr
 export type SignoffConfig = Pick<PolicyConfig, "operators" | "allowedSigners" | "requireSignature" | "maxAgeHours">;
 export const SIGNOFF_CONFIG_KEYS = ["operators", "allowedSigners", "requireSignature", "maxAgeHours"] as const;
 
-export type Verdict = { signoff: Signoff } | { problem: string };
+/**
+ * A sign-off that holds, with `stale` set when it is older than maxAgeHours: that refuses a deployment of the
+ * signed change, but not the emergency stop (the signed change with the flag off), which needs no new sign-off.
+ */
+export type Verdict = { signoff: Signoff; stale?: string } | { problem: string };
 
 const HOUR_MS = 3600 * 1000;
 /** The ticket as a shell word: quoted unless it is plain. */
@@ -24,7 +28,7 @@ const signAgain = (s: Signoff) =>
     "then commit Pulumi.prod.yaml.";
 
 /** The unsigned sign-off, accepted only while migrating (requireSignature false) and only for a listed operator. */
-function unsigned(s: Signoff, config: SignoffConfig): Verdict {
+function unsigned(s: Signoff, config: SignoffConfig, ctx: StackContext): Verdict {
     if (config.requireSignature) {
         return {
             problem:
@@ -44,7 +48,7 @@ function unsigned(s: Signoff, config: SignoffConfig): Verdict {
                 `that operator is not on ${allowed}.`,
         };
     }
-    return { signoff: s };
+    return { signoff: s, ...staleness(s, config, ctx) };
 }
 
 /** The signature checks, in the order an operator can act on them; undefined when it holds. */
@@ -99,6 +103,20 @@ function signatureProblem(
     return undefined;
 }
 
+/** Why the sign-off is too old to deploy the change it signs, if it is. */
+function staleness(s: Signoff, config: SignoffConfig, ctx: StackContext): { stale?: string } {
+    const ageHours = (ctx.now.getTime() - Date.parse(s.approvedAt)) / HOUR_MS;
+    if (ageHours <= config.maxAgeHours) {
+        return {};
+    }
+    return {
+        stale:
+            `sign-off by ${JSON.stringify(s.operator)} (ticket ${s.ticket}) was approved at ${s.approvedAt}, ` +
+            `${ageHours.toFixed(0)} h ago, older than prod-signoff.maxAgeHours (${config.maxAgeHours} h). ` +
+            signAgain(s),
+    };
+}
+
 /** The sign-off read from stack config and checked on its own; `current` is the fingerprint being deployed. */
 export function checkedSignoff(ctx: StackContext, config: SignoffConfig, app: string, current: string): Verdict {
     const raw = ctx.config("signoff");
@@ -118,21 +136,12 @@ export function checkedSignoff(ctx: StackContext, config: SignoffConfig, app: st
                 `fingerprint (${current}), signature}. ${HOW_TO_SIGN_OFF}`,
         };
     }
-    const ageHours = (ctx.now.getTime() - Date.parse(s.approvedAt)) / HOUR_MS;
-    if (ageHours > config.maxAgeHours) {
-        return {
-            problem:
-                `sign-off by ${JSON.stringify(s.operator)} (ticket ${s.ticket}) was approved at ${s.approvedAt}, ` +
-                `${ageHours.toFixed(0)} h ago, older than prod-signoff.maxAgeHours (${config.maxAgeHours} h). ` +
-                signAgain(s),
-        };
-    }
     if (s.signature === undefined) {
-        return unsigned(s, config);
+        return unsigned(s, config, ctx);
     }
     const problem = signatureProblem(s, s.signature, config, ctx, app);
     return problem === undefined
-        ? { signoff: s }
+        ? { signoff: s, ...staleness(s, config, ctx) }
         : {
               problem:
                   `sign-off by ${JSON.stringify(s.operator)} (ticket ${s.ticket}) is refused: ${problem}. ` +

@@ -38,7 +38,7 @@ import { configOf } from "./pack-config";
 import { plannedDeployment, withExtras } from "./planned";
 import { PropsView, cannotDecide } from "./props";
 import { HOW_TO_SIGN_OFF } from "./signoff-value";
-import { SIGNOFF_CONFIG_KEYS, SignoffConfig, checkedSignoff } from "./signoff-check";
+import { SIGNOFF_CONFIG_KEYS, SignoffConfig, Verdict, checkedSignoff } from "./signoff-check";
 
 export { HOW_TO_SIGN_OFF, parseSignoff } from "./signoff-value";
 export type { Signoff } from "./signoff-value";
@@ -127,6 +127,24 @@ function notPlanned(r: DeclaredResource, d: Deployment): string | undefined {
 }
 
 type StepGate = { signed: Deployment } | { problem: string };
+
+/** The change a verdict lets every step deploy: the plan plus the signed extras, if the sign-off covers it. */
+function signedChange(verdict: Verdict, planned: Deployment): StepGate {
+    if ("problem" in verdict) {
+        return { problem: `prod ${verdict.problem}` };
+    }
+    const signed = withExtras(planned, verdict.signoff.extras);
+    const covered = coveredBySignoff(signed, verdict.signoff.fingerprint);
+    if (covered === undefined) {
+        return {
+            problem:
+                `the sign-off (${verdict.signoff.fingerprint}) is for another change; ` +
+                `this stack's config plans ${fingerprint(signed)}. ${HOW_TO_SIGN_OFF}`,
+        };
+    }
+    // The emergency stop deploys under any valid sign-off of the enabled state, however old.
+    return covered === "exact" && verdict.stale !== undefined ? { problem: `prod ${verdict.stale}` } : { signed };
+}
 /** Per planned deployment (the memo in planned.ts keeps it the same object), per sign-off, config and minute. */
 const gates = new WeakMap<Deployment, Map<string, StepGate>>();
 
@@ -145,19 +163,7 @@ function stepGate(ctx: StackContext, config: SignoffConfig, planned: Deployment)
     gates.set(planned, byKey);
     let gate = byKey.get(key);
     if (gate === undefined) {
-        const verdict = checkedSignoff(ctx, config, planned.app, fingerprint(planned));
-        const signed = "problem" in verdict ? undefined : withExtras(planned, verdict.signoff.extras);
-        gate =
-            "problem" in verdict
-                ? { problem: `prod ${verdict.problem}` }
-                : coveredBySignoff(signed!, verdict.signoff.fingerprint) === undefined
-                  ? {
-                        problem:
-                            `the sign-off (${verdict.signoff.fingerprint}) is for another change; ` +
-                            `this stack's config plans ` +
-                            `${fingerprint(signed!)}. ${HOW_TO_SIGN_OFF}`,
-                    }
-                  : { signed: signed! };
+        gate = signedChange(checkedSignoff(ctx, config, planned.app, fingerprint(planned)), planned);
         byKey.set(key, gate);
     }
     return gate;
@@ -235,7 +241,11 @@ function validateWhole(args: StackValidationArgs, report: ReportViolation, ctx: 
         return;
     }
     const s = verdict.signoff;
-    if (coveredBySignoff(d, s.fingerprint) === undefined) {
+    const covered = coveredBySignoff(d, s.fingerprint);
+    if (covered === "exact" && verdict.stale !== undefined) {
+        report(`Prod (${why}) ${verdict.stale}`);
+    }
+    if (covered === undefined) {
         report(
             `Prod (${why}) sign-off is for another change: raptor:signoff.fingerprint is ${s.fingerprint} ` +
                 `(ticket ${s.ticket}, ${s.operator}), but the resources being deployed have fingerprint ${current}.` +

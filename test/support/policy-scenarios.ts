@@ -214,6 +214,21 @@ export const SCENARIOS: PolicyScenario[] = [
         blocksFirstStep: true,
     },
     {
+        name: "the emergency stop under a signed sign-off of the enabled state older than maxAgeHours passes",
+        setup: async (mode, now) => {
+            const { resources: on } = await program(mode, {
+                stack: "prod",
+                config: FLAG_ON,
+                soakOutputs: { roleSeparationEnabledAt: hoursBefore(400, now) },
+            });
+            const { resources } = await program(mode, { stack: "prod", config: PROD_CONFIG });
+            return setup(resources, "prod", {
+                ...PROD_CONFIG,
+                signoff: signoffOf(on, { approvedAt: hoursBefore(300, now) }, now),
+            });
+        },
+    },
+    {
         name: "prod with a signed sign-off approved in the future is refused",
         setup: (mode, now) => resigned(mode, now, { approvedAt: hoursBefore(-2, now) }),
         blockedBy: ["prod-signoff"],
