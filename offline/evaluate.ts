@@ -110,9 +110,13 @@ export function wireProperties(props: Readonly<Record<string, unknown>>, secretP
     return Struct.fromJavaScript(copy as never);
 }
 
-/** What a policy receives: deserialized by @pulumi/policy (secrets unwrapped), behind its unknown-checking proxy. */
+/** Props as @pulumi/policy deserializes them off the wire (secrets unwrapped), before its proxy. */
+const deserialized = (props: Readonly<Record<string, unknown>>, secretPaths?: readonly string[]) =>
+    deserializeProperties(wireProperties(props, secretPaths), false);
+
+/** What a policy receives: the deserialized props behind @pulumi/policy's unknown-checking proxy. */
 const received = (props: Readonly<Record<string, unknown>>, secretPaths?: readonly string[]) =>
-    unknownCheckingProxy(deserializeProperties(wireProperties(props, secretPaths), false));
+    unknownCheckingProxy(deserialized(props, secretPaths));
 
 /** Options exactly as the engine sends them: no retainOnDelete (pulumi v3.248 AnalyzerResourceOptions). */
 function optionsOf(r: EvaluatedResource): PolicyResourceOptions {
@@ -229,12 +233,15 @@ export async function runPolicies(
     };
 
     for (const r of resources) {
+        // The engine deserializes once per policy; no policy writes to its props, so one copy serves them all
+        // (the wire round trip is most of the offline cost), each behind a proxy of its own.
+        const plain = deserialized(r.props, r.secretPaths);
         for (const p of policies) {
             if (levelOf(p) === "disabled") {
                 continue;
             }
             for (const validate of resourceValidations(p)) {
-                const props = received(r.props, r.secretPaths);
+                const props = unknownCheckingProxy(plain);
                 const args = {
                     type: r.type,
                     props,
