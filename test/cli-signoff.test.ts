@@ -115,6 +115,16 @@ describe("raptor-roles signoff", () => {
         ).toEqual([]);
     });
 
+    it("keeps a ticket with a leading zero a string, as config set --path does", async () => {
+        const io = recorder();
+        await signoffIn(
+            project(),
+            ["--stack", "prod", "--ticket", "0042", "--key", keyPath("ed25519"), "--dry-run"],
+            io,
+        );
+        expect(io.stdout).toContain('"ticket": "0042"');
+    });
+
     it("with --dry-run prints what it would write and writes nothing", async () => {
         const d = project();
         const before = fs.readFileSync(path.join(d, "Pulumi.prod.yaml"), "utf8");
