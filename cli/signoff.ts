@@ -115,7 +115,6 @@ export async function signoffIn(dir: string, argv: string[], io: Io): Promise<nu
         return 1;
     }
     const approvedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    // `pulumi config set --path` stores bare digits as a number; write what it would write.
     // Bare digits become a number, as `pulumi config set --path` stores them; with a leading zero they stay text.
     const digits = /^(0|[1-9]\d*)$/.test(ticketText) && Number.isSafeInteger(Number(ticketText));
     const ticket = digits ? Number(ticketText) : ticketText;
