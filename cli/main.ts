@@ -3,6 +3,7 @@
  * (break-glass script). Each subcommand lives in its own module.
  */
 import { Io, Subcommand, UsageError } from "./io";
+import { lintMigrationsCommand } from "./lint-migrations";
 import { plan } from "./plan";
 import { sql } from "./sql";
 import { verify } from "./verify";
@@ -16,12 +17,13 @@ const SUBCOMMANDS: Record<string, Entry> = {
     plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", run: plan },
     verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", run: verify },
     sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", run: sql },
+    "lint-migrations": { summary: "check the application's Alembic/SQL migrations against the matrix before they run", run: lintMigrationsCommand },
 };
 
 export const USAGE = [
     "usage: raptor-roles <command> [options]",
     "",
-    ...Object.entries(SUBCOMMANDS).map(([name, e]) => `  ${name.padEnd(8)}${e.summary}`),
+    ...Object.entries(SUBCOMMANDS).map(([name, e]) => `  ${name.padEnd(16)}${e.summary}`),
     "",
     "raptor-roles <command> --help for a command's options.",
     "",
