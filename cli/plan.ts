@@ -16,6 +16,7 @@ import { PLACEHOLDER, projectDir, readStackFile } from "../offline/stack-file";
 import { evaluatePolicies, loadPackConfig, Violation } from "../policy/evaluate";
 import { parse } from "./args";
 import { Io, Subcommand, UsageError } from "./io";
+import { ResourceView, renderInputs, resourceView } from "./plan-inputs";
 
 export const PLAN_HELP = `usage: raptor-roles plan --stack NAME [--json] [--addon-plan PLAN] [--staging-enabled-at ISO]
 
@@ -52,7 +53,8 @@ export interface PlanDocument {
     stack: string;
     app?: string;
     fingerprint?: string;
-    resources: Array<{ type: string; name: string; urn: string }>;
+    /** Each resource with its inputs (secrets masked) and, for a command, its Heroku calls. */
+    resources: ResourceView[];
     matrix: MatrixRow[];
     violations: Violation[];
     /** Facts that came from stand-ins, not from Heroku. */
@@ -110,7 +112,7 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
     });
     const doc: PlanDocument = {
         stack: opts.stack,
-        resources: run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn })),
+        resources: run.resources.map(resourceView),
         matrix: matrixOf(run.resources, classification),
         violations: [],
         notCheckedLive,
@@ -145,7 +147,7 @@ export function renderPlan(doc: PlanDocument): string {
     }
     lines.push(`Resources (${doc.resources.length}):`);
     for (const r of doc.resources) {
-        lines.push(`  ${r.type.padEnd(52)} ${r.name}`);
+        lines.push(`  ${r.type.padEnd(52)} ${r.name}`, ...renderInputs(r));
     }
     const width = Math.max(5, ...doc.matrix.map((m) => m.table.length));
     lines.push("", `Privilege matrix for the app role (${doc.matrix.length} tables):`);
