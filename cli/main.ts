@@ -2,6 +2,7 @@
  * raptor-roles: plan (offline review), verify (live drift check), sql
  * (break-glass script). Each subcommand lives in its own module.
  */
+import { diff } from "./diff";
 import { Io, Subcommand, UsageError } from "./io";
 import { lintMigrationsCommand } from "./lint-migrations";
 import { plan } from "./plan";
@@ -17,6 +18,7 @@ const SUBCOMMANDS: Record<string, Entry> = {
     plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", run: plan },
     verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", run: verify },
     sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", run: sql },
+    diff: { summary: "what a change between two git revisions does to the matrix, the verdicts and prod's sign-off (Markdown/JSON)", run: diff },
     "lint-migrations": { summary: "check the application's Alembic/SQL migrations against the matrix before they run", run: lintMigrationsCommand },
 };
 
