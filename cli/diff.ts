@@ -11,7 +11,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CLASSIFICATION_FILE, ClassificationSourceError, classificationFromSource } from "../core/review/classification-source";
+import {
+    CLASSIFICATION_FILE,
+    ClassificationSourceError,
+    classificationFromSource,
+} from "../core/review/classification-source";
 import { ReviewDiff, Side, StackPlan, reviewDiff } from "../core/review/diff";
 import { renderMarkdown } from "../core/review/markdown";
 import { ClassificationError } from "../core/classification";
@@ -48,7 +52,11 @@ export class DiffError extends Error {
 
 function git(repo: string, args: string[]): string {
     try {
-        return execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        return execFileSync("git", ["-C", repo, ...args], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            maxBuffer: 64 * 1024 * 1024,
+        });
     } catch (e) {
         const stderr = String((e as { stderr?: unknown }).stderr ?? "").trim();
         throw new DiffError(`git ${args.join(" ")} failed in ${repo}: ${stderr || (e as Error).message}`);
@@ -59,7 +67,10 @@ function commitOf(repo: string, rev: string, which: string): string {
     try {
         return git(repo, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]).trim();
     } catch {
-        throw new DiffError(`${which} ${JSON.stringify(rev)} is not a commit of ${repo}; fetch it first (in CI: actions/checkout with fetch-depth: 0)`);
+        throw new DiffError(
+            `${which} ${JSON.stringify(rev)} is not a commit of ${repo}; fetch it first (in CI: ` +
+                `actions/checkout with fetch-depth: 0)`,
+        );
     }
 }
 
@@ -68,20 +79,34 @@ async function sideAt(repo: string, rev: string, which: string, now?: Date): Pro
     const commit = commitOf(repo, rev, which);
     const top = git(repo, ["ls-tree", "--name-only", commit]).split("\n").filter(Boolean);
     if (!top.includes("core")) {
-        throw new DiffError(`${which} ${rev} (${commit.slice(0, 12)}) has no ${CLASSIFICATION_FILE}; is it a revision of this repository?`);
+        throw new DiffError(
+            `${which} ${rev} (${commit.slice(0, 12)}) has no ${CLASSIFICATION_FILE}; is it a revision of this ` +
+                `repository?`,
+        );
     }
-    const classification = classificationFromSource(git(repo, ["show", `${commit}:${CLASSIFICATION_FILE}`]), `${rev}:${CLASSIFICATION_FILE}`);
+    const classification = classificationFromSource(
+        git(repo, ["show", `${commit}:${CLASSIFICATION_FILE}`]),
+        `${rev}:${CLASSIFICATION_FILE}`,
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-diff-"));
     try {
         fs.mkdirSync(path.join(dir, "policy"));
         const policy = git(repo, ["ls-tree", "--name-only", commit, "policy/config.json"]).trim();
         if (policy) {
-            fs.writeFileSync(path.join(dir, "policy", "config.json"), git(repo, ["show", `${commit}:policy/config.json`]));
+            fs.writeFileSync(
+                path.join(dir, "policy", "config.json"),
+                git(repo, ["show", `${commit}:policy/config.json`]),
+            );
         }
-        const stackNames = top.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+        const stackNames = top
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => s !== undefined);
         const stacks: Record<string, StackPlan> = {};
         for (const stack of stackNames) {
-            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), git(repo, ["show", `${commit}:Pulumi.${stack}.yaml`]));
+            fs.writeFileSync(
+                path.join(dir, `Pulumi.${stack}.yaml`),
+                git(repo, ["show", `${commit}:Pulumi.${stack}.yaml`]),
+            );
             stacks[stack] = await planDocument({ stack, dir, classification, ...(now ? { now } : {}) });
         }
         const raw = stackNames.includes("prod") ? readStackFile("prod", dir).raw["signoff"] : undefined;
@@ -99,7 +124,12 @@ async function sideAt(repo: string, rev: string, which: string, now?: Date): Pro
     }
 }
 
-export async function diffRevisions(o: { repo?: string; base: string; head?: string; now?: Date }): Promise<ReviewDiff> {
+export async function diffRevisions(o: {
+    repo?: string;
+    base: string;
+    head?: string;
+    now?: Date;
+}): Promise<ReviewDiff> {
     const repo = o.repo ?? projectDir();
     const base = await sideAt(repo, o.base, "--base", o.now);
     const head = await sideAt(repo, o.head ?? "HEAD", "--head", o.now);
@@ -126,9 +156,18 @@ export const diff: Subcommand = async (argv: string[], io: Io) => {
     }
     let d: ReviewDiff;
     try {
-        d = await diffRevisions({ base: values.base, ...(values.head ? { head: values.head } : {}), ...(values.repo ? { repo: values.repo } : {}) });
+        d = await diffRevisions({
+            base: values.base,
+            ...(values.head ? { head: values.head } : {}),
+            ...(values.repo ? { repo: values.repo } : {}),
+        });
     } catch (e) {
-        if (e instanceof DiffError || e instanceof ClassificationSourceError || e instanceof ClassificationError || e instanceof StackFileError) {
+        if (
+            e instanceof DiffError ||
+            e instanceof ClassificationSourceError ||
+            e instanceof ClassificationError ||
+            e instanceof StackFileError
+        ) {
             io.err(`raptor-roles diff: ${e.message}\n`);
             return 1;
         }

@@ -54,9 +54,16 @@ function filesUnder(p: string): string[] {
     if (!stat.isDirectory()) {
         return [p];
     }
-    return fs.readdirSync(p, { withFileTypes: true })
+    return fs
+        .readdirSync(p, { withFileTypes: true })
         .filter((d) => !d.name.startsWith(".") && !SKIP_DIRS.has(d.name))
-        .flatMap((d) => (d.isDirectory() ? filesUnder(path.join(p, d.name)) : /\.(py|sql)$/.test(d.name) ? [path.join(p, d.name)] : []))
+        .flatMap((d) =>
+            d.isDirectory()
+                ? filesUnder(path.join(p, d.name))
+                : /\.(py|sql)$/.test(d.name)
+                  ? [path.join(p, d.name)]
+                  : [],
+        )
         .sort();
 }
 
@@ -80,7 +87,11 @@ function alembicTree(root: string, files: readonly string[]): MigrationTree {
         }
     }
     if (revisions.length === 0) {
-        throw new MigrationError(root, undefined, "has .py files but no Alembic revision (no `revision = ...`); pass the versions directory");
+        throw new MigrationError(
+            root,
+            undefined,
+            "has .py files but no Alembic revision (no `revision = ...`); pass the versions directory",
+        );
     }
     return orderRevisions(root, revisions);
 }
@@ -91,7 +102,13 @@ function sqlTree(root: string, files: readonly string[]): MigrationTree | undefi
         const m = sqlMigration({ file, text: readText(file) });
         if (m) {
             const ops = parseSqlOps(m.up, { file, firstLine: 1 });
-            migrations.push({ file, id: m.version ?? path.basename(file), ops, tool: m.tool, ...(m.version ? { version: m.version } : {}) });
+            migrations.push({
+                file,
+                id: m.version ?? path.basename(file),
+                ops,
+                tool: m.tool,
+                ...(m.version ? { version: m.version } : {}),
+            });
         }
     }
     return migrations.length > 0 ? orderSql(root, migrations) : undefined;
@@ -106,7 +123,11 @@ export async function readTrees(paths: readonly string[]): Promise<MigrationTree
         const py = files.filter((f) => f.endsWith(".py"));
         const sql = files.filter((f) => f.endsWith(".sql"));
         if (py.length === 0 && sql.length === 0) {
-            throw new MigrationError(root, undefined, "holds no .py or .sql migration; pass the Alembic versions directory or the SQL migrations directory");
+            throw new MigrationError(
+                root,
+                undefined,
+                "holds no .py or .sql migration; pass the Alembic versions directory or the SQL migrations directory",
+            );
         }
         if (py.length > 0) {
             trees.push(alembicTree(root, py));
@@ -119,7 +140,10 @@ export async function readTrees(paths: readonly string[]): Promise<MigrationTree
     return trees;
 }
 
-export async function lintPaths(paths: readonly string[], o: { schema?: string; role?: string; classification?: Classification } = {}): Promise<LintReport> {
+export async function lintPaths(
+    paths: readonly string[],
+    o: { schema?: string; role?: string; classification?: Classification } = {},
+): Promise<LintReport> {
     return lintMigrations(await readTrees(paths), {
         classification: o.classification ?? RAPTOR_CLASSIFICATION,
         schema: o.schema ?? "public",
@@ -132,7 +156,12 @@ export const lintMigrationsCommand: Subcommand = async (argv: string[], io: Io) 
     try {
         parsed = parseArgs({
             args: argv,
-            options: { json: { type: "boolean" }, schema: { type: "string" }, role: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                json: { type: "boolean" },
+                schema: { type: "string" },
+                role: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
             allowPositionals: true,
             strict: true,
         });
@@ -145,11 +174,16 @@ export const lintMigrationsCommand: Subcommand = async (argv: string[], io: Io) 
         return 0;
     }
     if (positionals.length === 0) {
-        throw new UsageError("name at least one PATH: the Alembic versions directory and/or the SQL migrations directory");
+        throw new UsageError(
+            "name at least one PATH: the Alembic versions directory and/or the SQL migrations directory",
+        );
     }
     let report: LintReport;
     try {
-        report = await lintPaths(positionals, { ...(values.schema ? { schema: values.schema } : {}), ...(values.role ? { role: values.role } : {}) });
+        report = await lintPaths(positionals, {
+            ...(values.schema ? { schema: values.schema } : {}),
+            ...(values.role ? { role: values.role } : {}),
+        });
     } catch (e) {
         if (e instanceof MigrationError || e instanceof PythonError) {
             io.err(`raptor-roles lint-migrations: ${e.message}\n`);

@@ -27,9 +27,13 @@ function segments(p: string): string[] {
     return p.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "");
 }
 
-const child = (v: unknown, k: string): unknown => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined);
+const child = (v: unknown, k: string): unknown =>
+    v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-    v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype && !pulumi.Output.isInstance(v);
+    v !== null &&
+    typeof v === "object" &&
+    Object.getPrototypeOf(v) === Object.prototype &&
+    !pulumi.Output.isInstance(v);
 const isLiteral = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
 /**
@@ -45,7 +49,11 @@ function masked(value: unknown, raw: unknown): unknown {
 }
 
 /** A deep copy with every secret path masked; rawProps are the program's own inputs, to tell literals from Outputs. */
-export function maskSecrets(props: Readonly<Record<string, unknown>>, secretPaths: readonly string[], rawProps?: unknown): Record<string, unknown> {
+export function maskSecrets(
+    props: Readonly<Record<string, unknown>>,
+    secretPaths: readonly string[],
+    rawProps?: unknown,
+): Record<string, unknown> {
     const copy = JSON.parse(JSON.stringify(props ?? {})) as Record<string, unknown>;
     for (const p of secretPaths) {
         const parts = segments(p);
@@ -71,8 +79,12 @@ export function resourceView(r: Recorded): ResourceView {
     const inputs = maskSecrets(r.props, r.secretPaths, r.rawProps);
     const view: ResourceView = { type: r.type, name: r.name, urn: r.urn, inputs };
     if (r.type === TYPES.command) {
-        const env = Object.fromEntries(Object.entries((inputs["environment"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-        const calls = SCRIPTS.filter((k) => typeof inputs[k] === "string").map((k) => [k, herokuCalls(inputs[k] as string, env)] as const);
+        const env = Object.fromEntries(
+            Object.entries((inputs["environment"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+        );
+        const calls = SCRIPTS.filter((k) => typeof inputs[k] === "string").map(
+            (k) => [k, herokuCalls(inputs[k] as string, env)] as const,
+        );
         view.herokuCalls = Object.fromEntries(calls);
     }
     return view;
@@ -84,7 +96,9 @@ export function inputText(v: unknown): string {
         return v.length === 0 ? "(none)" : v.map(inputText).join(", ");
     }
     if (v !== null && typeof v === "object") {
-        return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${inputText(x)}`).join(" ");
+        return Object.entries(v as Record<string, unknown>)
+            .map(([k, x]) => `${k}=${inputText(x)}`)
+            .join(" ");
     }
     return String(v);
 }

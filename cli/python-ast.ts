@@ -34,13 +34,18 @@ export function parsePythonFiles(files: readonly string[], python = pythonComman
     if (files.length === 0) {
         return [];
     }
-    const run = spawnSync(python, [SCRIPT], { input: JSON.stringify(files), encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
+    const run = spawnSync(python, [SCRIPT], {
+        input: JSON.stringify(files),
+        encoding: "utf8",
+        maxBuffer: 1024 * 1024 * 1024,
+    });
     if (run.error) {
         const missing = (run.error as NodeJS.ErrnoException).code === "ENOENT";
         throw new PythonError(
             missing
-                ? `${python} not found: Alembic revision files are read with CPython's own parser; install Python 3.8 or newer, ` +
-                    "or point RAPTOR_PYTHON at one"
+                ? `${python} not found: Alembic revision files are read with CPython's own parser; install ` +
+                      `Python 3.8 or newer, ` +
+                      "or point RAPTOR_PYTHON at one"
                 : `${python} failed to start: ${run.error.message}`,
         );
     }

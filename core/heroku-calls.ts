@@ -10,7 +10,8 @@
  * the function. Messages that mention heroku inside quotes are not calls.
  */
 
-const CALL = /(?:^\s*|\$\(|\bretry\s+|[;|{]\s*|\)\s+|&&\s*)(heroku\s+[a-z][\w:-]*(?:\s+(?:"[^"]*"|'[^']*'|[^\s|;&)>"']+))*)/g;
+const CALL =
+    /(?:^\s*|\$\(|\bretry\s+|[;|{]\s*|\)\s+|&&\s*)(heroku\s+[a-z][\w:-]*(?:\s+(?:"[^"]*"|'[^']*'|[^\s|;&)>"']+))*)/g;
 
 interface Script {
     readonly functions: ReadonlyMap<string, readonly string[]>;
@@ -43,7 +44,10 @@ function split(script: string): Script {
 /** `"$APP"` and `"${DATABASE}_URL"` with the environment's values; unquoted where the value has no space. */
 function fill(call: string, env: Readonly<Record<string, string>>): string {
     return call
-        .replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? whole)
+        .replace(
+            /\$\{(\w+)\}|\$(\w+)/g,
+            (whole, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? whole,
+        )
         .replace(/"([^"\s]*)"/g, "$1");
 }
 
@@ -58,12 +62,15 @@ export function herokuCalls(script: string, env: Readonly<Record<string, string>
             const events: Array<[number, () => void]> = [];
             for (const m of line.matchAll(CALL)) {
                 const call = fill((m[1] as string).trim(), env);
-                events.push([m.index ?? 0, () => {
-                    if (!seen.has(call)) {
-                        seen.add(call);
-                        out.push(call);
-                    }
-                }]);
+                events.push([
+                    m.index ?? 0,
+                    () => {
+                        if (!seen.has(call)) {
+                            seen.add(call);
+                            out.push(call);
+                        }
+                    },
+                ]);
             }
             for (const [name, body] of functions) {
                 const use = new RegExp(`(^|[\\s$(;|&])${name}(?=$|[\\s);|&])`).exec(line);

@@ -13,14 +13,23 @@ describe("classificationFromSource", () => {
     });
 
     it("refuses a set it would have to run to know", () => {
-        const spread = SOURCE.replace('locked: ["alembic_version", "schema_migrations"]', 'locked: ["alembic_version", ...MORE]');
+        const spread = SOURCE.replace(
+            'locked: ["alembic_version", "schema_migrations"]',
+            'locked: ["alembic_version", ...MORE]',
+        );
         expect(() => classificationFromSource(spread, "abc:core/classification.ts")).toThrow(
-            "abc:core/classification.ts: RAPTOR_CLASSIFICATION.locked holds ...MORE, not a string literal; write each table name as a literal",
+            "abc:core/classification.ts: RAPTOR_CLASSIFICATION.locked holds ...MORE, not a string literal; write " +
+                "each table name as a literal",
         );
     });
 
     it("validates the sets as the program does: a table in two sets is an error, not a diff", () => {
-        const twice = SOURCE.replace('locked: ["alembic_version", "schema_migrations"]', 'locked: ["alembic_version", "schema_migrations", "dsr_log"]');
-        expect(() => classificationFromSource(twice, "x")).toThrow('table "dsr_log" is in both the appendOnly and the locked sets');
+        const twice = SOURCE.replace(
+            'locked: ["alembic_version", "schema_migrations"]',
+            'locked: ["alembic_version", "schema_migrations", "dsr_log"]',
+        );
+        expect(() => classificationFromSource(twice, "x")).toThrow(
+            'table "dsr_log" is in both the appendOnly and the locked sets',
+        );
     });
 });

@@ -13,12 +13,16 @@ import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { recorder } from "./support/io";
 
 const ROOT = path.resolve(__dirname, "..");
-const OPERATOR = (JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config.json"), "utf8"))["prod-signoff"].operators as string[])[0];
+const OPERATOR = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config.json"), "utf8"))["prod-signoff"].operators as string[]
+)[0];
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const git = (repo: string, ...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.email=ci@raxx.app", "-c", "user.name=ci", ...args], { encoding: "utf8" }).trim();
+    execFileSync("git", ["-C", repo, "-c", "user.email=ci@raxx.app", "-c", "user.name=ci", ...args], {
+        encoding: "utf8",
+    }).trim();
 
 /** A repository whose first commit is this project's classification, stack files and pack config. */
 function repo(): string {
@@ -40,15 +44,20 @@ function edit(d: string, file: string, change: (text: string) => string, message
     git(d, "commit", "-qam", message);
 }
 
-const addRiskLimits = (t: string) => t.replace('        "webauthn_credentials",\n', '        "webauthn_credentials",\n        "risk_limits",\n');
+const addRiskLimits = (t: string) =>
+    t.replace('        "webauthn_credentials",\n', '        "webauthn_credentials",\n        "risk_limits",\n');
 const signoff = (fingerprint: string) =>
-    `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: 2026-11-28T10:00:00Z\n    fingerprint: ${fingerprint}\n`;
+    `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: 2026-11-28T10:00:00Z\n    ` +
+    `fingerprint: ${fingerprint}\n`;
 
 describe("diff --format markdown", () => {
     it("a new application table signed off in the same pull request, rendered whole", async () => {
         const d = repo();
         const before = (await planDocument({ stack: "prod", dir: d })).fingerprint as string;
-        const withRisk = { ...RAPTOR_CLASSIFICATION, application: [...RAPTOR_CLASSIFICATION.application, "risk_limits"] };
+        const withRisk = {
+            ...RAPTOR_CLASSIFICATION,
+            application: [...RAPTOR_CLASSIFICATION.application, "risk_limits"],
+        };
         edit(d, "core/classification.ts", addRiskLimits, "classify risk_limits");
         const after = (await planDocument({ stack: "prod", dir: d, classification: withRisk })).fingerprint as string;
         edit(d, "Pulumi.prod.yaml", (t) => t + signoff(after), "sign off risk_limits for prod");
@@ -57,72 +66,91 @@ describe("diff --format markdown", () => {
         const io = recorder();
         expect(await diff(["--repo", d, "--base", "main~2", "--head", "main"], io)).toBe(0);
         expect(before).not.toBe(after);
-        expect(io.stdout).toBe([
-            "<!-- raptor-roles diff -->",
-            `## raptor-roles diff: \`main~2\` (${base.slice(0, 12)}) → \`main\` (${head.slice(0, 12)})`,
-            "",
-            "### Classification",
-            "",
-            "| table | before | after |",
-            "|---|---|---|",
-            "| `risk_limits` | (not classified) | application |",
-            "",
-            "### Stack `prod`",
-            "",
-            "Privileges of the app role:",
-            "",
-            "| table | granted | revoked |",
-            "|---|---|---|",
-            "| `risk_limits` | SELECT, INSERT, UPDATE, DELETE | - |",
-            "",
-            "Resources:",
-            "",
-            "- + `raptor-grants-table-risk_limits` (postgresql:index/grant:Grant)",
-            "",
-            "Policy verdicts at the head: OK, no violations",
-            "",
-            "### Stack `staging`",
-            "",
-            "Privileges of the app role:",
-            "",
-            "| table | granted | revoked |",
-            "|---|---|---|",
-            "| `risk_limits` | SELECT, INSERT, UPDATE, DELETE | - |",
-            "",
-            "Resources:",
-            "",
-            "- + `raptor-grants-table-risk_limits` (postgresql:index/grant:Grant)",
-            "",
-            "Policy verdicts at the head: OK, no violations",
-            "",
-            "### Prod sign-off",
-            "",
-            "| | fingerprint |",
-            "|---|---|",
-            `| base | \`${before}\` |`,
-            `| head | \`${after}\` |`,
-            `| signed in Pulumi.prod.yaml | \`${after}\` by ${OPERATOR}, ticket RM-11, 2026-11-28T10:00:00Z |`,
-            "",
-            "The committed sign-off covers the head: the signed fingerprint is the head's.",
-            "",
-        ].join("\n"));
+        expect(io.stdout).toBe(
+            [
+                "<!-- raptor-roles diff -->",
+                `## raptor-roles diff: \`main~2\` (${base.slice(0, 12)}) → \`main\` (${head.slice(0, 12)})`,
+                "",
+                "### Classification",
+                "",
+                "| table | before | after |",
+                "|---|---|---|",
+                "| `risk_limits` | (not classified) | application |",
+                "",
+                "### Stack `prod`",
+                "",
+                "Privileges of the app role:",
+                "",
+                "| table | granted | revoked |",
+                "|---|---|---|",
+                "| `risk_limits` | SELECT, INSERT, UPDATE, DELETE | - |",
+                "",
+                "Resources:",
+                "",
+                "- + `raptor-grants-table-risk_limits` (postgresql:index/grant:Grant)",
+                "",
+                "Policy verdicts at the head: OK, no violations",
+                "",
+                "### Stack `staging`",
+                "",
+                "Privileges of the app role:",
+                "",
+                "| table | granted | revoked |",
+                "|---|---|---|",
+                "| `risk_limits` | SELECT, INSERT, UPDATE, DELETE | - |",
+                "",
+                "Resources:",
+                "",
+                "- + `raptor-grants-table-risk_limits` (postgresql:index/grant:Grant)",
+                "",
+                "Policy verdicts at the head: OK, no violations",
+                "",
+                "### Prod sign-off",
+                "",
+                "| | fingerprint |",
+                "|---|---|",
+                `| base | \`${before}\` |`,
+                `| head | \`${after}\` |`,
+                `| signed in Pulumi.prod.yaml | \`${after}\` by ${OPERATOR}, ticket RM-11, 2026-11-28T10:00:00Z |`,
+                "",
+                "The committed sign-off covers the head: the signed fingerprint is the head's.",
+                "",
+            ].join("\n"),
+        );
     });
 });
 
 describe("diff --format json", () => {
-    it("moving an audit table to application shows the set move, UPDATE and DELETE granted, and the invariant blocking", async () => {
-        const d = repo();
-        edit(d, "core/classification.ts", (t) => addRiskLimits(t.replace('        "dsr_log",\n', "")).replace('"risk_limits"', '"dsr_log"'), "dsr_log is editable");
-        const r = await diffRevisions({ repo: d, base: "main~1" });
-        expect(r.tables).toEqual([{ table: "dsr_log", before: "appendOnly", after: "application" }]);
-        const staging = r.stacks.find((s) => s.stack === "staging");
-        expect(staging?.privileges).toEqual([{ table: "dsr_log", granted: ["UPDATE", "DELETE"], revoked: [] }]);
-        expect(staging?.resources.map((c) => [c.change, c.name, c.inputs.map((i) => [i.key, i.before, i.after])])).toEqual([
-            ["changed", "raptor-grants-table-dsr_log", [["privileges", '["SELECT","INSERT"]', '["SELECT","INSERT","UPDATE","DELETE"]']]],
-        ]);
-        expect(staging?.head?.blocked).toBe(true);
-        expect(staging?.head?.violations.map((v) => [v.policy, v.level])).toEqual([["append-only-invariant", "mandatory"]]);
-    });
+    it(
+        "moving an audit table to application shows the set move, UPDATE and DELETE granted, and the invariant " +
+            "blocking",
+        async () => {
+            const d = repo();
+            edit(
+                d,
+                "core/classification.ts",
+                (t) => addRiskLimits(t.replace('        "dsr_log",\n', "")).replace('"risk_limits"', '"dsr_log"'),
+                "dsr_log is editable",
+            );
+            const r = await diffRevisions({ repo: d, base: "main~1" });
+            expect(r.tables).toEqual([{ table: "dsr_log", before: "appendOnly", after: "application" }]);
+            const staging = r.stacks.find((s) => s.stack === "staging");
+            expect(staging?.privileges).toEqual([{ table: "dsr_log", granted: ["UPDATE", "DELETE"], revoked: [] }]);
+            expect(
+                staging?.resources.map((c) => [c.change, c.name, c.inputs.map((i) => [i.key, i.before, i.after])]),
+            ).toEqual([
+                [
+                    "changed",
+                    "raptor-grants-table-dsr_log",
+                    [["privileges", '["SELECT","INSERT"]', '["SELECT","INSERT","UPDATE","DELETE"]']],
+                ],
+            ]);
+            expect(staging?.head?.blocked).toBe(true);
+            expect(staging?.head?.violations.map((v) => [v.policy, v.level])).toEqual([
+                ["append-only-invariant", "mandatory"],
+            ]);
+        },
+    );
 
     it("a sign-off of the base does not cover a head that changes the matrix", async () => {
         const d = repo();
@@ -138,15 +166,26 @@ describe("diff --format json", () => {
 
     it("turning the staging flag on shows the flag command's changed input and Heroku call", async () => {
         const d = repo();
-        edit(d, "Pulumi.staging.yaml", (t) => t.replace("raptor:roleSeparation: false", "raptor:roleSeparation: true"), "flag on");
+        edit(
+            d,
+            "Pulumi.staging.yaml",
+            (t) => t.replace("raptor:roleSeparation: false", "raptor:roleSeparation: true"),
+            "flag on",
+        );
         const r = await diffRevisions({ repo: d, base: "main~1" });
         const flag = r.stacks.find((s) => s.stack === "staging")?.resources.find((c) => c.name === "raptor-flag-flag");
         expect(flag?.inputs).toEqual([{ key: "environment.FLAG_VALUE", before: "0", after: "1" }]);
         expect(flag?.herokuCalls).toEqual([
-            { script: "create", before: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0 -a raxx-api-staging"],
-                after: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging"] },
-            { script: "update", before: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0 -a raxx-api-staging"],
-                after: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging"] },
+            {
+                script: "create",
+                before: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0 -a raxx-api-staging"],
+                after: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging"],
+            },
+            {
+                script: "update",
+                before: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0 -a raxx-api-staging"],
+                after: ["heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging"],
+            },
         ]);
         expect(r.tables).toEqual([]);
         expect(r.stacks.find((s) => s.stack === "prod")?.resources).toEqual([]);
@@ -159,7 +198,8 @@ describe("diff errors", () => {
         const io = recorder();
         expect(await diff(["--repo", d, "--base", "origin/nope"], io)).toBe(1);
         expect(io.stderr).toBe(
-            `raptor-roles diff: --base "origin/nope" is not a commit of ${d}; fetch it first (in CI: actions/checkout with fetch-depth: 0)\n`,
+            `raptor-roles diff: --base "origin/nope" is not a commit of ${d}; fetch it first (in CI: ` +
+                `actions/checkout with fetch-depth: 0)\n`,
         );
     });
 });

@@ -23,7 +23,11 @@ function tree(files: Record<string, string>): string {
 
 /** One Alembic revision whose upgrade() body is given (line 8 is its first line). */
 function alembic(upgrade: string, extra = ""): string {
-    return tree({ "0001_x.py": `from alembic import op\n${extra}\nrevision = "0001"\ndown_revision = None\n\n\ndef upgrade():\n${upgrade}\n` });
+    return tree({
+        "0001_x.py":
+            `from alembic import op\n${extra}\nrevision = "0001"\ndown_revision = None\n\n\ndef ` +
+            `upgrade():\n${upgrade}\n`,
+    });
 }
 
 /** One dbmate SQL migration (line 2 is the first statement's line). */
@@ -35,9 +39,12 @@ const brief = (fs: readonly Finding[]) => fs.map((f) => `${f.kind} ${f.table} :$
 
 describe("grants and revokes against the matrix", () => {
     it("UPDATE on an append-only table contradicts it, named with its line", async () => {
-        const r = await lintPaths([alembic('    op.execute("GRANT SELECT, INSERT, UPDATE ON customer_audit_events TO raptor_app")')]);
+        const r = await lintPaths([
+            alembic('    op.execute("GRANT SELECT, INSERT, UPDATE ON customer_audit_events TO raptor_app")'),
+        ]);
         expect(brief(r.findings)).toEqual([
-            'grant-contradicts-matrix customer_audit_events :8 grants raptor_app UPDATE on appendOnly table "customer_audit_events"; ' +
+            "grant-contradicts-matrix customer_audit_events :8 grants raptor_app UPDATE on appendOnly table " +
+                '"customer_audit_events"; ' +
                 "the matrix gives it only SELECT, INSERT",
         ]);
     });
@@ -45,7 +52,8 @@ describe("grants and revokes against the matrix", () => {
     it("anything on a locked table contradicts it", async () => {
         const r = await lintPaths([sql("GRANT SELECT ON alembic_version TO raptor_app;")]);
         expect(brief(r.findings)).toContain(
-            'grant-contradicts-matrix alembic_version :2 grants raptor_app SELECT on locked table "alembic_version"; the matrix gives it nothing',
+            "grant-contradicts-matrix alembic_version :2 grants raptor_app SELECT on locked table " +
+                '"alembic_version"; the matrix gives it nothing',
         );
     });
 
@@ -57,7 +65,8 @@ describe("grants and revokes against the matrix", () => {
     it("a grant to PUBLIC reaches the app role", async () => {
         const r = await lintPaths([sql("GRANT DELETE ON dsr_log TO PUBLIC;")]);
         expect(brief(r.findings)).toEqual([
-            'grant-contradicts-matrix dsr_log :2 grants raptor_app DELETE to PUBLIC on appendOnly table "dsr_log"; the matrix gives it only SELECT, INSERT',
+            "grant-contradicts-matrix dsr_log :2 grants raptor_app DELETE to PUBLIC on appendOnly table " +
+                '"dsr_log"; the matrix gives it only SELECT, INSERT',
         ]);
     });
 
@@ -69,39 +78,55 @@ describe("grants and revokes against the matrix", () => {
     it("a column grant of UPDATE on an append-only table contradicts it", async () => {
         const r = await lintPaths([sql("GRANT UPDATE (detail) ON customer_audit_events TO raptor_app;")]);
         expect(brief(r.findings)).toEqual([
-            'grant-contradicts-matrix customer_audit_events :2 grants raptor_app UPDATE (detail) on appendOnly table "customer_audit_events"; ' +
+            "grant-contradicts-matrix customer_audit_events :2 grants raptor_app UPDATE (detail) on appendOnly " +
+                'table "customer_audit_events"; ' +
                 "the matrix gives it only SELECT, INSERT",
         ]);
     });
 
-    it("the runbook's re-apply block (ON ALL TABLES) gives UPDATE and DELETE on every append-only table that exists", async () => {
-        const r = await lintPaths([sql(
-            "CREATE TABLE users (id int);\nCREATE TABLE dsr_log (id int);\n" +
-                "GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO raptor_app;",
-        )]);
-        expect(brief(r.findings)).toEqual([
-            'grant-contradicts-matrix schema_migrations :4 grants raptor_app INSERT, UPDATE, DELETE on locked table "schema_migrations"; ' +
-                "the matrix gives it nothing",
-            'grant-contradicts-matrix dsr_log :4 grants raptor_app UPDATE, DELETE on appendOnly table "dsr_log"; the matrix gives it only SELECT, INSERT',
-        ]);
-    });
+    it(
+        "the runbook's re-apply block (ON ALL TABLES) gives UPDATE and DELETE on every append-only table that " +
+            "exists",
+        async () => {
+            const r = await lintPaths([
+                sql(
+                    "CREATE TABLE users (id int);\nCREATE TABLE dsr_log (id int);\n" +
+                        "GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO raptor_app;",
+                ),
+            ]);
+            expect(brief(r.findings)).toEqual([
+                "grant-contradicts-matrix schema_migrations :4 grants raptor_app INSERT, UPDATE, DELETE on locked " +
+                    'table "schema_migrations"; ' +
+                    "the matrix gives it nothing",
+                'grant-contradicts-matrix dsr_log :4 grants raptor_app UPDATE, DELETE on appendOnly table "dsr_log"; ' +
+                    "the matrix gives it only SELECT, INSERT",
+            ]);
+        },
+    );
 
     it("a grant revoked again in the same migration is not reported", async () => {
-        const r = await lintPaths([sql("GRANT ALL ON dsr_log TO raptor_app;\nREVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON dsr_log FROM raptor_app;")]);
+        const r = await lintPaths([
+            sql(
+                "GRANT ALL ON dsr_log TO raptor_app;\nREVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, " +
+                    "MAINTAIN ON dsr_log FROM raptor_app;",
+            ),
+        ]);
         expect(r.findings).toEqual([]);
     });
 
     it("revoking what the matrix gives, and not granting it back, contradicts it", async () => {
         const r = await lintPaths([sql("REVOKE DELETE ON users FROM raptor_app;")]);
         expect(brief(r.findings)).toEqual([
-            'revoke-contradicts-matrix users :2 revokes DELETE on application table "users" from raptor_app, which the matrix gives it',
+            'revoke-contradicts-matrix users :2 revokes DELETE on application table "users" from raptor_app, ' +
+                "which the matrix gives it",
         ]);
     });
 
     it("WITH GRANT OPTION contradicts it even for a privilege the set allows", async () => {
         const r = await lintPaths([sql("GRANT SELECT ON users TO raptor_app WITH GRANT OPTION;")]);
         expect(brief(r.findings)).toEqual([
-            'grant-contradicts-matrix users :2 grants raptor_app SELECT WITH GRANT OPTION on application table "users"; ' +
+            "grant-contradicts-matrix users :2 grants raptor_app SELECT WITH GRANT OPTION on application table " +
+                '"users"; ' +
                 "the matrix gives it only SELECT, INSERT, UPDATE, DELETE",
         ]);
     });
@@ -109,12 +134,17 @@ describe("grants and revokes against the matrix", () => {
 
 describe("privileges around the matrix", () => {
     it.each([
-        ["ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO raptor_app;", "default privileges on future tables"],
+        [
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO raptor_app;",
+            "default privileges on future tables",
+        ],
         ["GRANT app_owner TO raptor_app;", "membership in role(s) app_owner"],
         ["ALTER TABLE users OWNER TO raptor_app;", "ownership of users (an owner holds every privilege)"],
     ])("%s is reported", async (statement, what) => {
         const r = await lintPaths([sql(statement)]);
-        expect(brief(r.findings)).toEqual([`privileges-around-matrix  :2 gives raptor_app ${what}, which the matrix never grants`]);
+        expect(brief(r.findings)).toEqual([
+            `privileges-around-matrix  :2 gives raptor_app ${what}, which the matrix never grants`,
+        ]);
     });
 });
 
@@ -122,19 +152,30 @@ describe("tables the classification lists", () => {
     it("dropping one is reported with the fix in core/classification.ts", async () => {
         const r = await lintPaths([alembic('    op.drop_table("quebec_waitlist")')]);
         expect(r.findings.map((f) => [f.kind, f.line, f.fix])).toEqual([
-            ["classified-table-dropped", 8, 'remove "quebec_waitlist" from the application set in core/classification.ts in the same change'],
+            [
+                "classified-table-dropped",
+                8,
+                'remove "quebec_waitlist" from the application set in core/classification.ts in the same change',
+            ],
         ]);
     });
 
     it("dropping one and creating it again is not", async () => {
-        const r = await lintPaths([alembic('    op.drop_table("quebec_waitlist")\n    op.create_table("quebec_waitlist")')]);
+        const r = await lintPaths([
+            alembic('    op.drop_table("quebec_waitlist")\n    op.create_table("quebec_waitlist")'),
+        ]);
         expect(r.findings).toEqual([]);
     });
 
     it("renaming one is reported with both names, and the new name is not reported again as unclassified", async () => {
         const r = await lintPaths([alembic('    op.rename_table("dsr_log", "dsr_requests_log")')]);
         expect(r.findings.map((f) => [f.kind, f.table, f.fix])).toEqual([
-            ["classified-table-renamed", "dsr_log", 'rename "dsr_log" to "dsr_requests_log" in the appendOnly set of core/classification.ts in the same change'],
+            [
+                "classified-table-renamed",
+                "dsr_log",
+                'rename "dsr_log" to "dsr_requests_log" in the appendOnly set of core/classification.ts in the ' +
+                    "same change",
+            ],
         ]);
     });
 
@@ -154,7 +195,7 @@ describe("what the lint reads", () => {
         expect(r.findings).toEqual([]);
     });
 
-    it("schema=\"public\" is the matrix's schema", async () => {
+    it('schema="public" is the matrix\'s schema', async () => {
         const r = await lintPaths([alembic('    op.create_table("ledger", schema="public")')]);
         expect(r.findings.map((f) => [f.kind, f.table])).toEqual([["unclassified-table", "ledger"]]);
     });
@@ -165,31 +206,45 @@ describe("what the lint reads", () => {
     });
 
     it("a table name built at run time is reported, not guessed", async () => {
-        const r = await lintPaths([alembic('    op.execute(f"CREATE TABLE {PREFIX}_ledger (id int)")', 'PREFIX = get_prefix()')]);
+        const r = await lintPaths([
+            alembic('    op.execute(f"CREATE TABLE {PREFIX}_ledger (id int)")', "PREFIX = get_prefix()"),
+        ]);
         expect(r.findings.map((f) => [f.kind, f.line])).toEqual([["dynamic-table-name", 8]]);
     });
 
     it("a loop over literal names creates each", async () => {
-        const r = await lintPaths([alembic('    for name in ("ledger_a", "ledger_b"):\n        op.create_table(name)')]);
+        const r = await lintPaths([
+            alembic('    for name in ("ledger_a", "ledger_b"):\n        op.create_table(name)'),
+        ]);
         expect(r.findings.map((f) => f.table)).toEqual(["ledger_a", "ledger_b"]);
     });
 
     it("temporary tables and partitions are not relations the matrix classifies; a view is", async () => {
-        const r = await lintPaths([sql(
-            "CREATE TEMP TABLE scratch (id int);\nCREATE TABLE users_2026 PARTITION OF users FOR VALUES IN (1);\n" +
-                "CREATE VIEW active_users AS SELECT 1;",
-        )]);
+        const r = await lintPaths([
+            sql(
+                "CREATE TEMP TABLE scratch (id int);\nCREATE TABLE users_2026 PARTITION OF users FOR VALUES IN (1);\n" +
+                    "CREATE VIEW active_users AS SELECT 1;",
+            ),
+        ]);
         expect(brief(r.findings)).toEqual([
-            'unclassified-table active_users :4 view "public"."active_users" is created here and left in the schema, but no set of ' +
+            'unclassified-table active_users :4 view "public"."active_users" is created here and left in the ' +
+                "schema, but no set of " +
                 "core/classification.ts lists it: raptor_app is refused on it (runbook failure mode C)",
         ]);
     });
 
-    it("batch_alter_table(recreate=\"always\") is noted: the copy has none of the grants", async () => {
-        const r = await lintPaths([alembic('    with op.batch_alter_table("users", recreate="always") as batch_op:\n        batch_op.drop_column("x")')]);
+    it('batch_alter_table(recreate="always") is noted: the copy has none of the grants', async () => {
+        const r = await lintPaths([
+            alembic(
+                '    with op.batch_alter_table("users", recreate="always") as batch_op:\n        ' +
+                    'batch_op.drop_column("x")',
+            ),
+        ]);
         expect(r.findings).toEqual([]);
         expect(r.notes.map((n) => n.line)).toEqual([8]);
-        expect(r.notes[0]?.message).toContain('batch_alter_table("users", recreate="always") copies the table into a new one');
+        expect(r.notes[0]?.message).toContain(
+            'batch_alter_table("users", recreate="always") copies the table into a new one',
+        );
     });
 });
 
@@ -203,13 +258,19 @@ describe("SQL tools", () => {
         const r = await lintPaths([d]);
         expect(r.trees).toEqual([{ root: d, tool: "golang-migrate", migrations: 2 }]);
         expect(brief(r.findings)).toEqual([
-            'unclassified-table ledger :1 table "public"."ledger" is renamed from "ledger_tmp" here and left in the schema, but no set of ' +
+            'unclassified-table ledger :1 table "public"."ledger" is renamed from "ledger_tmp" here and left in ' +
+                "the schema, but no set of " +
                 "core/classification.ts lists it: raptor_app is refused on it (runbook failure mode C)",
         ]);
     });
 
     it("goose: the Up section only", async () => {
-        const r = await lintPaths([tree({ "00001_x.sql": "-- +goose Up\nCREATE TABLE users (id int);\n-- +goose Down\nCREATE TABLE nope (id int);\n" })]);
+        const r = await lintPaths([
+            tree({
+                "00001_x.sql":
+                    "-- +goose Up\nCREATE TABLE users (id int);\n-- +goose Down\nCREATE TABLE nope (id int);\n",
+            }),
+        ]);
         expect(r.trees[0]?.tool).toBe("goose");
         expect(brief(r.findings).map((f) => f.split(" :")[0])).toEqual(["unclassified-table goose_db_version"]);
     });

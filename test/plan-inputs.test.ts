@@ -32,8 +32,14 @@ describe("plan --json inputs (staging)", () => {
     it("the credential command's Heroku calls, with its environment filled in", async () => {
         const doc = await planDocument({ stack: "staging" });
         expect(byName(doc.resources, "raptor-credential-raptor_app").herokuCalls).toEqual({
-            create: ["heroku pg:credentials DATABASE -a raxx-api-staging", "heroku pg:credentials:create DATABASE --name raptor_app -a raxx-api-staging"],
-            update: ["heroku pg:credentials DATABASE -a raxx-api-staging", "heroku pg:credentials:create DATABASE --name raptor_app -a raxx-api-staging"],
+            create: [
+                "heroku pg:credentials DATABASE -a raxx-api-staging",
+                "heroku pg:credentials:create DATABASE --name raptor_app -a raxx-api-staging",
+            ],
+            update: [
+                "heroku pg:credentials DATABASE -a raxx-api-staging",
+                "heroku pg:credentials:create DATABASE --name raptor_app -a raxx-api-staging",
+            ],
             delete: [],
         });
     });
@@ -41,7 +47,11 @@ describe("plan --json inputs (staging)", () => {
     it("each grant's privileges, and an empty list on a locked table", async () => {
         const doc = await planDocument({ stack: "staging" });
         expect(byName(doc.resources, "raptor-grants-table-dsr_log").inputs).toMatchObject({
-            objectType: "table", objects: ["dsr_log"], privileges: ["SELECT", "INSERT"], role: "raptor_app", schema: "public",
+            objectType: "table",
+            objects: ["dsr_log"],
+            privileges: ["SELECT", "INSERT"],
+            role: "raptor_app",
+            schema: "public",
         });
         expect(byName(doc.resources, "raptor-grants-table-schema_migrations").inputs["privileges"]).toEqual([]);
     });
@@ -49,7 +59,11 @@ describe("plan --json inputs (staging)", () => {
     it("the provider's connection inputs from the owner URL are [secret]", async () => {
         const doc = await planDocument({ stack: "staging" });
         expect(byName(doc.resources, "raptor-grants-owner").inputs).toMatchObject({
-            host: "[secret]", password: "[secret]", username: "[secret]", sslmode: "require", superuser: "false",
+            host: "[secret]",
+            password: "[secret]",
+            username: "[secret]",
+            sslmode: "require",
+            superuser: "false",
         });
     });
 });
@@ -58,27 +72,33 @@ describe("the flag's value", () => {
     it("roleSeparation true sets FLAG_RAPTOR_APP_ROLE_SEPARATION=1, shown whole in the text", async () => {
         const dir = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:roleSeparation: true\n");
         const text = renderPlan(await planDocument({ stack: "staging", dir }));
-        expect(text).toContain([
-            "  command:local:Command                                raptor-flag-flag",
-            "      create: heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging",
-            "      delete: heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0 -a raxx-api-staging",
-            "      environment: APP=raxx-api-staging FLAG_NAME=FLAG_RAPTOR_APP_ROLE_SEPARATION FLAG_VALUE=1 RAPTOR_STEP=flag",
-            "      interpreter: /bin/bash, -c",
-            "      logging: stdoutAndStderr",
-            "      update: heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging",
-            "",
-        ].join("\n"));
+        expect(text).toContain(
+            [
+                "  command:local:Command                                raptor-flag-flag",
+                "      create: heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging",
+                "      delete: heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0 -a raxx-api-staging",
+                "      environment: APP=raxx-api-staging FLAG_NAME=FLAG_RAPTOR_APP_ROLE_SEPARATION FLAG_VALUE=1 " +
+                    "RAPTOR_STEP=flag",
+                "      interpreter: /bin/bash, -c",
+                "      logging: stdoutAndStderr",
+                "      update: heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=1 -a raxx-api-staging",
+                "",
+            ].join("\n"),
+        );
     });
 });
 
 describe("secrets (config-var delivery carries the app's URL)", () => {
-    const configVar = () => projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:urlDelivery: config-var\n");
+    const configVar = () =>
+        projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:urlDelivery: config-var\n");
 
     it("the URL is [secret] in the environment and in the config:set call", async () => {
         const doc = await planDocument({ stack: "staging", dir: configVar() });
         const set = byName(doc.resources, "raptor-url-config-var");
         expect((set.inputs["environment"] as Record<string, string>)["VAR_VALUE"]).toBe("[secret]");
-        expect(set.herokuCalls?.create).toContain("heroku config:set RAPTOR_APP_DATABASE_URL=[secret] -a raxx-api-staging");
+        expect(set.herokuCalls?.create).toContain(
+            "heroku config:set RAPTOR_APP_DATABASE_URL=[secret] -a raxx-api-staging",
+        );
     });
 
     it("no password reaches the JSON or the text", async () => {
@@ -99,12 +119,16 @@ describe("herokuCalls reads the scripts as bash runs them", () => {
     });
 
     it("a message that mentions heroku is not a call, and an unset variable stays as written", () => {
-        expect(herokuCalls('echo "raptor: heroku config:set $X failed" >&2\nretry heroku config:get "$X" -a "$APP"\n', { APP: "a" })).toEqual([
-            "heroku config:get $X -a a",
-        ]);
+        expect(
+            herokuCalls('echo "raptor: heroku config:set $X failed" >&2\nretry heroku config:get "$X" -a "$APP"\n', {
+                APP: "a",
+            }),
+        ).toEqual(["heroku config:get $X -a a"]);
     });
 
     it("FLAG_SET's one call", () => {
-        expect(herokuCalls(FLAG_SET, { APP: "a", FLAG_NAME: "F", FLAG_VALUE: "0" })).toEqual(["heroku config:set F=0 -a a"]);
+        expect(herokuCalls(FLAG_SET, { APP: "a", FLAG_NAME: "F", FLAG_VALUE: "0" })).toEqual([
+            "heroku config:set F=0 -a a",
+        ]);
     });
 });

@@ -11,10 +11,11 @@
  * which goes through PostgreSQL's grammar (sql.ts).
  */
 import { parseSqlOps } from "./sql";
+import { DYNAMIC, PyNode, Scope, arg, field, isNode, nodes, strOf, stringsOf } from "./python-values";
 import { MigrationError, Op, TableName } from "./types";
 
-/** A node of the JSON syntax tree: `_` is the ast class name, `line` its lineno. */
-export type PyNode = { readonly _: string; readonly line?: number } & Readonly<Record<string, unknown>>;
+export { DYNAMIC } from "./python-values";
+export type { PyNode } from "./python-values";
 
 export interface Revision {
     readonly file: string;
@@ -23,92 +24,6 @@ export interface Revision {
     readonly dependsOn: readonly string[];
     readonly branchLabels: readonly string[];
     readonly ops: readonly Op[];
-}
-
-/** Stands in for a value only known at run time (an f-string part, a variable); the lint reports tables so named. */
-export const DYNAMIC = "raptor_dynamic_";
-
-const isNode = (v: unknown): v is PyNode => v !== null && typeof v === "object" && typeof (v as PyNode)._ === "string";
-const nodes = (v: unknown): PyNode[] => (Array.isArray(v) ? v.filter(isNode) : []);
-const field = (n: PyNode, k: string): PyNode | undefined => (isNode(n[k]) ? (n[k] as PyNode) : undefined);
-
-interface Str {
-    readonly text: string;
-    readonly line: number;
-    readonly dynamic: boolean;
-}
-
-const TEXT_WRAPPERS = new Set(["text", "dedent"]);
-
-interface Scope {
-    readonly consts: ReadonlyMap<string, PyNode>;
-    readonly locals: Map<string, PyNode>;
-}
-
-/** The string value of an expression, when it is one: literals, f-strings, +, names bound to strings, text()/dedent(). */
-function strOf(n: PyNode | undefined, scope: Scope, counter = { n: 0 }): Str | undefined {
-    if (!n) {
-        return undefined;
-    }
-    const line = n.line ?? 0;
-    const placeholder = () => `${DYNAMIC}${++counter.n}`;
-    switch (n._) {
-        case "Constant":
-            return typeof n["value"] === "string" ? { text: n["value"], line, dynamic: false } : undefined;
-        case "JoinedStr": {
-            const parts = nodes(n["values"]).map((v) => (v._ === "Constant" ? String(v["value"]) : placeholder()));
-            return { text: parts.join(""), line, dynamic: true };
-        }
-        case "BinOp": {
-            const l = strOf(field(n, "left"), scope, counter);
-            if (!l) {
-                return undefined;
-            }
-            if (field(n, "op")?._ === "Mod") {
-                return { ...l, text: l.text.replace(/%(\(\w+\))?[sdr]/g, placeholder), dynamic: true };
-            }
-            const r = strOf(field(n, "right"), scope, counter);
-            return r && field(n, "op")?._ === "Add" ? { text: l.text + r.text, line: l.line, dynamic: l.dynamic || r.dynamic } : undefined;
-        }
-        case "Name": {
-            const id = String(n["id"]);
-            const bound = scope.locals.get(id) ?? scope.consts.get(id);
-            return bound ? strOf(bound, scope, counter) : { text: placeholder(), line, dynamic: true };
-        }
-        case "Call": {
-            const f = field(n, "func");
-            const name = f?._ === "Name" ? String(f["id"]) : f?._ === "Attribute" ? String(f["attr"]) : "";
-            if (TEXT_WRAPPERS.has(name)) {
-                return strOf(nodes(n["args"])[0], scope, counter);
-            }
-            if (name === "format" && f?._ === "Attribute") {
-                const s = strOf(field(f, "value"), scope, counter);
-                return s ? { ...s, text: s.text.replace(/\{[^{}]*\}/g, placeholder), dynamic: true } : undefined;
-            }
-            return undefined;
-        }
-        default:
-            return undefined;
-    }
-}
-
-/** Positional argument i, or the keyword of that name. */
-function arg(call: PyNode, i: number, name: string): PyNode | undefined {
-    const kw = nodes(call["keywords"]).find((k) => k["arg"] === name);
-    return kw ? field(kw, "value") : nodes(call["args"])[i];
-}
-
-function stringsOf(n: PyNode | undefined, file: string, what: string): string[] {
-    if (!n || (n._ === "Constant" && n["value"] === null)) {
-        return [];
-    }
-    if (n._ === "Constant" && typeof n["value"] === "string") {
-        return [n["value"]];
-    }
-    if (n._ === "Tuple" || n._ === "List" || n._ === "Set") {
-        return nodes(n["elts"]).flatMap((e) => stringsOf(e, file, what));
-    }
-    throw new MigrationError(file, n.line, `${what} must be a string, a tuple of strings or None as Alembic writes it; found ${n._}`);
 }
 
 interface Walk {
@@ -139,7 +54,12 @@ function executeSql(w: Walk, call: PyNode, sqlArg: PyNode | undefined): void {
         if (!s.dynamic) {
             throw e;
         }
-        w.ops.push({ op: "opaque", file: w.file, line: call.line ?? 0, what: "SQL built at run time that does not parse with its placeholders" });
+        w.ops.push({
+            op: "opaque",
+            file: w.file,
+            line: call.line ?? 0,
+            what: "SQL built at run time that does not parse with its placeholders",
+        });
     }
 }
 
@@ -154,13 +74,20 @@ function onCall(w: Walk, call: PyNode): void {
     }
     const attr = String(f["attr"]);
     const target = field(f, "value");
-    const isOp = (target?._ === "Name" && w.opNames.has(String(target["id"]))) ||
+    const isOp =
+        (target?._ === "Name" && w.opNames.has(String(target["id"]))) ||
         (target?._ === "Attribute" && target["attr"] === "op" && field(target, "value")?.["id"] === "alembic");
     const at = { file: w.file, line: call.line ?? 0 };
     const schema = arg(call, 99, "schema");
     if (isOp && attr === "create_table") {
         const ifNotExists = arg(call, 99, "if_not_exists")?.["value"] === true;
-        w.ops.push({ op: "create", ...at, table: tableArg(w, call, 0, "table_name", schema), kind: "table", ifNotExists });
+        w.ops.push({
+            op: "create",
+            ...at,
+            table: tableArg(w, call, 0, "table_name", schema),
+            kind: "table",
+            ifNotExists,
+        });
     } else if (isOp && attr === "drop_table") {
         w.ops.push({ op: "drop", ...at, table: tableArg(w, call, 0, "table_name", schema), kind: "table" });
     } else if (isOp && attr === "rename_table") {
@@ -183,17 +110,28 @@ function walk(w: Walk, v: unknown): void {
     if (v._ === "Assign" || v._ === "AnnAssign") {
         const targets = v._ === "Assign" ? nodes(v["targets"]) : [field(v, "target")].filter(isNode);
         const value = field(v, "value");
-        targets.filter((t) => t._ === "Name" && value).forEach((t) => w.scope.locals.set(String(t["id"]), value as PyNode));
+        targets
+            .filter((t) => t._ === "Name" && value)
+            .forEach((t) => w.scope.locals.set(String(t["id"]), value as PyNode));
     }
     if (v._ === "With" || v._ === "AsyncWith") {
         // batch_op's own calls are ALTERs of an existing table; its execute() is read like op.execute().
         for (const ctx of nodes(v["items"]).map((i) => field(i, "context_expr"))) {
             const f = ctx && field(ctx, "func");
-            if (ctx?._ === "Call" && f?._ === "Attribute" && f["attr"] === "batch_alter_table" && arg(ctx, 99, "recreate")?.["value"] === "always") {
+            if (
+                ctx?._ === "Call" &&
+                f?._ === "Attribute" &&
+                f["attr"] === "batch_alter_table" &&
+                arg(ctx, 99, "recreate")?.["value"] === "always"
+            ) {
                 const t = tableArg(w, ctx, 0, "table_name", arg(ctx, 99, "schema"));
                 w.ops.push({
-                    op: "opaque", file: w.file, line: ctx.line ?? 0,
-                    what: `batch_alter_table("${t.name}", recreate="always") copies the table into a new one, which has none of ` +
+                    op: "opaque",
+                    file: w.file,
+                    line: ctx.line ?? 0,
+                    what:
+                        `batch_alter_table("${t.name}", recreate="always") copies the table into a new one, ` +
+                        `which has none of ` +
                         "its grants: the app is refused until `pulumi up` grants them again",
                 });
             }
@@ -231,7 +169,10 @@ function callFunction(w: Walk, name: string, call?: PyNode): void {
     params.forEach((p, i) => {
         const s = call ? strOf(arg(call, i, p), w.scope) : undefined;
         // An argument only known at run time shadows any module constant of the same name.
-        locals.set(p, s && !s.dynamic ? { _: "Constant", line: s.line, value: s.text } : { _: "Name", id: `${DYNAMIC}param` });
+        locals.set(
+            p,
+            s && !s.dynamic ? { _: "Constant", line: s.line, value: s.text } : { _: "Name", id: `${DYNAMIC}param` },
+        );
     });
     w.active.add(name);
     w.walked.add(name);
@@ -250,13 +191,16 @@ export function readRevision(file: string, module: PyNode): Revision | undefined
     const opNames = new Set(["op"]);
     for (const s of nodes(module["body"])) {
         const value = field(s, "value");
-        const targets = s._ === "Assign" ? nodes(s["targets"]) : s._ === "AnnAssign" ? [field(s, "target")].filter(isNode) : [];
+        const targets =
+            s._ === "Assign" ? nodes(s["targets"]) : s._ === "AnnAssign" ? [field(s, "target")].filter(isNode) : [];
         targets.filter((t) => t._ === "Name" && value).forEach((t) => consts.set(String(t["id"]), value as PyNode));
         if (s._ === "FunctionDef" || s._ === "AsyncFunctionDef") {
             functions.set(String(s["name"]), s);
         }
         if (s._ === "ImportFrom" && s["module"] === "alembic") {
-            nodes(s["names"]).filter((a) => a["name"] === "op").forEach((a) => opNames.add(String(a["asname"] ?? "op")));
+            nodes(s["names"])
+                .filter((a) => a["name"] === "op")
+                .forEach((a) => opNames.add(String(a["asname"] ?? "op")));
         }
     }
     const rev = consts.get("revision");
@@ -265,12 +209,20 @@ export function readRevision(file: string, module: PyNode): Revision | undefined
     }
     const revision = stringsOf(rev, file, "revision");
     if (revision.length !== 1) {
-        throw new MigrationError(file, rev.line, "revision must be one string, e.g. revision = \"0011\"");
+        throw new MigrationError(file, rev.line, 'revision must be one string, e.g. revision = "0011"');
     }
     if (!functions.has("upgrade")) {
         throw new MigrationError(file, undefined, "no upgrade() function: Alembic cannot run this revision");
     }
-    const w: Walk = { file, opNames, functions, active: new Set(), ops: [], scope: { consts, locals: new Map() }, walked: new Set() };
+    const w: Walk = {
+        file,
+        opNames,
+        functions,
+        active: new Set(),
+        ops: [],
+        scope: { consts, locals: new Map() },
+        walked: new Set(),
+    };
     // upgrade(), and the per-engine upgrade_<name>() functions of Alembic's multidb template.
     for (const root of ["upgrade", ...[...functions.keys()].filter((n) => n.startsWith("upgrade_"))]) {
         if (!w.walked.has(root)) {

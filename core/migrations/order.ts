@@ -18,7 +18,11 @@ export function orderRevisions(root: string, revisions: readonly Revision[]): Mi
     for (const r of revisions) {
         const twin = byId.get(r.revision);
         if (twin) {
-            throw new MigrationError(r.file, undefined, `revision "${r.revision}" is also declared in ${twin.file}; give one of them a new id`);
+            throw new MigrationError(
+                r.file,
+                undefined,
+                `revision "${r.revision}" is also declared in ${twin.file}; give one of them a new id`,
+            );
         }
         byId.set(r.revision, r);
         r.branchLabels.forEach((l) => labels.set(l, r.revision));
@@ -29,14 +33,21 @@ export function orderRevisions(root: string, revisions: readonly Revision[]): Mi
         const needs = [...r.downRevisions, ...r.dependsOn.map((d) => labels.get(d) ?? d)];
         for (const d of needs) {
             if (!byId.has(d)) {
-                throw new MigrationError(r.file, undefined,
-                    `revision "${r.revision}" revises or depends on "${d}", which no file under ${root} declares; lint the whole versions directory`);
+                throw new MigrationError(
+                    r.file,
+                    undefined,
+                    `revision "${r.revision}" revises or depends on "${d}", which no file under ${root} ` +
+                        `declares; lint the whole versions directory`,
+                );
             }
             after.get(d)?.push(r.revision);
         }
         waiting.set(r.revision, new Set(needs).size);
     }
-    const ready = revisions.filter((r) => waiting.get(r.revision) === 0).map((r) => r.revision).sort();
+    const ready = revisions
+        .filter((r) => waiting.get(r.revision) === 0)
+        .map((r) => r.revision)
+        .sort();
     const ordered: Revision[] = [];
     while (ready.length > 0) {
         const id = ready.shift() as string;
@@ -53,7 +64,11 @@ export function orderRevisions(root: string, revisions: readonly Revision[]): Mi
     if (ordered.length < revisions.length) {
         const stuck = revisions.filter((r) => !ordered.includes(r)).map((r) => r.revision);
         const first = revisions.find((r) => !ordered.includes(r)) as Revision;
-        throw new MigrationError(first.file, undefined, `the revisions ${stuck.join(", ")} form a cycle through down_revision/depends_on`);
+        throw new MigrationError(
+            first.file,
+            undefined,
+            `the revisions ${stuck.join(", ")} form a cycle through down_revision/depends_on`,
+        );
     }
     const revised = new Set(revisions.flatMap((r) => r.downRevisions));
     return {
@@ -89,7 +104,10 @@ export interface SqlFile {
     readonly text: string;
 }
 
-/** A SQL file's tool, version and "up" text (lines outside it blanked, so line numbers stay true); undefined for a down file. */
+/**
+ * A SQL file's tool, version and "up" text (lines outside it blanked, so line numbers stay true);
+ * undefined for a down file.
+ */
 export function sqlMigration(f: SqlFile): { tool: SqlTool; version?: string; up: string } | undefined {
     const base = path.basename(f.file);
     if (/\.down\.sql$/i.test(base) || /^U\d/.test(base)) {
@@ -136,8 +154,13 @@ export function compareVersions(a: string | undefined, b: string | undefined): n
 }
 
 /** Orders parsed SQL migrations by version (files without one last, by name). */
-export function orderSql(root: string, files: ReadonlyArray<Migration & { version?: string; tool: SqlTool }>): MigrationTree {
-    const sorted = [...files].sort((a, b) => compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+export function orderSql(
+    root: string,
+    files: ReadonlyArray<Migration & { version?: string; tool: SqlTool }>,
+): MigrationTree {
+    const sorted = [...files].sort(
+        (a, b) => compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0),
+    );
     const tools = [...new Set(sorted.map((f) => f.tool))];
     const tool = tools.find((t) => t !== "sql") ?? "sql";
     return { root, tool, migrations: sorted.map(({ file, id, ops }) => ({ file, id, ops })) };

@@ -10,14 +10,17 @@ export function renderLint(r: LintReport): string {
     const lines: string[] = [];
     if (isClean(r)) {
         lines.push(
-            `lint-migrations: CLEAN: ${total} migration(s); every relation they leave in schema "${r.schema}" is classified ` +
+            `lint-migrations: CLEAN: ${total} migration(s); every relation they leave in schema "${r.schema}" ` +
+                `is classified ` +
                 `and none of their grants to ${r.role} contradicts the matrix`,
         );
     } else {
         const counts = FINDING_KINDS.map((k) => [k, r.findings.filter((f) => f.kind === k).length] as const)
             .filter(([, n]) => n > 0)
             .map(([k, n]) => `${k} ${n}`);
-        lines.push(`lint-migrations: FINDINGS: ${r.findings.length} finding(s) in ${total} migration(s): ${counts.join(", ")}`);
+        lines.push(
+            `lint-migrations: FINDINGS: ${r.findings.length} finding(s) in ${total} migration(s): ${counts.join(", ")}`,
+        );
     }
     for (const t of r.trees) {
         const heads = t.heads ? `, head${t.heads.length > 1 ? "s" : ""} ${t.heads.join(", ")}` : "";
@@ -33,7 +36,10 @@ export function renderLint(r: LintReport): string {
         lines.push("", "Notes (not findings):", ...r.notes.map((n) => `  ${n.file}:${n.line}: ${n.message}`));
     }
     if (r.notCreated.length > 0) {
-        lines.push("", `Classified but created by none of these migrations (${r.notCreated.length}): ${r.notCreated.join(", ")}`);
+        lines.push(
+            "",
+            `Classified but created by none of these migrations (${r.notCreated.length}): ${r.notCreated.join(", ")}`,
+        );
     }
     lines.push("");
     return lines.join("\n");

@@ -31,7 +31,16 @@ const RELATION_KINDS: Readonly<Record<string, RelationKind>> = {
 };
 
 /** Every privilege `GRANT ALL ON TABLE` gives in PostgreSQL 17. */
-export const ALL_TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN"];
+export const ALL_TABLE_PRIVILEGES = [
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+    "MAINTAIN",
+];
 
 /** Where a parsed text sits in its file: SQL inside a Python string starts at that string's line. */
 export interface SqlSource {
@@ -79,13 +88,17 @@ function rangeVar(v: unknown): TableName {
 /** `DROP TABLE a, s.b`: each object is a list of name parts. */
 function nameList(v: unknown): TableName {
     const parts = arr(inner(v, "List")["items"]).map((p) => text(inner(p, "String")["sval"]));
-    return parts.length > 1 ? { schema: parts[parts.length - 2], name: parts[parts.length - 1] } : { name: parts[0] ?? "" };
+    return parts.length > 1
+        ? { schema: parts[parts.length - 2], name: parts[parts.length - 1] }
+        : { name: parts[0] ?? "" };
 }
 
 function grantees(v: unknown): Grantee[] {
     return arr(v).map((g) => {
         const r = inner(g, "RoleSpec");
-        return r["roletype"] === "ROLESPEC_PUBLIC" ? { kind: "public" as const } : { kind: "role" as const, name: text(r["rolename"]) || text(r["roletype"]) };
+        return r["roletype"] === "ROLESPEC_PUBLIC"
+            ? { kind: "public" as const }
+            : { kind: "role" as const, name: text(r["rolename"]) || text(r["roletype"]) };
     });
 }
 
@@ -98,10 +111,16 @@ function grantOps(g: Node, at: Located, stmtAt: { file: string; line: number }):
     const to = grantees(g["grantees"]);
     const privs = arr(g["privileges"]).map((p) => inner(p, "AccessPriv"));
     const all = privs.length === 0;
-    const base = { op: "privileges" as const, grant: g["is_grant"] === true, grantOption: g["grant_option"] === true, grantees: to };
-    const target = g["targtype"] === "ACL_TARGET_ALL_IN_SCHEMA"
-        ? { allInSchemas: arr(g["objects"]).map((o) => text(inner(o, "String")["sval"])) }
-        : { tables: arr(g["objects"]).map(rangeVar) };
+    const base = {
+        op: "privileges" as const,
+        grant: g["is_grant"] === true,
+        grantOption: g["grant_option"] === true,
+        grantees: to,
+    };
+    const target =
+        g["targtype"] === "ACL_TARGET_ALL_IN_SCHEMA"
+            ? { allInSchemas: arr(g["objects"]).map((o) => text(inner(o, "String")["sval"])) }
+            : { tables: arr(g["objects"]).map(rangeVar) };
     const where = "tables" in target && g["objects"] ? at(inner(arr(g["objects"])[0], "RangeVar")["location"]) : stmtAt;
     if (all) {
         return [{ ...base, ...where, target, privileges: ALL_TABLE_PRIVILEGES }];
@@ -114,78 +133,94 @@ function grantOps(g: Node, at: Located, stmtAt: { file: string; line: number }):
     });
 }
 
-/** Ops of one parsed statement. */
-function statementOps(stmt: Node, at: Located, stmtAt: { file: string; line: number }): Op[] {
-    const [type, body] = Object.entries(stmt)[0] ?? ["", {}];
-    const n = obj(body);
-    switch (type) {
-        case "CreateStmt": {
-            const rel = obj(n["relation"]);
-            if (rel["relpersistence"] === "t" || n["partbound"] !== undefined) {
-                return []; // temp tables vanish; partitions are reached through their parent's privileges
-            }
-            return [{ op: "create", ...at(rel["location"]), table: rangeVar(rel), kind: "table", ifNotExists: n["if_not_exists"] === true }];
-        }
-        case "CreateForeignTableStmt": {
-            const rel = obj(obj(n["base"])["relation"]);
-            return [{ op: "create", ...at(rel["location"]), table: rangeVar(rel), kind: "foreign table", ifNotExists: false }];
-        }
-        case "CreateTableAsStmt": {
-            const rel = obj(obj(n["into"])["rel"]);
-            if (rel["relpersistence"] === "t") {
-                return [];
-            }
-            const kind = n["objtype"] === "OBJECT_MATVIEW" ? "materialized view" : "table";
-            return [{ op: "create", ...at(rel["location"]), table: rangeVar(rel), kind, ifNotExists: n["if_not_exists"] === true }];
-        }
-        case "ViewStmt": {
-            const rel = obj(n["view"]);
-            if (rel["relpersistence"] === "t") {
-                return [];
-            }
-            return [{ op: "create", ...at(rel["location"]), table: rangeVar(rel), kind: "view", ifNotExists: n["replace"] === true }];
-        }
-        case "DropStmt": {
-            const kind = RELATION_KINDS[text(n["removeType"])];
-            return kind ? arr(n["objects"]).map((o) => ({ op: "drop" as const, ...stmtAt, table: nameList(o), kind })) : [];
-        }
-        case "RenameStmt":
-            return RELATION_KINDS[text(n["renameType"])] && n["relation"]
-                ? [{ op: "rename", ...at(obj(n["relation"])["location"]), table: rangeVar(n["relation"]), to: text(n["newname"]) }]
-                : [];
-        case "AlterObjectSchemaStmt":
-            return RELATION_KINDS[text(n["objectType"])] && n["relation"]
-                ? [{ op: "set-schema", ...at(obj(n["relation"])["location"]), table: rangeVar(n["relation"]), to: text(n["newschema"]) }]
-                : [];
-        case "GrantStmt":
-            return grantOps(n, at, stmtAt);
-        case "GrantRoleStmt": {
-            const roles = arr(n["granted_roles"]).map((r) => text(inner(r, "AccessPriv")["priv_name"]));
-            return n["is_grant"] === true
-                ? [{ op: "widening", ...stmtAt, grantees: grantees(n["grantee_roles"]), what: `membership in role(s) ${roles.join(", ")}` }]
-                : [];
-        }
-        case "AlterDefaultPrivilegesStmt": {
-            const action = obj(n["action"]);
-            return action["is_grant"] === true && action["objtype"] === "OBJECT_TABLE"
-                ? [{ op: "widening", ...stmtAt, grantees: grantees(action["grantees"]), what: "default privileges on future tables" }]
-                : [];
-        }
-        case "AlterTableStmt":
-            return arr(n["cmds"])
-                .map((c) => inner(c, "AlterTableCmd"))
-                .filter((c) => c["subtype"] === "AT_ChangeOwner")
-                .map((c) => ({
-                    op: "widening" as const,
-                    ...at(obj(n["relation"])["location"]),
-                    grantees: grantees([{ RoleSpec: c["newowner"] }]),
-                    what: `ownership of ${rangeVar(n["relation"]).name} (an owner holds every privilege)`,
-                }));
-        case "DoStmt":
-            return [{ op: "opaque", ...stmtAt, what: "a DO block (PL/pgSQL runs at migration time; its statements are not read)" }];
-        default:
-            return [];
+type At = { file: string; line: number };
+type Handler = (n: Node, at: Located, stmtAt: At) => Op[];
+
+/** A create of the relation `rel`, unless it is temporary (gone at the end of the session). */
+function create(rel: Node, at: Located, kind: RelationKind, ifNotExists: boolean): Op[] {
+    if (rel["relpersistence"] === "t") {
+        return [];
     }
+    return [{ op: "create", ...at(rel["location"]), table: rangeVar(rel), kind, ifNotExists }];
+}
+
+const widening = (stmtAt: At, to: unknown, what: string): Op[] => [
+    { op: "widening", ...stmtAt, grantees: grantees(to), what },
+];
+
+/** The statements that change relations or the app role's privileges; any other statement has no op. */
+const STATEMENTS: Readonly<Record<string, Handler>> = {
+    // A partition is reached through its parent's privileges: not a relation to classify.
+    CreateStmt: (n, at) =>
+        n["partbound"] !== undefined ? [] : create(obj(n["relation"]), at, "table", n["if_not_exists"] === true),
+    CreateForeignTableStmt: (n, at) => create(obj(obj(n["base"])["relation"]), at, "foreign table", false),
+    CreateTableAsStmt: (n, at) =>
+        create(
+            obj(obj(n["into"])["rel"]),
+            at,
+            n["objtype"] === "OBJECT_MATVIEW" ? "materialized view" : "table",
+            n["if_not_exists"] === true,
+        ),
+    ViewStmt: (n, at) => create(obj(n["view"]), at, "view", n["replace"] === true),
+    DropStmt: (n, _at, stmtAt) => {
+        const kind = RELATION_KINDS[text(n["removeType"])];
+        return kind ? arr(n["objects"]).map((o) => ({ op: "drop" as const, ...stmtAt, table: nameList(o), kind })) : [];
+    },
+    RenameStmt: (n, at) =>
+        RELATION_KINDS[text(n["renameType"])] && n["relation"]
+            ? [
+                  {
+                      op: "rename",
+                      ...at(obj(n["relation"])["location"]),
+                      table: rangeVar(n["relation"]),
+                      to: text(n["newname"]),
+                  },
+              ]
+            : [],
+    AlterObjectSchemaStmt: (n, at) =>
+        RELATION_KINDS[text(n["objectType"])] && n["relation"]
+            ? [
+                  {
+                      op: "set-schema",
+                      ...at(obj(n["relation"])["location"]),
+                      table: rangeVar(n["relation"]),
+                      to: text(n["newschema"]),
+                  },
+              ]
+            : [],
+    GrantStmt: (n, at, stmtAt) => grantOps(n, at, stmtAt),
+    GrantRoleStmt: (n, _at, stmtAt) => {
+        const roles = arr(n["granted_roles"]).map((r) => text(inner(r, "AccessPriv")["priv_name"]));
+        return n["is_grant"] === true
+            ? widening(stmtAt, n["grantee_roles"], `membership in role(s) ${roles.join(", ")}`)
+            : [];
+    },
+    AlterDefaultPrivilegesStmt: (n, _at, stmtAt) => {
+        const action = obj(n["action"]);
+        return action["is_grant"] === true && action["objtype"] === "OBJECT_TABLE"
+            ? widening(stmtAt, action["grantees"], "default privileges on future tables")
+            : [];
+    },
+    AlterTableStmt: (n, at) =>
+        arr(n["cmds"])
+            .map((c) => inner(c, "AlterTableCmd"))
+            .filter((c) => c["subtype"] === "AT_ChangeOwner")
+            .flatMap((c) =>
+                widening(
+                    at(obj(n["relation"])["location"]),
+                    [{ RoleSpec: c["newowner"] }],
+                    `ownership of ${rangeVar(n["relation"]).name} (an owner holds every privilege)`,
+                ),
+            ),
+    DoStmt: (_n, _at, stmtAt) => [
+        { op: "opaque", ...stmtAt, what: "a DO block (PL/pgSQL runs at migration time; its statements are not read)" },
+    ],
+};
+
+/** Ops of one parsed statement. */
+function statementOps(stmt: Node, at: Located, stmtAt: At): Op[] {
+    const [type, body] = Object.entries(stmt)[0] ?? ["", {}];
+    return STATEMENTS[type]?.(obj(body), at, stmtAt) ?? [];
 }
 
 /**
@@ -198,16 +233,22 @@ export function parseSqlOps(sql: string, src: SqlSource): Op[] {
     try {
         tree = parseSync(sql) as typeof tree;
     } catch (e) {
-        const pos = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition; // 0-based characters
+        // 0-based, in characters.
+        const pos = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
         const byteOffset = pos !== undefined ? Buffer.byteLength(sql.slice(0, pos)) : 0;
-        throw new MigrationError(src.file, lineAt(bytes, byteOffset, src), `PostgreSQL cannot parse this SQL: ${(e as Error).message}`);
+        throw new MigrationError(
+            src.file,
+            lineAt(bytes, byteOffset, src),
+            `PostgreSQL cannot parse this SQL: ${(e as Error).message}`,
+        );
     }
     const ops: Op[] = [];
     for (const s of tree.stmts ?? []) {
         const from = s.stmt_location ?? 0;
         const to = s.stmt_len ? from + s.stmt_len : bytes.length;
         const stmtAt = { file: src.file, line: lineAt(bytes, firstToken(bytes, from, to), src) };
-        const at: Located = (loc) => (typeof loc === "number" && loc >= 0 ? { file: src.file, line: lineAt(bytes, loc, src) } : stmtAt);
+        const at: Located = (loc) =>
+            typeof loc === "number" && loc >= 0 ? { file: src.file, line: lineAt(bytes, loc, src) } : stmtAt;
         ops.push(...statementOps(s.stmt, at, stmtAt));
     }
     return ops;

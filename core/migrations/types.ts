@@ -22,29 +22,35 @@ export interface TableName {
 /** The grantee of a privilege statement: the app role, PUBLIC (which the app role is part of), or another role. */
 export type Grantee = { readonly kind: "role"; readonly name: string } | { readonly kind: "public" };
 
-export type Op = Where & (
-    | { readonly op: "create"; readonly table: TableName; readonly kind: RelationKind; readonly ifNotExists: boolean }
-    | { readonly op: "drop"; readonly table: TableName; readonly kind: RelationKind }
-    | { readonly op: "rename"; readonly table: TableName; readonly to: string }
-    | { readonly op: "set-schema"; readonly table: TableName; readonly to: string }
-    | {
-        readonly op: "privileges";
-        readonly grant: boolean;
-        /** Tables named, or every table of a schema (`ON ALL TABLES IN SCHEMA`). */
-        readonly target: { readonly tables: readonly TableName[] } | { readonly allInSchemas: readonly string[] };
-        /** Upper case; `ALL` expanded to every table privilege. */
-        readonly privileges: readonly string[];
-        /** Column lists per privilege (GRANT UPDATE (a) ON ...); absent for table-level privileges. */
-        readonly columns?: readonly string[];
-        /** GRANT ... WITH GRANT OPTION, or REVOKE GRANT OPTION FOR (the privilege itself stays). */
-        readonly grantOption: boolean;
-        readonly grantees: readonly Grantee[];
-    }
-    /** Something that hands the app role privileges around the matrix: ownership, membership, default privileges. */
-    | { readonly op: "widening"; readonly grantees: readonly Grantee[]; readonly what: string }
-    /** A statement the lint cannot see into (a DO block, SQL built at run time that does not parse). */
-    | { readonly op: "opaque"; readonly what: string }
-);
+export type Op = Where &
+    (
+        | {
+              readonly op: "create";
+              readonly table: TableName;
+              readonly kind: RelationKind;
+              readonly ifNotExists: boolean;
+          }
+        | { readonly op: "drop"; readonly table: TableName; readonly kind: RelationKind }
+        | { readonly op: "rename"; readonly table: TableName; readonly to: string }
+        | { readonly op: "set-schema"; readonly table: TableName; readonly to: string }
+        | {
+              readonly op: "privileges";
+              readonly grant: boolean;
+              /** Tables named, or every table of a schema (`ON ALL TABLES IN SCHEMA`). */
+              readonly target: { readonly tables: readonly TableName[] } | { readonly allInSchemas: readonly string[] };
+              /** Upper case; `ALL` expanded to every table privilege. */
+              readonly privileges: readonly string[];
+              /** Column lists per privilege (GRANT UPDATE (a) ON ...); absent for table-level privileges. */
+              readonly columns?: readonly string[];
+              /** GRANT ... WITH GRANT OPTION, or REVOKE GRANT OPTION FOR (the privilege itself stays). */
+              readonly grantOption: boolean;
+              readonly grantees: readonly Grantee[];
+          }
+        /** What hands the app role privileges around the matrix: ownership, membership, default privileges. */
+        | { readonly op: "widening"; readonly grantees: readonly Grantee[]; readonly what: string }
+        /** A statement the lint cannot see into (a DO block, SQL built at run time that does not parse). */
+        | { readonly op: "opaque"; readonly what: string }
+    );
 
 /** A migration file, ready to replay: its ops in execution order. */
 export interface Migration {
@@ -64,7 +70,11 @@ export interface MigrationTree {
 }
 
 export class MigrationError extends Error {
-    constructor(readonly file: string, readonly line: number | undefined, message: string) {
+    constructor(
+        readonly file: string,
+        readonly line: number | undefined,
+        message: string,
+    ) {
         super(`${file}${line ? `:${line}` : ""}: ${message}`);
         this.name = "MigrationError";
     }

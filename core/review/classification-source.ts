@@ -27,15 +27,21 @@ function unwrap(e: ts.Expression): ts.Expression {
 
 function tablesOf(p: ts.ObjectLiteralElementLike, where: string): string[] {
     if (!ts.isPropertyAssignment(p)) {
-        throw new ClassificationSourceError(`${where} is not written as \`name: [...]\`; keep each set a plain list of table names`);
+        throw new ClassificationSourceError(
+            `${where} is not written as \`name: [...]\`; keep each set a plain list of table names`,
+        );
     }
     const list = unwrap(p.initializer);
     if (!ts.isArrayLiteralExpression(list)) {
-        throw new ClassificationSourceError(`${where} is not a list literal; keep each set a plain list of table names`);
+        throw new ClassificationSourceError(
+            `${where} is not a list literal; keep each set a plain list of table names`,
+        );
     }
     return list.elements.map((e) => {
         if (!ts.isStringLiteral(e) && !ts.isNoSubstitutionTemplateLiteral(e)) {
-            throw new ClassificationSourceError(`${where} holds ${e.getText()}, not a string literal; write each table name as a literal`);
+            throw new ClassificationSourceError(
+                `${where} holds ${e.getText()}, not a string literal; write each table name as a literal`,
+            );
         }
         return e.text;
     });

@@ -68,13 +68,22 @@ export interface StackDiff {
     readonly privileges: readonly PrivilegeChange[];
     readonly resources: readonly ResourceChange[];
     /** At the head; undefined for a removed stack. */
-    readonly head?: { readonly blocked: boolean; readonly error?: string; readonly violations: StackPlan["violations"] };
+    readonly head?: {
+        readonly blocked: boolean;
+        readonly error?: string;
+        readonly violations: StackPlan["violations"];
+    };
 }
 
 export interface ProdSignoff {
     readonly before?: string;
     readonly after?: string;
-    readonly signed?: { readonly operator?: string; readonly ticket?: string; readonly approvedAt?: string; readonly fingerprint?: string };
+    readonly signed?: {
+        readonly operator?: string;
+        readonly ticket?: string;
+        readonly approvedAt?: string;
+        readonly fingerprint?: string;
+    };
     readonly covers: boolean;
     /** Why it does or does not cover the head. */
     readonly reason: string;
@@ -93,9 +102,14 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function tableChanges(base: Classification, head: Classification): TableChange[] {
     const before = new Map(classify(base).map((t) => [t.table, t.set]));
     const after = new Map(classify(head).map((t) => [t.table, t.set]));
-    return [...new Set([...before.keys(), ...after.keys()])].sort(byString)
+    return [...new Set([...before.keys(), ...after.keys()])]
+        .sort(byString)
         .filter((t) => before.get(t) !== after.get(t))
-        .map((table) => ({ table, ...(before.has(table) ? { before: before.get(table) } : {}), ...(after.has(table) ? { after: after.get(table) } : {}) }));
+        .map((table) => ({
+            table,
+            ...(before.has(table) ? { before: before.get(table) } : {}),
+            ...(after.has(table) ? { after: after.get(table) } : {}),
+        }));
 }
 
 export function privilegeChanges(base: StackPlan | undefined, head: StackPlan | undefined): PrivilegeChange[] {
@@ -113,7 +127,9 @@ export function privilegeChanges(base: StackPlan | undefined, head: StackPlan | 
 /** Inputs as dotted paths to their JSON text. */
 function flatten(v: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
     if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) {
-        Object.entries(v as Record<string, unknown>).forEach(([k, x]) => flatten(x, prefix ? `${prefix}.${k}` : k, out));
+        Object.entries(v as Record<string, unknown>).forEach(([k, x]) =>
+            flatten(x, prefix ? `${prefix}.${k}` : k, out),
+        );
     } else if (prefix) {
         out.set(prefix, typeof v === "string" ? v : JSON.stringify(v));
     }
@@ -122,15 +138,26 @@ function flatten(v: unknown, prefix: string, out: Map<string, string>): Map<stri
 
 const SCRIPT_KEYS = ["create", "update", "delete"];
 
-function resourceChange(change: ResourceChange["change"], b: PlannedResource | undefined, h: PlannedResource | undefined): ResourceChange {
+function resourceChange(
+    change: ResourceChange["change"],
+    b: PlannedResource | undefined,
+    h: PlannedResource | undefined,
+): ResourceChange {
     const r = (h ?? b) as PlannedResource;
     const [fb, fh] = [flatten(b?.inputs ?? {}, "", new Map()), flatten(h?.inputs ?? {}, "", new Map())];
     const scripted = (k: string) => r.herokuCalls !== undefined && SCRIPT_KEYS.includes(k);
-    const inputs = [...new Set([...fb.keys(), ...fh.keys()])].sort(byString)
+    const inputs = [...new Set([...fb.keys(), ...fh.keys()])]
+        .sort(byString)
         .filter((k) => fb.get(k) !== fh.get(k))
-        .map((key) => (scripted(key)
-            ? { key, ...(fb.has(key) ? { before: "(script)" } : {}), ...(fh.has(key) ? { after: "(script)" } : {}) }
-            : { key, ...(fb.has(key) ? { before: fb.get(key) } : {}), ...(fh.has(key) ? { after: fh.get(key) } : {}) }));
+        .map((key) =>
+            scripted(key)
+                ? { key, ...(fb.has(key) ? { before: "(script)" } : {}), ...(fh.has(key) ? { after: "(script)" } : {}) }
+                : {
+                      key,
+                      ...(fb.has(key) ? { before: fb.get(key) } : {}),
+                      ...(fh.has(key) ? { after: fh.get(key) } : {}),
+                  },
+        );
     const herokuCalls = SCRIPT_KEYS.flatMap((script) => {
         const before = b?.herokuCalls?.[script] ?? [];
         const after = h?.herokuCalls?.[script] ?? [];
@@ -160,33 +187,61 @@ function prodSignoff(base: Side, head: Side): ProdSignoff | undefined {
     }
     const s = head.prodSignoff;
     const text = (k: string) => (typeof s?.[k] === "string" ? (s[k] as string) : undefined);
-    const signed = s ? Object.fromEntries(["operator", "ticket", "approvedAt", "fingerprint"].flatMap((k) => (text(k) ? [[k, text(k)]] : []))) : undefined;
+    const signed = s
+        ? Object.fromEntries(
+              ["operator", "ticket", "approvedAt", "fingerprint"].flatMap((k) => (text(k) ? [[k, text(k)]] : [])),
+          )
+        : undefined;
     const verdict = h.violations.filter((v) => v.policy === "prod-signoff");
-    const common = { ...(b?.fingerprint ? { before: b.fingerprint } : {}), ...(h.fingerprint ? { after: h.fingerprint } : {}), ...(signed ? { signed } : {}) };
+    const common = {
+        ...(b?.fingerprint ? { before: b.fingerprint } : {}),
+        ...(h.fingerprint ? { after: h.fingerprint } : {}),
+        ...(signed ? { signed } : {}),
+    };
     if (!s) {
         return { ...common, covers: false, reason: "Pulumi.prod.yaml at the head has no raptor:signoff" };
     }
     if (h.error) {
-        return { ...common, covers: false, reason: `the program fails at the head, so there is nothing to sign: ${h.error}` };
+        return {
+            ...common,
+            covers: false,
+            reason: `the program fails at the head, so there is nothing to sign: ${h.error}`,
+        };
     }
     if (verdict.length > 0) {
         return { ...common, covers: false, reason: verdict.map((v) => v.message).join(" ") };
     }
     const exact = text("fingerprint") === h.fingerprint;
-    return { ...common, covers: true, reason: exact ? "the signed fingerprint is the head's" : "prod-signoff accepts it (the flag is turned off: the emergency stop)" };
+    return {
+        ...common,
+        covers: true,
+        reason: exact
+            ? "the signed fingerprint is the head's"
+            : "prod-signoff accepts it (the flag is turned off: the emergency stop)",
+    };
 }
 
 export function reviewDiff(base: Side, head: Side): ReviewDiff {
-    const stacks = [...new Set([...Object.keys(base.stacks), ...Object.keys(head.stacks)])].sort(byString).map((stack): StackDiff => {
-        const [b, h] = [base.stacks[stack], head.stacks[stack]];
-        return {
-            stack,
-            presence: b && h ? "both" : h ? "added" : "removed",
-            privileges: privilegeChanges(b, h),
-            resources: resourceChanges(b, h),
-            ...(h ? { head: { blocked: h.error !== undefined || h.violations.some((v) => v.level === "mandatory"), ...(h.error ? { error: h.error } : {}), violations: h.violations } } : {}),
-        };
-    });
+    const stacks = [...new Set([...Object.keys(base.stacks), ...Object.keys(head.stacks)])]
+        .sort(byString)
+        .map((stack): StackDiff => {
+            const [b, h] = [base.stacks[stack], head.stacks[stack]];
+            return {
+                stack,
+                presence: b && h ? "both" : h ? "added" : "removed",
+                privileges: privilegeChanges(b, h),
+                resources: resourceChanges(b, h),
+                ...(h
+                    ? {
+                          head: {
+                              blocked: h.error !== undefined || h.violations.some((v) => v.level === "mandatory"),
+                              ...(h.error ? { error: h.error } : {}),
+                              violations: h.violations,
+                          },
+                      }
+                    : {}),
+            };
+        });
     const prod = prodSignoff(base, head);
     return {
         base: { rev: base.rev, commit: base.commit },

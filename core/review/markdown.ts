@@ -17,7 +17,9 @@ function tablesSection(d: ReviewDiff): string[] {
     return [
         "| table | before | after |",
         "|---|---|---|",
-        ...d.tables.map((t) => `| ${code(t.table)} | ${t.before ?? "(not classified)"} | ${t.after ?? "(not classified)"} |`),
+        ...d.tables.map(
+            (t) => `| ${code(t.table)} | ${t.before ?? "(not classified)"} | ${t.after ?? "(not classified)"} |`,
+        ),
     ];
 }
 
@@ -28,7 +30,9 @@ function privilegesSection(s: StackDiff): string[] {
     return [
         "| table | granted | revoked |",
         "|---|---|---|",
-        ...s.privileges.map((p) => `| ${code(p.table)} | ${p.granted.join(", ") || "-"} | ${p.revoked.join(", ") || "-"} |`),
+        ...s.privileges.map(
+            (p) => `| ${code(p.table)} | ${p.granted.join(", ") || "-"} | ${p.revoked.join(", ") || "-"} |`,
+        ),
     ];
 }
 
@@ -36,7 +40,13 @@ function resourceLines(r: ResourceChange): string[] {
     const sign = r.change === "added" ? "+" : r.change === "removed" ? "-" : "~";
     const lines = [`- ${sign} ${code(r.name)} (${r.type})`];
     if (r.change === "changed") {
-        lines.push(...r.inputs.map((i) => `  - ${code(i.key)}: ${i.before === undefined ? "(unset)" : code(i.before)} → ${i.after === undefined ? "(unset)" : code(i.after)}`));
+        lines.push(
+            ...r.inputs.map(
+                (i) =>
+                    `  - ${code(i.key)}: ${i.before === undefined ? "(unset)" : code(i.before)} → ` +
+                    `${i.after === undefined ? "(unset)" : code(i.after)}`,
+            ),
+        );
     }
     for (const c of r.herokuCalls) {
         lines.push(`  - ${c.script} runs:`);
@@ -48,11 +58,24 @@ function resourceLines(r: ResourceChange): string[] {
 
 function stackSection(s: StackDiff): string[] {
     const presence = s.presence === "added" ? " (new stack)" : s.presence === "removed" ? " (stack removed)" : "";
-    const lines = [`### Stack ${code(s.stack)}${presence}`, "", "Privileges of the app role:", "", ...privilegesSection(s), ""];
-    lines.push("Resources:", "", ...(s.resources.length === 0 ? ["No resource added, removed or changed."] : s.resources.flatMap(resourceLines)), "");
+    const lines = [
+        `### Stack ${code(s.stack)}${presence}`,
+        "",
+        "Privileges of the app role:",
+        "",
+        ...privilegesSection(s),
+        "",
+    ];
+    lines.push(
+        "Resources:",
+        "",
+        ...(s.resources.length === 0 ? ["No resource added, removed or changed."] : s.resources.flatMap(resourceLines)),
+        "",
+    );
     if (s.head) {
         const verdict = s.head.blocked ? "**BLOCKED**" : "OK";
-        lines.push(`Policy verdicts at the head: ${verdict}${s.head.violations.length === 0 && !s.head.error ? ", no violations" : ""}`, "");
+        const clean = s.head.violations.length === 0 && !s.head.error;
+        lines.push(`Policy verdicts at the head: ${verdict}${clean ? ", no violations" : ""}`, "");
         if (s.head.error) {
             lines.push(`- the program fails: ${oneLine(s.head.error)}`);
         }
@@ -70,7 +93,8 @@ function prodSection(d: ReviewDiff): string[] {
         return [];
     }
     const signed = p.signed
-        ? `${p.signed.fingerprint ? code(p.signed.fingerprint) : "(no fingerprint)"} by ${p.signed.operator ?? "?"}, ticket ${p.signed.ticket ?? "?"}, ${p.signed.approvedAt ?? "?"}`
+        ? `${p.signed.fingerprint ? code(p.signed.fingerprint) : "(no fingerprint)"} by ` +
+          `${p.signed.operator ?? "?"}, ticket ${p.signed.ticket ?? "?"}, ${p.signed.approvedAt ?? "?"}`
         : "(none)";
     return [
         "### Prod sign-off",
@@ -81,7 +105,9 @@ function prodSection(d: ReviewDiff): string[] {
         `| head | ${p.after ? code(p.after) : "(none)"} |`,
         `| signed in Pulumi.prod.yaml | ${signed} |`,
         "",
-        p.covers ? `The committed sign-off covers the head: ${p.reason}.` : `**The committed sign-off does not cover the head**: ${oneLine(p.reason)}`,
+        p.covers
+            ? `The committed sign-off covers the head: ${p.reason}.`
+            : `**The committed sign-off does not cover the head**: ${oneLine(p.reason)}`,
         "",
     ];
 }
@@ -89,7 +115,8 @@ function prodSection(d: ReviewDiff): string[] {
 export function renderMarkdown(d: ReviewDiff): string {
     return [
         COMMENT_MARKER,
-        `## raptor-roles diff: ${code(d.base.rev)} (${short(d.base.commit)}) → ${code(d.head.rev)} (${short(d.head.commit)})`,
+        `## raptor-roles diff: ${code(d.base.rev)} (${short(d.base.commit)}) → ${code(d.head.rev)} ` +
+            `(${short(d.head.commit)})`,
         "",
         "### Classification",
         "",
