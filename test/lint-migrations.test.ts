@@ -243,18 +243,23 @@ describe("unreadable input (exit 1, file named)", () => {
 
 describe("through the binary (tsx's hook, the Python child process, the WebAssembly parser)", () => {
     const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-        spawnSync(process.execPath, [path.join(__dirname, "..", "bin", "raptor-roles.js"), "lint-migrations", ...args], {
-            encoding: "utf8",
-            env: { ...process.env, ...env },
-            timeout: 120_000,
-        });
+        spawnSync(
+            process.execPath,
+            [path.join(__dirname, "..", "bin", "raptor-roles.js"), "lint-migrations", ...args],
+            {
+                encoding: "utf8",
+                env: { ...process.env, ...env },
+                timeout: 120_000,
+            },
+        );
 
     it("exits 2 on the Raptor history, naming five unclassified tables", () => {
         const r = run({}, RAPTOR_ALEMBIC, RAPTOR_SQL);
         expect(r.stderr).toBe("");
         expect(r.status).toBe(2);
         expect(r.stdout.split("\n")[0]).toBe(
-            "lint-migrations: FINDINGS: 6 finding(s) in 22 migration(s): unclassified-table 5, revoke-contradicts-matrix 1",
+            "lint-migrations: FINDINGS: 6 finding(s) in 22 migration(s): " +
+                "unclassified-table 5, revoke-contradicts-matrix 1",
         );
     });
 
@@ -262,8 +267,8 @@ describe("through the binary (tsx's hook, the Python child process, the WebAssem
         const r = run({ RAPTOR_PYTHON: "/nonexistent/python3" }, RAPTOR_ALEMBIC);
         expect(r.status).toBe(1);
         expect(r.stderr).toBe(
-            "raptor-roles lint-migrations: /nonexistent/python3 not found: Alembic revision files are read with CPython's " +
-                "own parser; install Python 3.8 or newer, or point RAPTOR_PYTHON at one\n",
+            "raptor-roles lint-migrations: /nonexistent/python3 not found: " +
+                "Alembic revision files are read with CPython's own parser; install Python 3.8 or newer, or point RAPTOR_PYTHON at one\n",
         );
     });
 });
