@@ -268,7 +268,8 @@ describe("through the binary (tsx's hook, the Python child process, the WebAssem
         expect(r.status).toBe(1);
         expect(r.stderr).toBe(
             "raptor-roles lint-migrations: /nonexistent/python3 not found: " +
-                "Alembic revision files are read with CPython's own parser; install Python 3.8 or newer, or point RAPTOR_PYTHON at one\n",
+                "Alembic revision files are read with CPython's own parser; " +
+                "install Python 3.8 or newer, or point RAPTOR_PYTHON at one\n",
         );
     });
 });
