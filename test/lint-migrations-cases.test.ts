@@ -282,3 +282,19 @@ describe("SQL tools", () => {
         ]);
     });
 });
+
+describe("SQL the lint cannot read", () => {
+    it("SQL held in a variable known only at run time is noted, not silently skipped", async () => {
+        const r = await lintPaths([
+            alembic("    op.execute(users.update().values(active=True))\n    stmt = build()\n    op.execute(stmt)"),
+        ]);
+        expect(r.findings).toEqual([]);
+        expect(r.notes.map((n) => [n.line, n.message])).toEqual([
+            [
+                10,
+                "not analysed: SQL in a variable only known at run time " +
+                    "(write it as a literal or a module constant to have it read)",
+            ],
+        ]);
+    });
+});

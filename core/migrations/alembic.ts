@@ -43,10 +43,23 @@ function tableArg(w: Walk, call: PyNode, i: number, name: string, schema: PyNode
     return { ...(sch ? { schema: sch.text } : {}), name: s?.text ?? `${DYNAMIC}arg` };
 }
 
+/** SQLAlchemy's DML builders: `table.insert()`, `sa.update(t).where(...)`, `.values(...)`. */
+const DML = new Set(["insert", "update", "delete", "select", "values", "where", "returning"]);
+function isDml(n: PyNode): boolean {
+    const f = n._ === "Call" ? field(n, "func") : undefined;
+    return f !== undefined && DML.has(String(f._ === "Attribute" ? f["attr"] : f["id"]));
+}
+
 function executeSql(w: Walk, call: PyNode, sqlArg: PyNode | undefined): void {
     const s = strOf(sqlArg, w.scope);
+    if (!sqlArg || isDml(sqlArg)) {
+        return; // a SQLAlchemy DML construct (op.execute(table.update()...)): it changes rows, not tables or grants
+    }
     if (!s || (s.dynamic && /^raptor_dynamic_\d+$/.test(s.text))) {
-        return; // a SQLAlchemy construct (op.execute(table.update()...)), not SQL text
+        // A variable the lint cannot resolve (a parameter, a value computed at run time): said, not skipped silently.
+        const what = "SQL in a variable only known at run time (write it as a literal or a module constant to have it read)";
+        w.ops.push({ op: "opaque", file: w.file, line: call.line ?? 0, what });
+        return;
     }
     try {
         w.ops.push(...parseSqlOps(s.text, { file: w.file, firstLine: s.line || (call.line ?? 0) }));
