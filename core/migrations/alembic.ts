@@ -57,7 +57,8 @@ function executeSql(w: Walk, call: PyNode, sqlArg: PyNode | undefined): void {
     }
     if (!s || (s.dynamic && /^raptor_dynamic_\d+$/.test(s.text))) {
         // A variable the lint cannot resolve (a parameter, a value computed at run time): said, not skipped silently.
-        const what = "SQL in a variable only known at run time (write it as a literal or a module constant to have it read)";
+        const what =
+            "SQL in a variable only known at run time (write it as a literal or a module constant to have it read)";
         w.ops.push({ op: "opaque", file: w.file, line: call.line ?? 0, what });
         return;
     }
