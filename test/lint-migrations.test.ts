@@ -262,14 +262,26 @@ describe("through the binary (tsx's hook, the Python child process, the WebAssem
                 "unclassified-table 5, revoke-contradicts-matrix 1",
         );
     });
+});
 
-    it("without Python, exits 1 and says how to get it", () => {
-        const r = run({ RAPTOR_PYTHON: "/nonexistent/python3" }, RAPTOR_ALEMBIC);
-        expect(r.status).toBe(1);
-        expect(r.stderr).toBe(
-            "raptor-roles lint-migrations: /nonexistent/python3 not found: " +
-                "Alembic revision files are read with CPython's own parser; " +
-                "install Python 3.8 or newer, or point RAPTOR_PYTHON at one\n",
-        );
+describe("without Python", () => {
+    it("exits 1 and says how to get it", async () => {
+        const saved = process.env["RAPTOR_PYTHON"];
+        process.env["RAPTOR_PYTHON"] = "/nonexistent/python3";
+        try {
+            const io = recorder();
+            expect(await lintMigrationsCommand([RAPTOR_ALEMBIC], io)).toBe(1);
+            expect(io.stderr).toBe(
+                "raptor-roles lint-migrations: /nonexistent/python3 not found: " +
+                    "Alembic revision files are read with CPython's own parser; " +
+                    "install Python 3.8 or newer, or point RAPTOR_PYTHON at one\n",
+            );
+        } finally {
+            if (saved === undefined) {
+                delete process.env["RAPTOR_PYTHON"];
+            } else {
+                process.env["RAPTOR_PYTHON"] = saved;
+            }
+        }
     });
 });
