@@ -201,6 +201,31 @@ describe("order", () => {
         expect(report.findings.map((f) => f.table)).toEqual(["alpha", "beta", "gamma"]);
     });
 
+    it("depends_on orders a revision after another branch's revision", async () => {
+        // b renames what c creates; only depends_on puts c first (file and id order would put b first).
+        const b = revision("b", "a", '    op.rename_table("ledger_tmp", "ledger_entries")').replace(
+            "depends_on = None",
+            'depends_on = "c"',
+        );
+        const d = tree({
+            "a.py": revision("a", null, "    pass"),
+            "b.py": b,
+            "c.py": revision("c", "a", '    op.create_table("ledger_tmp")'),
+        });
+        const report = await lintPaths([d], { classification: withApplication("ledger_entries") });
+        expect(report.findings).toEqual([]);
+    });
+
+    it("two files declaring one revision id is an error naming both (exit 1)", async () => {
+        const d = tree({ "a.py": revision("a", null, "    pass"), "a_copy.py": revision("a", null, "    pass") });
+        const io = recorder();
+        expect(await lintMigrationsCommand([d], io)).toBe(1);
+        expect(io.stderr).toBe(
+            `raptor-roles lint-migrations: ${path.join(d, "a_copy.py")}: revision "a" is also declared in ` +
+                `${path.join(d, "a.py")}; give one of them a new id\n`,
+        );
+    });
+
     it("a down_revision naming no revision is an error naming the file (exit 1)", async () => {
         const d = tree({ "b.py": revision("b", "zzz", "    pass") });
         const io = recorder();
