@@ -2,7 +2,9 @@
  * raptor-roles: plan (offline review), verify (live drift check), sql
  * (break-glass script). Each subcommand lives in its own module.
  */
+import { diff } from "./diff";
 import { Io, Subcommand, UsageError } from "./io";
+import { lintMigrationsCommand } from "./lint-migrations";
 import { plan } from "./plan";
 import { signoff } from "./signoff";
 import { sql } from "./sql";
@@ -18,12 +20,14 @@ const SUBCOMMANDS: Record<string, Entry> = {
     verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", run: verify },
     signoff: { summary: "sign the change plan shows with your SSH key; writes raptor:signoff into Pulumi.<stack>.yaml", run: signoff },
     sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", run: sql },
+    diff: { summary: "what a change between two git revisions does to the matrix, the verdicts and prod's sign-off (Markdown/JSON)", run: diff },
+    "lint-migrations": { summary: "check the application's Alembic/SQL migrations against the matrix before they run", run: lintMigrationsCommand },
 };
 
 export const USAGE = [
     "usage: raptor-roles <command> [options]",
     "",
-    ...Object.entries(SUBCOMMANDS).map(([name, e]) => `  ${name.padEnd(8)}${e.summary}`),
+    ...Object.entries(SUBCOMMANDS).map(([name, e]) => `  ${name.padEnd(16)}${e.summary}`),
     "",
     "raptor-roles <command> --help for a command's options.",
     "",

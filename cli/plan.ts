@@ -16,6 +16,7 @@ import { PLACEHOLDER, projectDir, readStackFile } from "../offline/stack-file";
 import { evaluatePolicies, loadPackConfigFile, Violation } from "../offline/evaluate";
 import { parse } from "./args";
 import { Io, Subcommand, UsageError } from "./io";
+import { ResourceView, renderInputs, resourceView } from "./plan-inputs";
 
 export const PLAN_HELP = `usage: raptor-roles plan --stack NAME [--json] [--addon-plan PLAN] [--staging-enabled-at ISO]
 
@@ -54,7 +55,8 @@ export interface PlanDocument {
     fingerprint?: string;
     /** Resources outside the Raptor model, by digest: a sign-off lists exactly these as raptor:signoff.extras. */
     signoffExtras?: Array<{ type: string; name: string; props: string }>;
-    resources: Array<{ type: string; name: string; urn: string }>;
+    /** Each resource with its inputs (secrets masked) and, for a command, its Heroku calls. */
+    resources: ResourceView[];
     matrix: MatrixRow[];
     violations: Violation[];
     /** Facts that came from stand-ins, not from Heroku. */
@@ -112,7 +114,7 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
     });
     const doc: PlanDocument = {
         stack: opts.stack,
-        resources: run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn })),
+        resources: run.resources.map(resourceView),
         matrix: matrixOf(run.resources, classification),
         violations: [],
         notCheckedLive,
@@ -150,7 +152,7 @@ export function renderPlan(doc: PlanDocument): string {
     }
     lines.push(`Resources (${doc.resources.length}):`);
     for (const r of doc.resources) {
-        lines.push(`  ${r.type.padEnd(52)} ${r.name}`);
+        lines.push(`  ${r.type.padEnd(52)} ${r.name}`, ...renderInputs(r));
     }
     const width = Math.max(5, ...doc.matrix.map((m) => m.table.length));
     lines.push("", `Privilege matrix for the app role (${doc.matrix.length} tables):`);
