@@ -55,6 +55,8 @@ export interface PostgresAddonOptions {
     plan?: string;
     /** Globally unique add-on name. Default postgresql-<word>-<number>. */
     name?: string;
+    /** The add-on's id. Default: a random UUID. */
+    id?: string;
     /** Attachment name on the app. Default DATABASE (sets DATABASE_URL). null: not attached. */
     attachAs?: string | null;
 }
@@ -147,7 +149,7 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
             const db = await pg.createDatabase();
             databases.push(db.database);
             const addon: Addon = {
-                id: randomUUID(),
+                id: o.id ?? randomUUID(),
                 name: o.name ?? `postgresql-${WORDS[randomBytes(1)[0] % WORDS.length]}-${10000 + randomBytes(2).readUInt16BE() % 90000}`,
                 appId: app.id,
                 plan: o.plan ?? "heroku-postgresql:standard-0",

@@ -24,6 +24,8 @@ const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export class RealPostgres {
     /** Roles this rig created, with their current password. */
     private readonly roles = new Map<string, string>();
+    /** Creations under way: two credentials of one name made at once must not both CREATE ROLE. */
+    private readonly creating = new Map<string, Promise<string>>();
     readonly host: string;
     readonly port: number;
 
@@ -57,10 +59,18 @@ export class RealPostgres {
         if (known !== undefined) {
             return known;
         }
-        const password = randomBytes(24).toString("hex");
-        await withClient(this.config(), (c) => c.query(`CREATE ROLE ${quoteIdent(name)} LOGIN PASSWORD ${literal(password)}`));
-        this.roles.set(name, password);
-        return password;
+        let pending = this.creating.get(name);
+        if (!pending) {
+            const password = randomBytes(24).toString("hex");
+            pending = withClient(this.config(), (c) => c.query(`CREATE ROLE ${quoteIdent(name)} LOGIN PASSWORD ${literal(password)}`))
+                .then(() => {
+                    this.roles.set(name, password);
+                    return password;
+                })
+                .finally(() => this.creating.delete(name));
+            this.creating.set(name, pending);
+        }
+        return pending;
     }
 
     async setPassword(name: string, password: string): Promise<void> {
