@@ -3,7 +3,7 @@
  * Heroku API: a PostgreSQL server of the file's own (roles are cluster-wide; raptor_app must be the rig's),
  * one rig per test with an app and a Standard-0 add-on attached as DATABASE, and the checks every test needs.
  */
-import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { Recorded } from "./mocks";
 import { PgServer, startPostgres } from "./pg-server";
 import { withClient } from "./pg-client";
@@ -19,6 +19,8 @@ export const ADDON_ID = "5d3f0a52-7b1e-4c39-9a51-27271aabb001";
 
 let server: PgServer | undefined;
 let shared: RealPostgres | undefined;
+/** Rigs of this file, stopped after it: onTestFinished would not do, tests run concurrently. */
+const rigs: HerokuApi[] = [];
 
 /** Call once at the top of a test file: one PostgreSQL for the file, stopped after it. */
 export function usePostgres(): void {
@@ -27,6 +29,7 @@ export function usePostgres(): void {
         shared = new RealPostgres({ port: server.port, user: server.superuser, password: server.password });
     });
     afterAll(async () => {
+        await Promise.all(rigs.map((r) => r.stop()));
         await shared?.cleanup([]);
         await server?.stop();
     });
@@ -41,13 +44,13 @@ export interface Rig {
     config(): Record<string, string>;
 }
 
-/** A rig with APP and its Standard-0 add-on ADDON (plan overridable), stopped when the test ends. */
+/** A rig with APP and its Standard-0 add-on ADDON (plan overridable), stopped when the file ends. */
 export async function rig(opts: Partial<HerokuApiOptions> & { plan?: string } = {}): Promise<Rig> {
     if (!shared) {
         throw new Error("call usePostgres() in the test file first");
     }
     const api = await startHerokuApi({ ...opts, postgres: shared });
-    onTestFinished(() => api.stop());
+    rigs.push(api);
     api.createApp(APP);
     const addon = await api.createPostgresAddon({ app: APP, name: ADDON, id: ADDON_ID, plan: opts.plan });
     return {
