@@ -147,8 +147,9 @@ export const CREDENTIAL_DELETE = String.raw`echo "raptor: credential $ROLE on $A
  * ATTACHMENT_NAME_URL. `addons:attach` takes the add-on's name or id, never an attachment name
  * (it calls GET /addons/{id_or_name}, heroku/cli addons/attach.ts). With --confirm the attach replaces
  * a same-named attachment in one step (another credential's, or ours on a database promoted away), so
- * the var never goes missing. A hand-set var of that name (config-var delivery) is unset first only while
- * the flag is off: with it on, the app would restart without its URL.
+ * the var never goes missing. If Heroku refuses because a hand-set var of that name exists (config-var
+ * delivery), the var is unset and the attach retried only while the flag is off: with it on, the app
+ * would restart without its URL.
  * Env: APP, ADDON_NAME, ADDON_ID, ROLE, ATTACHMENT_NAME, FLAG_NAME.
  */
 export const ATTACHMENT_CREATE = `${PRELUDE}
@@ -168,24 +169,24 @@ if [ "$status" = ours ]; then
   exit 0
 fi
 [ "$status" = none ] || echo "raptor: $ATTACHMENT_NAME on $APP is held by $status credential or database; replacing it with $ROLE on $ADDON_NAME" >&2
-hand_set=""
-if [ "$status" = none ]; then
-  hand_set=$(retry hk config:get "\${ATTACHMENT_NAME}_URL" -a "$APP")
-fi
-if [ -n "$hand_set" ]; then
+# Attach first: nothing is unset unless Heroku refuses, so a refusal leaves the app as it was.
+rc=0
+retry attach_unless_ours || rc=$?
+if [ "$rc" -ne 0 ]; then
+  hand_set=""
+  if [ "$status" = none ]; then
+    hand_set=$(retry hk config:get "\${ATTACHMENT_NAME}_URL" -a "$APP")
+  fi
+  # Refused for another reason (the CLI said why, above): nothing more to try.
+  [ -n "$hand_set" ] || exit "$rc"
   flag=$(retry flag_value)
   if [ "$flag" = 1 ]; then
-    # Heroku may take the var over itself; if it refuses, unsetting first would leave the app without it.
-    if ! retry attach_unless_ours; then
-      echo "raptor: \${ATTACHMENT_NAME}_URL on $APP is a hand-set value (config-var delivery) and $FLAG_NAME is 1: the attach was refused (above), and unsetting the var first would restart the app without its URL. Turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on again." >&2
-      exit 1
-    fi
-  else
-    # The flag is off: the app reads the owner URL, so the hand-set value can go before the attach.
-    retry hk config:unset "\${ATTACHMENT_NAME}_URL" -a "$APP" >/dev/null
-    retry attach_unless_ours
+    echo "raptor: \${ATTACHMENT_NAME}_URL on $APP is a hand-set value (config-var delivery) and $FLAG_NAME is 1: the attach was refused (above), and unsetting the var first would restart the app without its URL. Turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on again." >&2
+    exit 1
   fi
-else
+  # The flag is off: the app reads the owner URL, so the hand-set value can go before attaching again.
+  echo "raptor: unsetting the hand-set \${ATTACHMENT_NAME}_URL on $APP ($FLAG_NAME is not 1) and attaching again" >&2
+  retry hk config:unset "\${ATTACHMENT_NAME}_URL" -a "$APP" >/dev/null
   retry attach_unless_ours
 fi
 # An attach that answered 0 may still have attached nothing (a prompt with no terminal): check.

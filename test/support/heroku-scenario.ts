@@ -29,6 +29,9 @@ export function usePostgres(): void {
         shared = new RealPostgres({ port: server.port, user: server.superuser, password: server.password });
     });
     afterAll(async () => {
+        // What this file costs: the CLI takes about a CPU-second a call (node start-up and oclif's hooks).
+        const calls = rigs.reduce((n, r) => n + r.requests.filter((q) => q.firstOfProcess).length, 0);
+        console.info(`heroku CLI processes that called the API in this file: ${calls}`);
         await Promise.all(rigs.map((r) => r.stop()));
         await shared?.cleanup([]);
         await server?.stop();

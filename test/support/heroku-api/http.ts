@@ -39,6 +39,11 @@ export interface LoggedRequest {
     status: number;
     /** The fault injected instead of (or after) the normal answer, if any. */
     fault?: FaultKind;
+    /**
+     * The first request of a CLI process: the CLI sends every request id it has seen so far in `Request-Id`
+     * (heroku-cli-command request-id.ts), so only a process's first request carries a single id.
+     */
+    firstOfProcess: boolean;
 }
 
 /**
@@ -119,6 +124,7 @@ export async function listen(routes: Route[], apiKey: string): Promise<Listener>
             }
             const entry: LoggedRequest = {
                 method, path, body, api: /^\/(postgres|data)\//.test(path) ? "data" : "platform", host: req.headers.host ?? "", status: 0,
+                firstOfProcess: !String(req.headers["request-id"] ?? "").includes(","),
             };
             log.push(entry);
             void (async () => {

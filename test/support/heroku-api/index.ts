@@ -124,6 +124,9 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
     // The CLI warns once per cache dir that its terms of service changed; this HOME has seen it.
     fs.mkdirSync(path.join(home, ".cache", "heroku"), { recursive: true });
     fs.writeFileSync(path.join(home, ".cache", "heroku", "terms-of-service"), "");
+    // Every command's init hook makes git use `heroku git:credentials` for the API host, writing ~/.gitconfig
+    // (an extra `git config` write on a fresh HOME): it is already set here.
+    fs.writeFileSync(path.join(home, ".gitconfig"), `[credential "https://127.0.0.1:${listener.port}"]\n\thelper = !heroku git:credentials\n`);
     for (const k of ["FORCE_COLOR", "HEROKU_APP", "SSL_CERT_FILE", "SSL_CERT_DIR", "HEROKU_HEADERS"]) {
         delete env[k];
     }
