@@ -9,7 +9,7 @@ import { runBash } from "./support/run-commands";
 
 usePostgres();
 
-describe.concurrent("the real CLI against the local API", { timeout: 300_000 }, () => {
+describe.concurrent("the real CLI against the local API", { timeout: 900_000 }, () => {
     // GET /addons/{id_or_name} has no app scope: an attachment name is not an add-on.
     it("addons:attach takes the add-on's name, never an attachment name", async () => {
         const { api, addon } = await rig();

@@ -11,7 +11,7 @@ import { APP_URL_VAR, FLAG_VAR } from "../core/settings";
 usePostgres();
 const ATTACH = /^\/addon-attachments$/;
 
-describe.concurrent("attachment delivery", { timeout: 300_000 }, () => {
+describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
     // Finding 1: addons:attach resolves its argument with GET /addons/{id_or_name} (no app scope), so
     // `addons:attach DATABASE` is a 404 on real Heroku. It must name the add-on.
     it("attaches the credential by add-on name, the app's URL connects as raptor_app, and a re-run attaches nothing", async () => {
@@ -81,7 +81,7 @@ describe.concurrent("attachment delivery", { timeout: 300_000 }, () => {
     });
 });
 
-describe.concurrent("a promote to a new database", { timeout: 300_000 }, () => {
+describe.concurrent("a promote to a new database", { timeout: 900_000 }, () => {
     // Finding 4: after pg:copy + pg:promote the attachment kept pointing at the old database.
     it("creates the credential on the new add-on and moves the attachment there without a gap", async () => {
         const { api, addon: old, run, steps, config } = await rig();

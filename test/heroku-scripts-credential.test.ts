@@ -10,7 +10,7 @@ import { credentialUrl } from "./support/heroku-api";
 usePostgres();
 const CREATE = /^\/postgres\/v0\/databases\/[^/]+\/credentials$/;
 
-describe.concurrent("the credential", { timeout: 300_000 }, () => {
+describe.concurrent("the credential", { timeout: 900_000 }, () => {
     it("is created on the add-on by name with the role in --name, waits out provisioning, logs in; a re-run creates nothing", async () => {
         const { api, addon, run, steps } = await rig({ provisioningReads: 2 });
         const r = await run((await steps()).credential, "create");
@@ -67,7 +67,7 @@ describe.concurrent("the credential", { timeout: 300_000 }, () => {
     });
 });
 
-describe.concurrent("the credential under faults", { timeout: 300_000 }, () => {
+describe.concurrent("the credential under faults", { timeout: 900_000 }, () => {
     // A 429 is retried in the flag's test, a router 503 on a read in the attachment's.
     it("retries a router 503 on the create and creates once", async () => {
         const { api, run, steps } = await rig({ provisioningReads: 0 });

@@ -29,7 +29,7 @@ async function deployed(r: Rig, how: "config-var" | "attachment", flag: "0" | "1
     return url;
 }
 
-describe.concurrent("config-var delivery", { timeout: 300_000 }, () => {
+describe.concurrent("config-var delivery", { timeout: 900_000 }, () => {
     it("reads the URL with pg:credentials:url, sets it, and it connects as raptor_app; no output carries it", async () => {
         const r = await rig();
         await r.api.createCredential(r.addon, "raptor_app");
@@ -57,7 +57,7 @@ describe.concurrent("config-var delivery", { timeout: 300_000 }, () => {
 });
 
 // Finding 1 (second half): the switch from config-var delivery unset the var before attaching.
-describe.concurrent("switching delivery", { timeout: 300_000 }, () => {
+describe.concurrent("switching delivery", { timeout: 900_000 }, () => {
     it("config-var -> attachment with the flag on stops when Heroku refuses, the app keeping its URL", async () => {
         const r = await rig({ plainVarOnAttach: "refuse" });
         const url = await deployed(r, "config-var", "1");
@@ -107,7 +107,7 @@ describe.concurrent("switching delivery", { timeout: 300_000 }, () => {
     });
 });
 
-describe.concurrent("the flag and the invokes", { timeout: 300_000 }, () => {
+describe.concurrent("the flag and the invokes", { timeout: 900_000 }, () => {
     it("turns on (printing when) and rolls back with one change that touches only the flag", async () => {
         const r = await rig();
         await deployed(r, "attachment", "0");

@@ -23,7 +23,7 @@ export interface ScriptResult {
 }
 
 /** `bin args... script` with `env`; stdin is empty. Rejects only if it cannot start or overruns `timeoutMs`. */
-export function runScript(argv: string[], script: string, env: NodeJS.ProcessEnv, timeoutMs = 240_000): Promise<ScriptResult> {
+export function runScript(argv: string[], script: string, env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<ScriptResult> {
     return new Promise((resolve, reject) => {
         const child = spawn(argv[0], [...argv.slice(1), script], { env, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
