@@ -20,7 +20,11 @@ export const BASH: string[] = ["/bin/bash", "-c"];
  * or a network error http-call gave up on. Anything else (unknown app or database, bad key, Essential
  * plan, a refusal) fails at once with the CLI's message.
  */
-const TRANSIENT = String.raw`HTTP Error 5[0-9][0-9]|Error ID: (rate_limit|unavailable|internal_server_error)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up`;
+const TRANSIENT = [
+    "HTTP Error 5[0-9][0-9]",
+    "Error ID: (rate_limit|unavailable|internal_server_error)",
+    "ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up",
+].join("|");
 
 const PRELUDE = String.raw`set -euo pipefail
 # FORCE_COLOR makes the CLI colour table cells even into a pipe, and NO_COLOR does not undo it.
@@ -65,7 +69,8 @@ attachment_status() {
       const held = JSON.parse(s).flatMap((a) => (a.attachments || []).map((x) => ({ ...x, addonId: a.id })))
         .filter((x) => x.name === name && x.app && x.app.name === app);
       const mine = held.filter((x) => x.namespace === "credential:" + role);
-      console.log(held.length === 0 ? "none" : mine.some((x) => x.addonId === addonId) ? "ours" : mine.length > 0 ? "stale" : "other");
+      const ours = mine.some((x) => x.addonId === addonId);
+      console.log(held.length === 0 ? "none" : ours ? "ours" : mine.length > 0 ? "stale" : "other");
     });' "$ATTACHMENT_NAME" "$APP" "$ROLE" "$ADDON_ID"
 }
 # Detaches ATTACHMENT_NAME when its holder is one of the given statuses. Looks again after a failure:
@@ -126,10 +131,12 @@ for _ in $(seq 1 "$MAX_POLLS"); do
       exit 0 ;;
     provisioning|wait_for_provisioning|"") ;;
     revoking|archived)
-      echo "raptor: credential $ROLE on $ADDON_NAME is $state (being destroyed); wait until 'heroku pg:credentials $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
+      echo "raptor: credential $ROLE on $ADDON_NAME is $state (being destroyed)" >&2
+      echo "raptor: wait until 'heroku pg:credentials $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
       exit 1 ;;
     *)
-      echo "raptor: credential $ROLE on $ADDON_NAME is in state '$state', which this program does not know; check 'heroku pg:credentials $ADDON_NAME -a $APP'" >&2
+      echo "raptor: credential $ROLE on $ADDON_NAME is in state '$state', which this program does not know" >&2
+      echo "raptor: check 'heroku pg:credentials $ADDON_NAME -a $APP'" >&2
       exit 1 ;;
   esac
   sleep "$POLL_SECONDS"
@@ -168,7 +175,9 @@ if [ "$status" = ours ]; then
   echo "$ATTACHMENT_NAME already attached on $APP"
   exit 0
 fi
-[ "$status" = none ] || echo "raptor: $ATTACHMENT_NAME on $APP is held by $status credential or database; replacing it with $ROLE on $ADDON_NAME" >&2
+if [ "$status" != none ]; then
+  echo "raptor: $ATTACHMENT_NAME on $APP is held by $status credential or database; replacing it with $ROLE on $ADDON_NAME" >&2
+fi
 # Attach first: nothing is unset unless Heroku refuses, so a refusal leaves the app as it was.
 rc=0
 retry attach_unless_ours || rc=$?
@@ -181,7 +190,9 @@ if [ "$rc" -ne 0 ]; then
   [ -n "$hand_set" ] || exit "$rc"
   flag=$(retry flag_value)
   if [ "$flag" = 1 ]; then
-    echo "raptor: \${ATTACHMENT_NAME}_URL on $APP is a hand-set value (config-var delivery) and $FLAG_NAME is 1: the attach was refused (above), and unsetting the var first would restart the app without its URL. Turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on again." >&2
+    echo "raptor: \${ATTACHMENT_NAME}_URL on $APP is a hand-set value (config-var delivery) and $FLAG_NAME is 1:" >&2
+    echo "raptor: the attach was refused (above), and unsetting the var first would restart the app without its URL." >&2
+    echo "raptor: turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on." >&2
     exit 1
   fi
   # The flag is off: the app reads the owner URL, so the hand-set value can go before attaching again.
@@ -224,7 +235,9 @@ status=$(retry attachment_status)
 if [ "$status" != none ]; then
   flag=$(retry flag_value)
   if [ "$flag" = 1 ]; then
-    echo "raptor: $VAR_NAME on $APP is set by the $ATTACHMENT_NAME attachment and $FLAG_NAME is 1: detaching it to set the value by hand would restart the app without its URL. Turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on again." >&2
+    echo "raptor: $VAR_NAME on $APP is set by the $ATTACHMENT_NAME attachment and $FLAG_NAME is 1:" >&2
+    echo "raptor: detaching it to set the value by hand would restart the app without its URL." >&2
+    echo "raptor: turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on." >&2
     exit 1
   fi
   retry detach_if_held_by ours stale other

@@ -4,8 +4,9 @@
  * If a CLI upgrade changes one of these, this file says which.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, APP, rig, usePostgres } from "./support/heroku-scenario";
+import { ADDON, APP, rig, usePostgres, whoami } from "./support/heroku-scenario";
 import { runBash } from "./support/run-commands";
+import { parseCredentialUrl } from "../core/heroku";
 
 usePostgres();
 
@@ -41,5 +42,19 @@ describe.concurrent("the real CLI against the local API", { timeout: 900_000 }, 
         expect([html.code, limited.code]).toEqual([1, 2]);
         expect(html.stderr).toContain("HTTP Error 503");
         expect(limited.stderr).toContain("Error ID: rate_limit");
+    });
+
+    // A role of its own: a rotation changes the password of a role that is cluster-wide here.
+    it("shows a rotation in progress, then hands out the new password, which connects", async () => {
+        const { api, addon } = await rig({ rotationReads: 1 });
+        const old = (await api.createCredential(addon, "rig_rot")).password;
+        await api.rotate(addon, "rig_rot", 1);
+        const r = await runBash(api, `heroku pg:credentials ${ADDON} -a ${APP} && heroku pg:credentials:url ${ADDON} --name rig_rot -a ${APP}`);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(/rig_rot\s+rotating/);
+        const url = parseCredentialUrl(r.stdout);
+        expect(url).not.toContain(old);
+        expect((await whoami(url)).user).toBe("rig_rot");
+        expect(api.credential(addon, "rig_rot")?.state).toBe("active");
     });
 });
