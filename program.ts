@@ -44,6 +44,8 @@ export async function raptor(
     const credential = new RaptorCredential("raptor-credential", {
         app: settings.app,
         database: settings.database,
+        addonName: addon.addonName,
+        addonId: addon.addonId,
         role: settings.role,
         addonPlan: addon.plan,
     }, { dependsOn: [addon] });
@@ -69,7 +71,8 @@ export async function raptor(
     const delivery = new UrlDelivery("raptor-url", {
         mode: settings.urlDelivery,
         app: settings.app,
-        database: settings.database,
+        addonName: addon.addonName,
+        addonId: addon.addonId,
         role: settings.role,
     }, { dependsOn: [credential] });
 

@@ -5,11 +5,15 @@ import { BASH, CREDENTIAL_CREATE, CREDENTIAL_DELETE } from "../core/heroku-scrip
 export interface RaptorCredentialArgs {
     /** The Heroku app. */
     app: string;
-    /** The attachment the credential is created on: the CLI's positional DATABASE. */
+    /** The attachment the app's database is reached by (raptor:database): recorded, the add-on is what counts. */
     database: string;
+    /** The add-on the credential is created on (its unique name), as PostgresAddon read it. */
+    addonName: string;
+    /** The add-on's id: a promote to another database changes it, and the credential is created there too. */
+    addonId: string;
     /** The credential (and Postgres role) name, e.g. raptor_app: the CLI's --name. */
     role: string;
-    /** The add-on plan read by PostgresAddon; the script re-checks it before creating. */
+    /** The add-on plan read by PostgresAddon; the policy pack checks it (core/heroku.ts tierOf). */
     addonPlan: string;
     /** How many times to look for the `active` state before giving up. Default 60. */
     maxPolls?: number;
@@ -19,7 +23,7 @@ export interface RaptorCredentialArgs {
 
 /**
  * The application role as a Heroku credential, created with
- * `heroku pg:credentials:create DATABASE --name ROLE` (Heroku's RDS-aware path:
+ * `heroku pg:credentials:create ADDON_NAME --name ROLE` (Heroku's RDS-aware path:
  * raw CREATE ROLE ... PASSWORD fails with the rds_password error). An existing
  * credential is adopted. The resource is retained on delete and replacement:
  * dropping the role is an operator decision (runbook: Escalation).
@@ -48,6 +52,8 @@ export class RaptorCredential extends pulumi.ComponentResource {
                 RAPTOR_STEP: "credential",
                 APP: args.app,
                 DATABASE: args.database,
+                ADDON_NAME: args.addonName,
+                ADDON_ID: args.addonId,
                 ROLE: args.role,
                 ADDON_PLAN: args.addonPlan,
                 MAX_POLLS: String(maxPolls),

@@ -13,11 +13,14 @@ export interface PostgresAddonArgs {
 /**
  * The app's Heroku Postgres add-on and its tier. Created through `read()`,
  * which asks Heroku with an invoke (so `pulumi preview` already sees a bad
- * tier) and refuses Essential and unknown plans before any resource exists.
+ * tier) and refuses Essential, Advanced and unknown plans before any resource
+ * exists. The add-on is the one THIS app reaches as `database`.
  */
 export class PostgresAddon extends pulumi.ComponentResource {
     public readonly app: string;
     public readonly addonName: string;
+    /** The add-on's id; changes when another database is promoted to the attachment. */
+    public readonly addonId: string;
     /** e.g. heroku-postgresql:standard-0 */
     public readonly plan: string;
 
@@ -41,7 +44,8 @@ export class PostgresAddon extends pulumi.ComponentResource {
         super("raptor:heroku:PostgresAddon", name, {}, opts);
         this.app = args.app;
         this.addonName = addon.name;
+        this.addonId = addon.id;
         this.plan = addon.plan;
-        this.registerOutputs({ app: this.app, addonName: this.addonName, plan: this.plan });
+        this.registerOutputs({ app: this.app, addonName: this.addonName, addonId: this.addonId, plan: this.plan });
     }
 }

@@ -4,15 +4,17 @@ import { parseCredentialUrl } from "../core/heroku";
 import {
     ATTACHMENT_CREATE, ATTACHMENT_DELETE, BASH, CONFIG_VAR_SET, CONFIG_VAR_UNSET, CREDENTIAL_URL_READ,
 } from "../core/heroku-scripts";
-import { APP_ATTACHMENT, APP_URL_VAR, UrlDelivery as Mode } from "../core/settings";
+import { APP_ATTACHMENT, APP_URL_VAR, FLAG_VAR, UrlDelivery as Mode } from "../core/settings";
 
 export interface UrlDeliveryArgs {
     /** `attachment` (Heroku sets and rotates the var) or `config-var` (the runbook's step 3). */
     mode: Mode;
     /** The Heroku app. */
     app: string;
-    /** The Postgres attachment the credential belongs to. */
-    database: string;
+    /** The add-on (unique name) whose credential is delivered: what `addons:attach` takes. */
+    addonName: string;
+    /** The add-on's id: when it changes (a promote), the attachment is replaced, without a gap. */
+    addonId: string;
     /** The credential name. */
     role: string;
 }
@@ -37,22 +39,26 @@ export class UrlDelivery extends pulumi.ComponentResource {
     constructor(name: string, args: UrlDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("raptor:heroku:UrlDelivery", name, {}, opts);
         this.mode = args.mode;
-        const base = { APP: args.app, DATABASE: args.database, ROLE: args.role, ATTACHMENT_NAME: APP_ATTACHMENT };
+        const base = {
+            APP: args.app, ADDON_NAME: args.addonName, ADDON_ID: args.addonId, ROLE: args.role,
+            ATTACHMENT_NAME: APP_ATTACHMENT, FLAG_NAME: FLAG_VAR,
+        };
         if (args.mode === "attachment") {
             this.ready = new command.local.Command(`${name}-attachment`, {
                 interpreter: BASH,
                 create: ATTACHMENT_CREATE,
                 delete: ATTACHMENT_DELETE,
                 environment: { RAPTOR_STEP: "attachment", ...base },
-                // Another attachment name or credential is a new attachment; the old one must go first.
-                triggers: [args.app, args.database, args.role, APP_ATTACHMENT],
+                // Another add-on, credential or name is a new attachment. The new one is made first: its attach
+                // (--confirm) replaces a same-named one in one step, and the old delete leaves what is not its own.
+                triggers: [args.app, args.addonId, args.role, APP_ATTACHMENT],
                 logging: "stdoutAndStderr",
-            }, { parent: this, deleteBeforeReplace: true });
+            }, { parent: this });
         } else {
             const read = new command.local.Command(`${name}-credential-url`, {
                 interpreter: BASH,
                 create: CREDENTIAL_URL_READ,
-                environment: { RAPTOR_STEP: "credential-url", APP: args.app, DATABASE: args.database, ROLE: args.role },
+                environment: { RAPTOR_STEP: "credential-url", APP: args.app, ADDON_NAME: args.addonName, ROLE: args.role },
                 logging: "none",
             }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
             // Secret in code as well: additionalSecretOutputs is the engine's, and is not applied under test mocks.
@@ -66,7 +72,9 @@ export class UrlDelivery extends pulumi.ComponentResource {
                     RAPTOR_STEP: "config-var",
                     APP: args.app,
                     ROLE: args.role,
+                    ADDON_ID: args.addonId,
                     ATTACHMENT_NAME: APP_ATTACHMENT,
+                    FLAG_NAME: FLAG_VAR,
                     VAR_NAME: APP_URL_VAR,
                     VAR_VALUE: this.url,
                 },

@@ -66,16 +66,23 @@ export interface Run {
     invokes: string[];
 }
 
-export function addonsJson(plan: string, attachment = "DATABASE"): string {
+/** Stand-in for `heroku addons --app APP --json`: the fields the program reads, shaped as heroku/cli 11 prints them. */
+export function addonsJson(plan: string, attachment = "DATABASE", app = "raxx-api-staging"): string {
+    const appRef = { id: "01234567-89ab-4def-8123-456789abcdef", name: app };
+    const addonId = "6a1b2c3d-0000-4000-8000-000000027271";
     return JSON.stringify([
         {
+            id: addonId,
             name: "postgresql-adjacent-27271",
+            app: appRef,
             plan: { name: plan },
             state: "provisioned",
             addon_service: { name: "heroku-postgresql" },
-            attachments: [{ name: attachment }],
+            attachments: [{ id: "7b2c3d4e-0000-4000-8000-000000000001", name: attachment, app: appRef, namespace: null,
+                addon: { id: addonId, name: "postgresql-adjacent-27271" } }],
         },
-        { name: "papertrail-rigid-1234", plan: { name: "papertrail:choklad" }, state: "provisioned", attachments: [] },
+        { id: "8c3d4e5f-0000-4000-8000-000000001234", name: "papertrail-rigid-1234", app: appRef,
+            plan: { name: "papertrail:choklad" }, state: "provisioned", attachments: [] },
     ]);
 }
 
@@ -172,7 +179,8 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
                 const cmd = args.inputs.command as string;
                 invokes.push(cmd);
                 if (cmd === READ_ADDONS) {
-                    return { stdout: s.addonsJson ?? addonsJson(s.plan ?? "heroku-postgresql:standard-0"), stderr: "" };
+                    const app = String((args.inputs.environment as Record<string, unknown> | undefined)?.APP ?? "");
+                    return { stdout: s.addonsJson ?? addonsJson(s.plan ?? "heroku-postgresql:standard-0", "DATABASE", app), stderr: "" };
                 }
                 if (cmd === READ_OWNER_URL) {
                     return { stdout: `${s.ownerUrl ?? OWNER_URL}\n`, stderr: "" };

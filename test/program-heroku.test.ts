@@ -147,11 +147,21 @@ describe("the tier gate", () => {
             expect(error?.message).toContain("cost decision");
         });
 
-    it.each(["heroku-postgresql:standard-0", "heroku-postgresql:premium-4", "heroku-postgresql:private-7", "heroku-postgresql:shield-0", "heroku-postgresql:advanced"])(
+    it.each(["heroku-postgresql:standard-0", "heroku-postgresql:premium-4", "heroku-postgresql:private-7", "heroku-postgresql:shield-0"])(
         "accepts %s", async (plan) => {
             const { error, outputs } = await runProgram({ stack: "staging", config: STAGING, plan });
             expect(error).toBeUndefined();
             expect(outputs.addonPlan).toBe(plan);
+        });
+
+    // heroku-cli-util utils/addons/helpers.ts: isAdvancedDatabase is /^(advanced|performance)/ on the plan.
+    it.each(["heroku-postgresql:advanced", "heroku-postgresql:advanced-beta", "heroku-postgresql:performance-l"])(
+        "refuses the Advanced-tier %s before any resource, naming the data:pg commands", async (plan) => {
+            const { resources, error } = await runProgram({ stack: "staging", config: STAGING, plan });
+            expect(resources).toEqual([]);
+            expect(error?.message).toContain(`raxx-api-staging: Postgres add-on postgresql-adjacent-27271 (plan ${plan}) is on the Advanced tier`);
+            expect(error?.message).toContain("`heroku data:pg:*` commands and the /data/postgres/v1 API");
+            expect(error?.message).toContain("Nothing was created.");
         });
 
     it("refuses a plan it does not know", async () => {
@@ -165,17 +175,56 @@ describe("the tier gate", () => {
             stack: "staging", config: STAGING, addonsJson: addonsJson("heroku-postgresql:standard-0", "HEROKU_POSTGRESQL_GRAY"),
         });
         expect(resources).toEqual([]);
-        expect(error?.message).toContain("raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (attachments: HEROKU_POSTGRESQL_GRAY)");
+        expect(error?.message).toContain(
+            "raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (its Postgres attachments: HEROKU_POSTGRESQL_GRAY)");
+    });
+
+    const app = (name: string) => ({ id: `id-${name}`, name });
+    const pgAddon = (id: string, plan: string, attachments: Array<[string, string]>) => ({
+        id, name: `postgresql-${id}`, app: app(attachments[0][1]), plan: { name: plan }, state: "provisioned",
+        attachments: attachments.map(([name, on]) => ({ name, app: app(on), namespace: null })),
     });
 
     it("picks the add-on attached as raptor:database when the app has several", async () => {
         const json = JSON.stringify([
-            ...JSON.parse(addonsJson("heroku-postgresql:essential-0", "HEROKU_POSTGRESQL_OLD")),
-            { name: "postgresql-new-1", plan: { name: "heroku-postgresql:standard-0" }, state: "provisioned", attachments: [{ name: "DATABASE" }] },
+            pgAddon("old-1", "heroku-postgresql:essential-0", [["HEROKU_POSTGRESQL_OLD", "raxx-api-staging"]]),
+            pgAddon("new-1", "heroku-postgresql:standard-0", [["DATABASE", "raxx-api-staging"]]),
         ]);
         const { error, outputs } = await runProgram({ stack: "staging", config: STAGING, addonsJson: json });
         expect(error).toBeUndefined();
         expect(outputs.addonName).toBe("postgresql-new-1");
+    });
+
+    // `heroku addons --app APP --json` also lists a shared database attached here under another name, with the
+    // owner app's attachments (heroku/cli addons/index.ts): its DATABASE is the other app's, not this one's.
+    it("picks the add-on through this app's own attachment, not another app's DATABASE", async () => {
+        const json = JSON.stringify([
+            pgAddon("shared-1", "heroku-postgresql:essential-0", [["DATABASE", "raxx-reporting"], ["REPORTING_DB", "raxx-api-staging"]]),
+            pgAddon("mine-1", "heroku-postgresql:standard-0", [["DATABASE", "raxx-api-staging"]]),
+        ]);
+        const { error, outputs, resources } = await runProgram({ stack: "staging", config: STAGING, addonsJson: json });
+        expect(error).toBeUndefined();
+        expect(outputs.addonName).toBe("postgresql-mine-1");
+        const cred = resources.find((r) => stepOf(r) === "credential")!;
+        expect(cred.props.environment).toMatchObject({ ADDON_NAME: "postgresql-mine-1", ADDON_ID: "mine-1" });
+    });
+});
+
+describe("a promote to another database", () => {
+    const promoted = addonsJson("heroku-postgresql:standard-0").replace(/6a1b2c3d-0000-4000-8000-000000027271/g, "9f8e7d6c-0000-4000-8000-000000000002");
+
+    it("replaces the attachment and re-runs the credential: both are keyed on the add-on id", async () => {
+        const before = await runProgram({ stack: "staging", config: STAGING });
+        const after = await runProgram({ stack: "staging", config: STAGING, addonsJson: promoted });
+        const step = (run: typeof before, s: string) => run.resources.find((r) => stepOf(r) === s)!;
+        expect(step(before, "attachment").props.triggers).not.toEqual(step(after, "attachment").props.triggers);
+        expect(step(after, "attachment").props.triggers).toContain("9f8e7d6c-0000-4000-8000-000000000002");
+        expect((step(after, "credential").props.environment as Record<string, string>).ADDON_ID).toBe("9f8e7d6c-0000-4000-8000-000000000002");
+    });
+
+    it("makes the new attachment before deleting the old, so the var never goes missing", async () => {
+        const { resources } = await runProgram({ stack: "staging", config: STAGING });
+        expect(resources.find((r) => stepOf(r) === "attachment")!.opts.deleteBeforeReplace).toBeFalsy();
     });
 });
 

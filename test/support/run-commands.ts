@@ -1,20 +1,63 @@
 /**
- * Runs the scripts of the command resources the program declares, for real,
- * through their own interpreter and environment, against the fake heroku:
- * what the engine's command provider would do, minus the engine.
+ * Runs the scripts of the command resources the program declares, for real, through their own
+ * interpreter and environment, with the real `heroku` CLI against the local Heroku API
+ * (test/support/heroku-api): what the engine's command provider would do, minus the engine.
+ * Asynchronous on purpose: the API answers from this process, and cases run side by side.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { Recorded, Scenario, runProgram } from "./mocks";
-import { FakeHeroku, ScriptResult } from "./fake-heroku";
+import { HerokuApi } from "./heroku-api";
 import { Step, stepOf } from "../../core/resources";
+import { READ_ADDONS } from "../../core/heroku-scripts";
 
 /** Fast retries and polls for tests; the scripts read these from the environment. */
 export const FAST = { RAPTOR_RETRY_SECONDS: "0", POLL_SECONDS: "0" };
 
 export type Phase = "create" | "update" | "delete";
 
-export async function declaredSteps(s: Scenario): Promise<Partial<Record<Step, Recorded>>> {
-    const { resources, error } = await runProgram(s);
+export interface ScriptResult {
+    code: number;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** `bin args... script` with `env`; stdin is empty. Rejects only if it cannot start or overruns `timeoutMs`. */
+export function runScript(argv: string[], script: string, env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<ScriptResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(argv[0], [...argv.slice(1), script], { env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`script overran ${timeoutMs} ms; stderr so far:\n${stderr}`));
+        }, timeoutMs);
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? -1, signal, stdout, stderr });
+        });
+    });
+}
+
+/** A bash script against the rig, e.g. an invoke or a hand-made change. */
+export function runBash(api: HerokuApi, script: string, env: Record<string, string> = {}): Promise<ScriptResult> {
+    return runScript(["bash", "-c"], script, { ...api.env, ...FAST, ...env });
+}
+
+/** The program's steps for `s`, its add-on read by the real CLI from the rig (the invoke READ_ADDONS runs). */
+export async function declaredSteps(api: HerokuApi, s: Scenario): Promise<Record<Step, Recorded>> {
+    const app = s.config.app ?? "";
+    const read = await runBash(api, READ_ADDONS, { APP: app });
+    if (read.code !== 0) {
+        throw new Error(`heroku addons --app ${app} --json failed: ${read.stderr}`);
+    }
+    const { resources, error } = await runProgram({ ...s, addonsJson: read.stdout });
     if (error) {
         throw error;
     }
@@ -25,25 +68,15 @@ export async function declaredSteps(s: Scenario): Promise<Partial<Record<Step, R
             steps[step] = r;
         }
     }
-    return steps;
+    return steps as Record<Step, Recorded>;
 }
 
 /** Runs one phase of a command resource. `env` overrides the declared environment (e.g. VAR_VALUE). */
-export function runPhase(fake: FakeHeroku, r: Recorded, phase: Phase, env: Record<string, string> = {}): ScriptResult {
+export function runPhase(api: HerokuApi, r: Recorded, phase: Phase, env: Record<string, string> = {}): Promise<ScriptResult> {
     const script = r.props[phase] as string | undefined;
     if (script === undefined) {
         throw new Error(`${r.name} declares no ${phase} script`);
     }
-    const [bin, ...args] = r.props.interpreter as string[];
-    const declared = Object.fromEntries(Object.entries((r.props.environment ?? {}) as Record<string, string>));
-    const out = spawnSync(bin, [...args, script], {
-        env: { ...fake.env, ...declared, ...FAST, ...env },
-        encoding: "utf8",
-        input: "",
-        timeout: 60_000,
-    });
-    if (out.error) {
-        throw out.error;
-    }
-    return { code: out.status ?? -1, signal: out.signal, stdout: out.stdout, stderr: out.stderr };
+    const declared = (r.props.environment ?? {}) as Record<string, string>;
+    return runScript(r.props.interpreter as string[], script, { ...api.env, ...declared, ...FAST, ...env });
 }
