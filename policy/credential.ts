@@ -35,15 +35,18 @@ export const noCredentialOnEssential: ResourceValidationPolicy = {
         if (verdict === "allowed") {
             return;
         }
-        const found = verdict === "missing"
-            ? "carries no ADDON_PLAN, so its Postgres plan is unknown"
-            : verdict === "essential"
-                ? `is on plan ${String(plan)}, an Essential-tier plan that cannot have custom credentials`
-                : `is on plan ${String(plan)}, which is not known to allow custom credentials`;
+        const found = {
+            missing: "carries no ADDON_PLAN, so its Postgres plan is unknown",
+            essential: `is on plan ${String(plan)}, an Essential-tier plan that cannot have custom credentials`,
+            advanced: `is on plan ${String(plan)}, an Advanced-tier plan managed with \`heroku data:pg:*\`, not pg:credentials`,
+            unknown: `is on plan ${String(plan)}, which is not known to allow custom credentials`,
+        }[verdict];
+        const fix = verdict === "advanced"
+            ? "Fix: set up the role by hand with `heroku data:pg:credentials:create` and `data:pg:attachments:create`."
+            : "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku pg:copy` " +
+              "the data (downtime) and `heroku pg:promote` it; a tier change is the operator's cost decision.";
         reportViolation(
-            `Credential command ${args.name} ${found}. Required: standard-*, premium-*, private-* or shield-* (or advanced). ` +
-                "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku pg:copy` the data " +
-                "(downtime) and `heroku pg:promote` it; a tier change is the operator's cost decision (runbook: Escalation).",
+            `Credential command ${args.name} ${found}. Required: standard-*, premium-*, private-* or shield-*. ${fix}`,
         );
     },
 };

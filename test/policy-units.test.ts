@@ -297,6 +297,7 @@ describe("no-credential-on-essential", () => {
         ["no plan", undefined, "carries no ADDON_PLAN"],
         ["a legacy hobby plan", "heroku-postgresql:mini", "heroku-postgresql:mini, an Essential-tier plan"],
         ["an unknown plan", "heroku-postgresql:turbo-9", "not known to allow custom credentials"],
+        ["an Advanced plan", "heroku-postgresql:performance-l", "an Advanced-tier plan managed with `heroku data:pg:*`"],
     ])("blocks %s", async (_what, plan, says) => {
         expect(messages(await run(() => [noCredentialOnEssential], withPlan(plan)))).toEqual([expect.stringContaining(says)]);
     });

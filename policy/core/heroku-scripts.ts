@@ -13,81 +13,137 @@
  */
 export const BASH: string[] = ["/bin/bash", "-c"];
 
-const PRELUDE = `set -euo pipefail
-# Heroku's API has transient failures (503s, timeouts); every call that is safe to repeat is retried.
+/**
+ * Which CLI failures are worth another try. The CLI's exit code cannot say: oclif exits 1 for a router
+ * 503 with an HTML body, a network failure AND a bad HEROKU_API_KEY, and 2 for every API error, a 429
+ * included (heroku-cli-command api-client.ts, http-call http.ts). So the CLI's own words decide:
+ * an HTTP 5xx it could not parse, a JSON error whose id is rate_limit / unavailable / internal_server_error,
+ * or a network error http-call gave up on. Anything else (unknown app or database, bad key, Essential
+ * plan, a refusal) fails at once with the CLI's message.
+ */
+const TRANSIENT = [
+    "HTTP Error 5[0-9][0-9]",
+    "Error ID: (rate_limit|unavailable|internal_server_error)",
+    "ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up",
+].join("|");
+
+const PRELUDE = String.raw`set -euo pipefail
+# FORCE_COLOR makes the CLI colour table cells even into a pipe, and NO_COLOR does not undo it.
+unset FORCE_COLOR
+export NO_COLOR=1
+# hk: the heroku CLI. On failure its stderr is shown (unless HK_WITHHOLD=1: it could echo a secret) and the
+# status is 75 when the failure is transient, 1 when it is not: retry() tries again only on 75.
+hk() {
+  local err rc=0
+  err=$(mktemp)
+  heroku "$@" 2>"$err" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    [ "${"$"}{HK_WITHHOLD:-}" = 1 ] || cat "$err" >&2
+    if grep -Eq '${TRANSIENT}' "$err"; then rc=75; else rc=1; fi
+  fi
+  rm -f "$err"
+  return "$rc"
+}
 retry() {
-  local attempt=1
-  until "$@"; do
-    if [ "$attempt" -ge "\${RAPTOR_RETRIES:-3}" ]; then
-      echo "raptor: giving up after $attempt attempts: $1" >&2
+  local attempt=1 rc
+  while :; do
+    rc=0
+    "$@" || rc=$?
+    if [ "$rc" -ne 75 ]; then return "$rc"; fi
+    if [ "$attempt" -ge "${"$"}{RAPTOR_RETRIES:-3}" ]; then
+      echo "raptor: giving up after $attempt attempts: ${"$"}{*:1:3}" >&2
       return 1
     fi
-    sleep $((attempt * \${RAPTOR_RETRY_SECONDS:-2}))
+    sleep $((attempt * ${"$"}{RAPTOR_RETRY_SECONDS:-2}))
     attempt=$((attempt + 1))
   done
 }
-# Who holds ATTACHMENT_NAME on this app: "ours" (our credential), "other" (another credential, e.g. the
-# owner's: the app would run as the owner while every check looks green), or "none". Fails only when
-# Heroku cannot be asked, so callers assign it first and set -e stops on failure.
+# Who holds ATTACHMENT_NAME on APP: "ours" (ROLE's credential on the add-on ADDON_ID), "stale" (ROLE's
+# credential on another add-on: the database was promoted away), "other" (another credential, e.g. the
+# owner's: the app would run as the owner while every check looks green), or "none".
 attachment_status() {
-  heroku addons --app "$APP" --json | node -e '
+  local json
+  json=$(hk addons --app "$APP" --json) || return $?
+  printf '%s' "$json" | node -e '
     let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      const [name, app, role] = process.argv.slice(1);
-      const held = JSON.parse(s).flatMap((a) => a.attachments || [])
-        .filter((x) => x.name === name && (!x.app || x.app.name === app));
-      if (held.length === 0) return console.log("none");
-      console.log(held.some((x) => x.namespace === "credential:" + role) ? "ours" : "other");
-    });' "$ATTACHMENT_NAME" "$APP" "$ROLE"
+      const [name, app, role, addonId] = process.argv.slice(1);
+      const held = JSON.parse(s).flatMap((a) => (a.attachments || []).map((x) => ({ ...x, addonId: a.id })))
+        .filter((x) => x.name === name && x.app && x.app.name === app);
+      const mine = held.filter((x) => x.namespace === "credential:" + role);
+      const ours = mine.some((x) => x.addonId === addonId);
+      console.log(held.length === 0 ? "none" : ours ? "ours" : mine.length > 0 ? "stale" : "other");
+    });' "$ATTACHMENT_NAME" "$APP" "$ROLE" "$ADDON_ID"
 }
-# Detaches ATTACHMENT_NAME when its holder is one of the given statuses. Re-checks on every attempt,
-# so a retry after a lost response sees the detach already done instead of failing on it.
+# Detaches ATTACHMENT_NAME when its holder is one of the given statuses. Looks again after a failure:
+# the CLI re-sends a request whose response was lost, and the second DELETE then fails on a done detach.
 detach_if_held_by() {
-  local status
-  status=$(attachment_status) || return 1
-  case " $* " in *" $status "*) heroku addons:detach "$ATTACHMENT_NAME" -a "$APP" >&2 ;; esac
+  local status rc=0
+  status=$(attachment_status) || return $?
+  case " $* " in *" $status "*) ;; *) return 0 ;; esac
+  hk addons:detach "$ATTACHMENT_NAME" -a "$APP" >&2 || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  status=$(attachment_status) || return $?
+  case " $* " in *" $status "*) return "$rc" ;; *) return 0 ;; esac
 }
+flag_value() { hk config:get "$FLAG_NAME" -a "$APP"; }
 `;
 
-/** State of the credential ROLE on DATABASE, empty when absent. Handles plain and boxed tables. */
+/**
+ * State of the credential ROLE on the add-on, empty when absent. `pg:credentials` has no --json: the
+ * table is read with colour and box characters stripped (heroku/cli pg/credentials.ts).
+ */
 const CREDENTIAL_STATE = String.raw`
 credential_state() {
   local out
-  out=$(heroku pg:credentials "$DATABASE" -a "$APP") || return 1
-  printf '%s\n' "$out" | sed 's/[│|]/ /g' | awk -v r="$ROLE" '$1 == r { print $2; exit }'
+  out=$(hk pg:credentials "$ADDON_NAME" -a "$APP") || return $?
+  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/[│|]/ /g' | awk -v r="$ROLE" '$1 == r { print $2; exit }'
 }
 `;
 
 /**
- * Creates the credential unless it exists (adopts it), then waits until it is
- * active. Env: APP, DATABASE, ROLE, ADDON_PLAN, MAX_POLLS, POLL_SECONDS.
+ * Creates the credential on the add-on ADDON_NAME unless it exists (adopts it), then waits until it
+ * works. Store states (heroku/cli lib/data/types.ts): active, rotating and rotation_completed work;
+ * provisioning and wait_for_provisioning are waited for; revoking and archived mean it is being
+ * destroyed. The tier was checked before any resource (core/heroku.ts tierOf); the CLI refuses
+ * Essential itself. Env: APP, ADDON_NAME, ADDON_ID, ROLE, ADDON_PLAN, MAX_POLLS, POLL_SECONDS.
  */
 export const CREDENTIAL_CREATE = `${PRELUDE}${CREDENTIAL_STATE}
-case "\${ADDON_PLAN#heroku-postgresql:}" in
-  standard-*|premium-*|private-*|shield-*|advanced*) ;;
-  *) echo "raptor: refusing to create $ROLE on $APP: plan $ADDON_PLAN cannot have custom credentials (Standard-0 or better required)" >&2; exit 1 ;;
-esac
 create_unless_present() {
-  local state
-  state=$(credential_state) || return 1
+  local state rc=0
+  state=$(credential_state) || return $?
   if [ -n "$state" ]; then
-    echo "raptor: credential $ROLE already exists on $APP ($state); adopting it" >&2
+    echo "raptor: credential $ROLE already exists on $ADDON_NAME ($state); adopting it" >&2
     return 0
   fi
-  # Attachment first, role in --name: swapped, the CLI answers "Unknown database: $ROLE".
-  heroku pg:credentials:create "$DATABASE" --name "$ROLE" -a "$APP" >&2
+  hk pg:credentials:create "$ADDON_NAME" --name "$ROLE" -a "$APP" >&2 || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  # A lost response: the CLI re-sent the create, which then failed on the credential it had made.
+  state=$(credential_state) || return $?
+  [ -n "$state" ] && return 0
+  return "$rc"
 }
 retry create_unless_present
 state=""
 for _ in $(seq 1 "$MAX_POLLS"); do
   state=$(retry credential_state)
-  if [ "$state" = "active" ]; then
-    echo "credential $ROLE on $APP is active"
-    exit 0
-  fi
+  case "$state" in
+    active|rotating|rotation_completed)
+      echo "credential $ROLE on $APP is $state"
+      exit 0 ;;
+    provisioning|wait_for_provisioning|"") ;;
+    revoking|archived)
+      echo "raptor: credential $ROLE on $ADDON_NAME is $state (being destroyed)" >&2
+      echo "raptor: wait until 'heroku pg:credentials $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
+      exit 1 ;;
+    *)
+      echo "raptor: credential $ROLE on $ADDON_NAME is in state '$state', which this program does not know" >&2
+      echo "raptor: check 'heroku pg:credentials $ADDON_NAME -a $APP'" >&2
+      exit 1 ;;
+  esac
   sleep "$POLL_SECONDS"
 done
 echo "raptor: timed out: credential $ROLE on $APP is still '\${state:-absent}' after $MAX_POLLS checks $POLL_SECONDS s apart." >&2
-echo "raptor: run 'pulumi up' again to keep waiting; if it stays so, check 'heroku pg:credentials $DATABASE -a $APP' and escalate." >&2
+echo "raptor: run 'pulumi up' again to keep waiting; if it stays so, check 'heroku pg:credentials $ADDON_NAME -a $APP' and escalate." >&2
 exit 1
 `;
 
@@ -95,56 +151,99 @@ exit 1
 export const CREDENTIAL_DELETE = String.raw`echo "raptor: credential $ROLE on $APP is retained; see the README (Removing the role) to drop it by hand" >&2`;
 
 /**
- * Attaches the credential as ATTACHMENT_NAME so Heroku sets and rotates
- * ATTACHMENT_NAME_URL. Converges from config-var delivery by unsetting the
- * hand-set var first. Env: APP, DATABASE, ROLE, ATTACHMENT_NAME.
+ * Attaches ROLE's credential of the add-on ADDON_NAME as ATTACHMENT_NAME, so Heroku sets and rotates
+ * ATTACHMENT_NAME_URL. `addons:attach` takes the add-on's name or id, never an attachment name
+ * (it calls GET /addons/{id_or_name}, heroku/cli addons/attach.ts). With --confirm the attach replaces
+ * a same-named attachment in one step (another credential's, or ours on a database promoted away), so
+ * the var never goes missing. If Heroku refuses because a hand-set var of that name exists (config-var
+ * delivery), the var is unset and the attach retried only while the flag is off: with it on, the app
+ * would restart without its URL.
+ * Env: APP, ADDON_NAME, ADDON_ID, ROLE, ATTACHMENT_NAME, FLAG_NAME.
  */
 export const ATTACHMENT_CREATE = `${PRELUDE}
+attach_unless_ours() {
+  local now rc=0
+  now=$(attachment_status) || return $?
+  [ "$now" = ours ] && return 0
+  hk addons:attach "$ADDON_NAME" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2 || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  now=$(attachment_status) || return $?
+  [ "$now" = ours ] && return 0
+  return "$rc"
+}
 status=$(retry attachment_status)
 if [ "$status" = ours ]; then
   echo "$ATTACHMENT_NAME already attached on $APP"
   exit 0
 fi
-if [ "$status" = none ]; then
-  current=$(retry heroku config:get "\${ATTACHMENT_NAME}_URL" -a "$APP")
-  if [ -n "$current" ]; then
-    # A hand-set (config-var delivery) value would block the attachment and go stale; Heroku will own it now.
-    retry heroku config:unset "\${ATTACHMENT_NAME}_URL" -a "$APP" >/dev/null 2>&1
-  fi
-else
-  echo "raptor: $ATTACHMENT_NAME on $APP belongs to another credential; replacing it with $ROLE" >&2
+if [ "$status" != none ]; then
+  echo "raptor: $ATTACHMENT_NAME on $APP is held by $status credential or database; replacing it with $ROLE on $ADDON_NAME" >&2
 fi
-# --confirm replaces an attachment of another credential under the same name.
-attach_unless_ours() {
-  local now
-  now=$(attachment_status) || return 1
-  [ "$now" = ours ] && return 0
-  heroku addons:attach "$DATABASE" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2
-}
-retry attach_unless_ours
+# Attach first: nothing is unset unless Heroku refuses, so a refusal leaves the app as it was.
+rc=0
+retry attach_unless_ours || rc=$?
+if [ "$rc" -ne 0 ]; then
+  hand_set=""
+  if [ "$status" = none ]; then
+    hand_set=$(retry hk config:get "\${ATTACHMENT_NAME}_URL" -a "$APP")
+  fi
+  # Refused for another reason (the CLI said why, above): nothing more to try.
+  [ -n "$hand_set" ] || exit "$rc"
+  flag=$(retry flag_value)
+  if [ "$flag" = 1 ]; then
+    echo "raptor: \${ATTACHMENT_NAME}_URL on $APP is a hand-set value (config-var delivery) and $FLAG_NAME is 1:" >&2
+    echo "raptor: the attach was refused (above), and unsetting the var first would restart the app without its URL." >&2
+    echo "raptor: turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on." >&2
+    exit 1
+  fi
+  # The flag is off: the app reads the owner URL, so the hand-set value can go before attaching again.
+  echo "raptor: unsetting the hand-set \${ATTACHMENT_NAME}_URL on $APP ($FLAG_NAME is not 1) and attaching again" >&2
+  retry hk config:unset "\${ATTACHMENT_NAME}_URL" -a "$APP" >/dev/null
+  retry attach_unless_ours
+fi
+# An attach that answered 0 may still have attached nothing (a prompt with no terminal): check.
+status=$(retry attachment_status)
+if [ "$status" != ours ]; then
+  echo "raptor: $ATTACHMENT_NAME on $APP is '$status' after the attach; check 'heroku addons -a $APP'" >&2
+  exit 1
+fi
 echo "$ATTACHMENT_NAME attached on $APP"
 `;
 
-/** Detaches only our own attachment: a same-named one of another credential is not ours to remove. */
+/**
+ * Detaches only our own attachment on our add-on: a same-named one of another credential, or ours
+ * already moved to a promoted database by the replacement, is not this resource's to remove.
+ */
 export const ATTACHMENT_DELETE = `${PRELUDE}
 retry detach_if_held_by ours
 echo "$ATTACHMENT_NAME detached from $APP"
 `;
 
-/** Prints the credential's connection block; its stdout is a secret. Env: APP, DATABASE, ROLE. */
+/** Prints the credential's connection block; its stdout is a secret. Env: APP, ADDON_NAME, ROLE. */
 export const CREDENTIAL_URL_READ = `${PRELUDE}
-retry heroku pg:credentials:url "$DATABASE" --name "$ROLE" -a "$APP"
+retry hk pg:credentials:url "$ADDON_NAME" --name "$ROLE" -a "$APP"
 `;
 
 /**
- * Sets VAR_NAME to VAR_VALUE (a secret, from the environment). config:set
- * echoes the values it sets, so its output is never shown. Converges from
- * attachment delivery by detaching first. Env: APP, ROLE, VAR_NAME, VAR_VALUE, ATTACHMENT_NAME.
+ * Sets VAR_NAME to VAR_VALUE (a secret, from the environment). config:set echoes the values it sets, so
+ * its output is never shown. An attachment holding the name owns the var (config:set fails "Cannot
+ * overwrite attachment values"), so it is detached first, but only while the flag is off: detach then
+ * set restarts the app twice, the first time without the var.
+ * Env: APP, ROLE, ADDON_ID, VAR_NAME, VAR_VALUE, ATTACHMENT_NAME, FLAG_NAME.
  */
 export const CONFIG_VAR_SET = `${PRELUDE}
-# Any attachment holding the name owns the var; it must go for the hand-set value to take.
-retry detach_if_held_by ours other
-set_var() { heroku config:set "$VAR_NAME=$VAR_VALUE" -a "$APP" >/dev/null 2>&1; }
+status=$(retry attachment_status)
+if [ "$status" != none ]; then
+  flag=$(retry flag_value)
+  if [ "$flag" = 1 ]; then
+    echo "raptor: $VAR_NAME on $APP is set by the $ATTACHMENT_NAME attachment and $FLAG_NAME is 1:" >&2
+    echo "raptor: detaching it to set the value by hand would restart the app without its URL." >&2
+    echo "raptor: turn the flag off (raptor:roleSeparation false, pulumi up), switch urlDelivery, then turn it on." >&2
+    exit 1
+  fi
+  retry detach_if_held_by ours stale other
+fi
+set_var() { HK_WITHHOLD=1 hk config:set "$VAR_NAME=$VAR_VALUE" -a "$APP" >/dev/null; }
 if ! retry set_var; then
   echo "raptor: heroku config:set $VAR_NAME -a $APP failed; its output is withheld because it would echo the URL" >&2
   exit 1
@@ -152,14 +251,19 @@ fi
 echo "$VAR_NAME set on $APP"
 `;
 
-/** Leaves the var alone when an attachment now owns it (the switch to attachment delivery). */
+/** Leaves the var alone when an attachment owns it now (the switch to attachment delivery) or the app reads it. */
 export const CONFIG_VAR_UNSET = `${PRELUDE}
 status=$(retry attachment_status)
 if [ "$status" != none ]; then
   echo "$VAR_NAME is owned by the $ATTACHMENT_NAME attachment now; leaving it"
   exit 0
 fi
-retry heroku config:unset "$VAR_NAME" -a "$APP" >/dev/null 2>&1
+flag=$(retry flag_value)
+if [ "$flag" = 1 ]; then
+  echo "raptor: $FLAG_NAME is 1 on $APP, so the app reads $VAR_NAME: not unsetting it. Turn the flag off first." >&2
+  exit 1
+fi
+retry hk config:unset "$VAR_NAME" -a "$APP" >/dev/null
 echo "$VAR_NAME unset on $APP"
 `;
 
@@ -168,7 +272,7 @@ echo "$VAR_NAME unset on $APP"
  * staging stack exports it as the start of the soak. Env: APP, FLAG_NAME, FLAG_VALUE.
  */
 export const FLAG_SET = `${PRELUDE}
-retry heroku config:set "$FLAG_NAME=$FLAG_VALUE" -a "$APP" >/dev/null
+retry hk config:set "$FLAG_NAME=$FLAG_VALUE" -a "$APP" >/dev/null
 if [ "$FLAG_VALUE" = "1" ]; then
   date -u +%Y-%m-%dT%H:%M:%SZ
 fi
@@ -176,21 +280,14 @@ fi
 
 /** Destroying the stack falls the app back to the owner URL rather than leaving a dangling flag. */
 export const FLAG_DELETE = `${PRELUDE}
-retry heroku config:set "$FLAG_NAME=0" -a "$APP" >/dev/null
+retry hk config:set "$FLAG_NAME=0" -a "$APP" >/dev/null
 `;
 
-/** Runs an invoke's read with the same retries as the resources: a 503 must not fail a preview or a 2 am rollback. */
-const readWithRetries = (what: string, call: string) => `for attempt in 1 2 3; do
-  if out=$(${call}); then
-    printf '%s\\n' "$out"
-    exit 0
-  fi
-  sleep $((attempt * \${RAPTOR_RETRY_SECONDS:-2}))
-done
-echo "raptor: ${what} failed 3 times" >&2
-exit 1
+/** Invoke scripts (run in preview too), with the same retries: a 503 must not fail a preview or a 2 am rollback. */
+export const READ_ADDONS = `${PRELUDE}
+retry hk addons --app "$APP" --json
 `;
-
-/** Invoke scripts (run in preview too). Env: APP; for the owner URL also DATABASE. */
-export const READ_ADDONS = readWithRetries("heroku addons --app $APP --json", `heroku addons --app "$APP" --json`);
-export const READ_OWNER_URL = readWithRetries("heroku config:get \${DATABASE}_URL -a $APP", `heroku config:get "\${DATABASE}_URL" -a "$APP"`);
+/** Env: APP, DATABASE. Its stdout is the owner URL, a secret. */
+export const READ_OWNER_URL = `${PRELUDE}
+retry hk config:get "\${DATABASE}_URL" -a "$APP"
+`;

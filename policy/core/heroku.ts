@@ -6,6 +6,9 @@
  */
 
 export interface PostgresAddon {
+    /** The add-on's id: what ties the credential and its attachment to this database (a promote changes it). */
+    readonly id: string;
+    /** The globally unique add-on name: what `addons:attach` and `pg:credentials*` take. */
     readonly name: string;
     readonly plan: string;
     readonly state: string;
@@ -18,54 +21,81 @@ export class TierError extends Error {
     }
 }
 
-/** Plans (after `heroku-postgresql:`) that allow `pg:credentials:create`. */
-const CUSTOM_CREDENTIAL_PLANS = /^(standard|premium|private|shield)-[a-z0-9-]+$|^advanced/;
+/**
+ * The one tier rule (the program's gate and the policy pack use it; the scripts hold none). Plans after
+ * `heroku-postgresql:` that allow `pg:credentials:create` (Dev Center, "Heroku Postgres Credentials").
+ */
+export const CUSTOM_CREDENTIAL_TIERS = ["standard", "premium", "private", "shield"] as const;
+const CUSTOM_CREDENTIAL_PLANS = new RegExp(`^(${CUSTOM_CREDENTIAL_TIERS.join("|")})-[a-z0-9-]+$`);
 /** Essential and the legacy hobby plans: no custom credentials, and no addons:upgrade out of the tier. */
 const ESSENTIAL_PLANS = /^(essential-[a-z0-9-]+|dev|basic|mini|hobby-dev|hobby-basic)$/;
+/** heroku-cli-util `isAdvancedDatabase`: `^(advanced|performance)`; managed with `data:pg:*` and /data/postgres/v1. */
+const ADVANCED_PLANS = /^(advanced|performance)/;
 
-export type TierVerdict = "allowed" | "essential" | "unknown";
+export type TierVerdict = "allowed" | "essential" | "advanced" | "unknown";
 
 export function tierOf(plan: string): TierVerdict {
     const short = plan.replace(/^heroku-postgresql:/, "");
     if (CUSTOM_CREDENTIAL_PLANS.test(short)) {
         return "allowed";
     }
+    if (ADVANCED_PLANS.test(short)) {
+        return "advanced";
+    }
     return ESSENTIAL_PLANS.test(short) ? "essential" : "unknown";
 }
+
+const WHY: Record<Exclude<TierVerdict, "allowed">, string> = {
+    essential: "is on the Essential tier, which cannot have custom credentials (pg:credentials:create fails with " +
+        "\"You can't create a custom credential on Essential-tier databases.\")",
+    advanced: "is on the Advanced tier, whose credentials and attachments are managed with the `heroku data:pg:*` " +
+        "commands and the /data/postgres/v1 API, not the pg:credentials commands this program runs; it does not " +
+        "support Advanced yet",
+    unknown: "is on a plan this program does not know to support custom credentials",
+};
 
 /**
  * The refusal an operator reads when the tier is wrong. It names the app, the
  * plan and the real fix: leaving Essential takes pg:copy to a new Standard
  * database (downtime), not `addons:upgrade`, and it is a cost decision.
  */
-export function tierProblem(app: string, addon: PostgresAddon): string | undefined {
+export function tierProblem(app: string, addon: Pick<PostgresAddon, "name" | "plan">): string | undefined {
     const verdict = tierOf(addon.plan);
     if (verdict === "allowed") {
         return undefined;
     }
-    const what = verdict === "essential"
-        ? "is on the Essential tier, which cannot have custom credentials (pg:credentials:create fails with " +
-          "\"You can't create a custom credential on Essential-tier databases.\")"
-        : "is on a plan this program does not know to support custom credentials";
-    return (
-        `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${what}. Standard-0 or better is required ` +
-        "(standard-*, premium-*, private-*, shield-*, advanced). `heroku addons:upgrade` cannot leave the Essential tier: " +
-        "provision a Standard-0 database, copy the data with `heroku pg:copy` (downtime), then `heroku pg:promote` it. " +
-        "A tier change is the operator's cost decision (runbook: Escalation). Nothing was created."
-    );
+    const tiers = CUSTOM_CREDENTIAL_TIERS.map((t) => `${t}-*`).join(", ");
+    const fix = verdict === "advanced"
+        ? "Run the role setup by hand with `heroku data:pg:credentials:create` and `heroku data:pg:attachments:create`, " +
+          `or use a ${tiers} database. Nothing was created.`
+        : "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 database, copy the data with " +
+          "`heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the operator's cost decision " +
+          "(runbook: Escalation). Nothing was created.";
+    return `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${WHY[verdict]}. Required: ${tiers}. ${fix}`;
+}
+
+interface RawAttachment {
+    name?: unknown;
+    app?: { name?: unknown };
 }
 
 interface RawAddon {
+    id?: unknown;
     name?: unknown;
     plan?: { name?: unknown } | unknown;
     state?: unknown;
-    addon_service?: { name?: unknown };
-    attachments?: Array<{ name?: unknown }>;
+    attachments?: RawAttachment[];
 }
 
+const planName = (a: RawAddon): string => {
+    const p = a.plan as { name?: unknown } | undefined;
+    return typeof p?.name === "string" ? p.name : typeof a.plan === "string" ? a.plan : "";
+};
+
 /**
- * Picks the Postgres add-on behind `attachment` from `heroku addons --app APP --json`.
- * Falls back to the only heroku-postgresql add-on when the JSON has no attachment data.
+ * Picks the Postgres add-on that THIS app reaches as `attachment`, from `heroku addons --app APP --json`.
+ * The list also holds add-ons of other apps attached here and add-ons attached elsewhere (shared
+ * databases), so only an attachment whose `app.name` is this app counts (heroku/cli addons/index.ts).
  */
 export function findPostgresAddon(addonsJson: string, app: string, attachment: string): PostgresAddon {
     let parsed: unknown;
@@ -77,33 +107,26 @@ export function findPostgresAddon(addonsJson: string, app: string, attachment: s
     if (!Array.isArray(parsed)) {
         throw new TierError(`${app}: \`heroku addons --app ${app} --json\` did not print a list of add-ons`);
     }
-    const planName = (a: RawAddon): string => {
-        const p = a.plan as { name?: unknown } | undefined;
-        return typeof p?.name === "string" ? p.name : typeof a.plan === "string" ? a.plan : "";
-    };
     const postgres = (parsed as RawAddon[]).filter((a) => planName(a).startsWith("heroku-postgresql:"));
-    const byAttachment = postgres.filter((a) => (a.attachments ?? []).some((x) => x.name === attachment));
-    // Without attachment data (older CLIs) the app's only Postgres add-on is the one; with it, the name must match.
-    const hasAttachmentData = postgres.some((a) => Array.isArray(a.attachments));
-    if (hasAttachmentData && byAttachment.length === 0 && postgres.length > 0) {
-        const names = postgres.flatMap((a) => (a.attachments ?? []).map((x) => String(x.name)));
+    const ours = (x: RawAttachment) => x.app?.name === app;
+    const chosen = postgres.filter((a) => (a.attachments ?? []).some((x) => ours(x) && x.name === attachment));
+    if (chosen.length === 0) {
+        const names = postgres.flatMap((a) => (a.attachments ?? []).filter(ours).map((x) => String(x.name)));
         throw new TierError(
-            `${app} has no heroku-postgresql add-on attached as ${attachment} (attachments: ${names.join(", ") || "none"}); ` +
+            `${app} has no heroku-postgresql add-on attached as ${attachment} (its Postgres attachments: ${names.join(", ") || "none"}); ` +
                 "set raptor:database to the attachment of the app's database",
         );
     }
-    const chosen = byAttachment.length === 1 ? byAttachment : postgres;
-    if (chosen.length === 0) {
-        throw new TierError(`${app} has no heroku-postgresql add-on; create one on Standard-0 or better first`);
-    }
     if (chosen.length > 1) {
-        throw new TierError(
-            `${app} has ${chosen.length} heroku-postgresql add-ons (${chosen.map((a) => String(a.name)).join(", ")}) ` +
-                `and none is attached as ${attachment}; set raptor:database to the attachment of the app's database`,
-        );
+        // One app cannot hold two attachments of one name; a list saying so is not one this program understands.
+        throw new TierError(`${app}: \`heroku addons --json\` lists ${attachment} on ${chosen.length} add-ons ` +
+            `(${chosen.map((a) => String(a.name)).join(", ")}); check \`heroku addons -a ${app}\``);
     }
     const a = chosen[0];
-    return { name: String(a.name), plan: planName(a), state: typeof a.state === "string" ? a.state : "unknown" };
+    if (typeof a.id !== "string" || typeof a.name !== "string") {
+        throw new TierError(`${app}: the add-on attached as ${attachment} has no id or name in \`heroku addons --json\``);
+    }
+    return { id: a.id, name: a.name, plan: planName(a), state: typeof a.state === "string" ? a.state : "unknown" };
 }
 
 /**
