@@ -5,13 +5,13 @@
  *
  * Reads the scripts of core/heroku-scripts.ts, which keep one layout: a
  * function is `name() {` ... `}` at column 0 (or one line), and a call is
- * `heroku` at the start of a command (line start, `$(`, `retry`, after `|`,
- * `;`, `&&`, `{` or a case arm's `)`). Calls inside functions count only when the script uses
+ * `heroku`, or the scripts' `hk` wrapper around it, at the start of a command (line start, `$(`, `retry`,
+ * after `|`, `;`, `&&`, `{` or a case arm's `)`, past any `VAR=value` prefixes); it is shown as `heroku`. Calls inside functions count only when the script uses
  * the function. Messages that mention heroku inside quotes are not calls.
  */
 
 const CALL =
-    /(?:^\s*|\$\(|\bretry\s+|[;|{]\s*|\)\s+|&&\s*)(heroku\s+[a-z][\w:-]*(?:\s+(?:"[^"]*"|'[^']*'|[^\s|;&)>"']+))*)/g;
+    /(?:^\s*|\$\(|\bretry\s+|[;|{]\s*|\)\s+|&&\s*)(?:[A-Z_]+=\S*\s+)*((?:heroku|hk)\s+[a-z][\w:-]*(?:\s+(?:"[^"]*"|'[^']*'|[^\s|;&)>"']+))*)/g;
 
 interface Script {
     readonly functions: ReadonlyMap<string, readonly string[]>;
@@ -61,7 +61,7 @@ export function herokuCalls(script: string, env: Readonly<Record<string, string>
             // Calls and uses of functions, by position on the line.
             const events: Array<[number, () => void]> = [];
             for (const m of line.matchAll(CALL)) {
-                const call = fill((m[1] as string).trim(), env);
+                const call = fill((m[1] as string).trim().replace(/^hk\b/, "heroku"), env);
                 events.push([
                     m.index ?? 0,
                     () => {

@@ -10,12 +10,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { diff, diffRevisions } from "../cli/diff";
 import { planDocument } from "../cli/plan";
 import { RAPTOR_CLASSIFICATION } from "../core/classification";
+import { signoffMessage } from "../core/signoff-message";
 import { recorder } from "./support/io";
+import { publicKey, sshSign } from "./support/ssh-keys";
 
 const ROOT = path.resolve(__dirname, "..");
-const OPERATOR = (
-    JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config.json"), "utf8"))["prod-signoff"].operators as string[]
-)[0];
+const OPERATOR = "operator@raxx.app";
+/** An hour ago, so the sign-off is inside prod-signoff's maxAgeHours whenever the test runs. */
+const APPROVED_AT = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -32,6 +34,11 @@ function repo(): string {
         fs.mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
         fs.copyFileSync(path.join(ROOT, f), path.join(d, f));
     }
+    // The operator's real key is the pack's one allowed signer, as an operator's would be.
+    const config = path.join(d, "policy", "config.json");
+    const pack = JSON.parse(fs.readFileSync(config, "utf8"));
+    pack["prod-signoff"].allowedSigners = [`${OPERATOR} ${publicKey("ed25519")}`];
+    fs.writeFileSync(config, JSON.stringify(pack, null, 2));
     git(d, "init", "-q", "-b", "main");
     git(d, "add", "-A");
     git(d, "commit", "-qm", "base");
@@ -46,72 +53,58 @@ function edit(d: string, file: string, change: (text: string) => string, message
 
 const addRiskLimits = (t: string) =>
     t.replace('        "webauthn_credentials",\n', '        "webauthn_credentials",\n        "risk_limits",\n');
-const signoff = (fingerprint: string) =>
-    `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: 2026-11-28T10:00:00Z\n    ` +
-    `fingerprint: ${fingerprint}\n`;
+/** raptor:signoff as `raptor-roles signoff` writes it: signed with the operator's key by the real ssh-keygen. */
+function signoff(fingerprint: string): string {
+    const message = signoffMessage({
+        stack: "prod", app: "raxx-api-prod", fingerprint, ticket: "RM-11", approvedAt: APPROVED_AT,
+    });
+    const signature = sshSign("ed25519", message).trimEnd().split("\n").map((l) => `      ${l}`).join("\n");
+    return `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: ${APPROVED_AT}\n` +
+        `    fingerprint: ${fingerprint}\n    signature: |\n${signature}\n`;
+}
 
 describe("diff --format markdown", () => {
-    it("a new application table signed off in the same pull request, rendered whole", async () => {
+    // The operator's procedure: review plan, run signoff, and open a pull request with Pulumi.prod.yaml.
+    // (A head that also changes core/classification.ts is judged by this checkout's pack, whose bundled
+    // classification is the checkout's: in the workflow the checkout is the head, so they agree.)
+    it("the operator's signed sign-off in a pull request of its own, rendered whole", async () => {
         const d = repo();
-        const before = (await planDocument({ stack: "prod", dir: d })).fingerprint as string;
-        const withRisk = {
-            ...RAPTOR_CLASSIFICATION,
-            application: [...RAPTOR_CLASSIFICATION.application, "risk_limits"],
-        };
-        edit(d, "core/classification.ts", addRiskLimits, "classify risk_limits");
-        const after = (await planDocument({ stack: "prod", dir: d, classification: withRisk })).fingerprint as string;
-        edit(d, "Pulumi.prod.yaml", (t) => t + signoff(after), "sign off risk_limits for prod");
-        const [base, head] = [git(d, "rev-parse", "main~2"), git(d, "rev-parse", "main")];
+        const fingerprint = (await planDocument({ stack: "prod", dir: d })).fingerprint as string;
+        edit(d, "Pulumi.prod.yaml", (t) => t + signoff(fingerprint), "sign off prod (RM-11)");
+        const [base, head] = [git(d, "rev-parse", "main~1"), git(d, "rev-parse", "main")];
 
         const io = recorder();
-        expect(await diff(["--repo", d, "--base", "main~2", "--head", "main"], io)).toBe(0);
-        expect(before).not.toBe(after);
+        expect(await diff(["--repo", d, "--base", "main~1", "--head", "main"], io)).toBe(0);
         expect(io.stdout).toBe(
             [
                 "<!-- raptor-roles diff -->",
-                `## raptor-roles diff: \`main~2\` (${base.slice(0, 12)}) → \`main\` (${head.slice(0, 12)})`,
+                `## raptor-roles diff: \`main~1\` (${base.slice(0, 12)}) → \`main\` (${head.slice(0, 12)})`,
                 "",
                 "### Classification",
                 "",
-                "| table | before | after |",
-                "|---|---|---|",
-                "| `risk_limits` | (not classified) | application |",
+                "No table added, removed or moved between sets.",
                 "",
-                "### Stack `prod`",
-                "",
-                "Privileges of the app role:",
-                "",
-                "| table | granted | revoked |",
-                "|---|---|---|",
-                "| `risk_limits` | SELECT, INSERT, UPDATE, DELETE | - |",
-                "",
-                "Resources:",
-                "",
-                "- + `raptor-grants-table-risk_limits` (postgresql:index/grant:Grant)",
-                "",
-                "Policy verdicts at the head: OK, no violations",
-                "",
-                "### Stack `staging`",
-                "",
-                "Privileges of the app role:",
-                "",
-                "| table | granted | revoked |",
-                "|---|---|---|",
-                "| `risk_limits` | SELECT, INSERT, UPDATE, DELETE | - |",
-                "",
-                "Resources:",
-                "",
-                "- + `raptor-grants-table-risk_limits` (postgresql:index/grant:Grant)",
-                "",
-                "Policy verdicts at the head: OK, no violations",
-                "",
+                ...["prod", "staging"].flatMap((stack) => [
+                    `### Stack \`${stack}\``,
+                    "",
+                    "Privileges of the app role:",
+                    "",
+                    "No privilege changes.",
+                    "",
+                    "Resources:",
+                    "",
+                    "No resource added, removed or changed.",
+                    "",
+                    "Policy verdicts at the head: OK, no violations",
+                    "",
+                ]),
                 "### Prod sign-off",
                 "",
                 "| | fingerprint |",
                 "|---|---|",
-                `| base | \`${before}\` |`,
-                `| head | \`${after}\` |`,
-                `| signed in Pulumi.prod.yaml | \`${after}\` by ${OPERATOR}, ticket RM-11, 2026-11-28T10:00:00Z |`,
+                `| base | \`${fingerprint}\` |`,
+                `| head | \`${fingerprint}\` |`,
+                `| signed in Pulumi.prod.yaml | \`${fingerprint}\` by ${OPERATOR}, ticket RM-11, ${APPROVED_AT} |`,
                 "",
                 "The committed sign-off covers the head: the signed fingerprint is the head's.",
                 "",

@@ -33,12 +33,14 @@ describe("plan --json inputs (staging)", () => {
         const doc = await planDocument({ stack: "staging" });
         expect(byName(doc.resources, "raptor-credential-raptor_app").herokuCalls).toEqual({
             create: [
-                "heroku pg:credentials DATABASE -a raxx-api-staging",
-                "heroku pg:credentials:create DATABASE --name raptor_app -a raxx-api-staging",
+                // The add-on's own name, not the attachment: the pg commands resolve it app-free (issue 8).
+                "heroku pg:credentials postgresql-adjacent-27271 -a raxx-api-staging",
+                "heroku pg:credentials:create postgresql-adjacent-27271 --name raptor_app -a raxx-api-staging",
             ],
             update: [
-                "heroku pg:credentials DATABASE -a raxx-api-staging",
-                "heroku pg:credentials:create DATABASE --name raptor_app -a raxx-api-staging",
+                // The add-on's own name, not the attachment: the pg commands resolve it app-free (issue 8).
+                "heroku pg:credentials postgresql-adjacent-27271 -a raxx-api-staging",
+                "heroku pg:credentials:create postgresql-adjacent-27271 --name raptor_app -a raxx-api-staging",
             ],
             delete: [],
         });
@@ -113,8 +115,8 @@ describe("secrets (config-var delivery carries the app's URL)", () => {
 describe("herokuCalls reads the scripts as bash runs them", () => {
     it("calls in functions the script never uses are not listed", () => {
         // The prelude defines attachment_status (heroku addons); reading the URL never calls it.
-        expect(herokuCalls(CREDENTIAL_URL_READ, { APP: "a", DATABASE: "DATABASE", ROLE: "r" })).toEqual([
-            "heroku pg:credentials:url DATABASE --name r -a a",
+        expect(herokuCalls(CREDENTIAL_URL_READ, { APP: "a", ADDON_NAME: "postgresql-x", ROLE: "r" })).toEqual([
+            "heroku pg:credentials:url postgresql-x --name r -a a",
         ]);
     });
 

@@ -117,7 +117,7 @@ describe("the pack's configuration", () => {
             "@pulumi/pulumi": root.dependencies["@pulumi/pulumi"],
             // ts-node compiles the pack with its tsconfig, which needs both.
             "@types/node": root.devDependencies["@types/node"],
-            typescript: root.devDependencies["typescript"],
+            typescript: root.dependencies["typescript"],
         });
     });
 });
