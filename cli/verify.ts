@@ -11,7 +11,8 @@ import { parse as parseConnectionString } from "pg-connection-string";
 import { Classification, RAPTOR_CLASSIFICATION } from "../core/classification";
 import { GrantPlan, buildPlan } from "../core/plan";
 import { VerifyContext, VerifyError, VerifyReport, computeDrift, renderReport } from "../core/verify";
-import { Catalog, readCatalog } from "../db/catalog";
+import type { Catalog } from "../core/catalog";
+import { readCatalog } from "../db/catalog";
 import { stackSettings } from "../offline/stack-file";
 import { Io, Subcommand, UsageError } from "./io";
 

@@ -5,7 +5,7 @@
  * direct grant, a column grant, PUBLIC, a role membership, ownership or the
  * SUPERUSER attribute). Pure: no pg, no Pulumi, no I/O.
  */
-import type { AclEntry, Catalog, CatalogRelation, RelKind } from "../db/catalog";
+import type { AclEntry, Catalog, CatalogRelation, RelKind } from "./catalog";
 import { SET_PRIVILEGES, TableSet } from "./classification";
 import { isPlainIdentifier, qualified, quoteIdent } from "./identifiers";
 import { GrantPlan } from "./plan";

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { buildPlan } from "../core/plan";
 import { DRIFT_CLASSES, VerifyError, computeDrift, renderReport } from "../core/verify";
-import { Catalog, CatalogRelation, CATALOG_SQL, planParameter, readCatalog } from "../db/catalog";
+import type { Catalog, CatalogRelation } from "../core/catalog";
+import { CATALOG_SQL, planParameter, readCatalog } from "../db/catalog";
 import { redact } from "../cli/verify";
 
 const plan = buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" });
@@ -151,19 +152,19 @@ describe("readCatalog", () => {
                     rows: [
                         {
                             catalog: {
-                                version: 170010,
+                                serverVersion: 170010,
                                 currentUser: "owner",
-                                database: { n: "d", owner: "owner", connect: true, create: false, o: null, a: null },
+                                database: { name: "d", owner: "owner", connect: true, create: false, ownedBy: null, acl: [] },
                                 role: null,
                                 schemaExists: true,
-                                relations: null,
-                                missing: null,
+                                relations: [],
+                                missingTables: [],
                                 checked: { tables: 0, sequences: 0, unclassified: 0 },
-                                schemas: null,
-                                memberships: null,
-                                reached: null,
-                                owned: null,
-                                defaultAcl: null,
+                                schemas: [],
+                                memberships: [],
+                                reached: [],
+                                owned: [],
+                                defaultAcl: [],
                             },
                         },
                     ],

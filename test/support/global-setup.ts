@@ -1,6 +1,7 @@
 /**
- * Starts one PostgreSQL 17 server for the whole test run and hands its
- * coordinates to the test files through vitest's provide/inject.
+ * Starts one PostgreSQL server for the whole test run (17, or the major
+ * RAPTOR_PG_MAJOR names: 16, 17 or 18) and hands its coordinates and major
+ * to the test files through vitest's provide/inject.
  */
 import type { TestProject } from "vitest/node";
 import { randomBytes } from "node:crypto";
@@ -9,7 +10,7 @@ import { startPostgres } from "./pg-server";
 
 declare module "vitest" {
     export interface ProvidedContext {
-        pg: { port: number; superuser: string; password: string; appRole: string; appPassword: string };
+        pg: { major: number; port: number; superuser: string; password: string; appRole: string; appPassword: string };
     }
 }
 
@@ -23,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await c.connect();
     await c.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}'`);
     await c.end();
-    project.provide("pg", { port: server.port, superuser: server.superuser, password: server.password, appRole, appPassword });
+    const major = Number(server.version.split(".")[0]);
+    project.provide("pg", { major, port: server.port, superuser: server.superuser, password: server.password, appRole, appPassword });
     return () => server.stop();
 }
