@@ -1,6 +1,6 @@
 /**
  * The installed binary, as a newcomer runs it: `npm start` and `npx raptor-roles`
- * go through bin/raptor-roles.js and tsx's require hook, not through vitest's
+ * go through bin/raptor-roles.js and the compiled JavaScript in dist/ (built by `npm ci`), not through vitest's
  * loader, so only a real child process proves they work.
  */
 import { spawnSync } from "node:child_process";
