@@ -21,6 +21,8 @@ import { createHerokuLikeDb, HerokuLikeDb, withClient } from "./support/heroku-d
 
 const TABLES = classify(RAPTOR_CLASSIFICATION).map((t) => t.table);
 const pg = inject("pg");
+/** The server version verify reports, e.g. 17.10. */
+const server = pg.server;
 const SU = { host: "127.0.0.1", port: pg.port, user: pg.superuser, password: pg.password, database: "postgres" };
 
 const dbs: HerokuLikeDb[] = [];
@@ -90,7 +92,7 @@ describe("a freshly applied database", () => {
         delete process.env.RAPTOR_TEST_URL_CLEAN;
         expect(code).toBe(0);
         expect(io.stdout).toBe(
-            `verify: CLEAN: database "${db.database}", role "raptor_app", schema "public": ` +
+            `verify: CLEAN: database "${db.database}" on PostgreSQL ${server}, role "raptor_app", schema "public": ` +
                 "40 classified tables and 38 sequences match the plan on effective privileges\n",
         );
         expect(io.stderr).toBe("");
@@ -102,7 +104,8 @@ describe("a freshly applied database", () => {
         const code = await verify(["--database-url", db.ownerUrl, "--json"], io);
         expect(code).toBe(0);
         const doc = JSON.parse(io.stdout);
-        expect(Object.keys(doc)).toEqual(["role", "schema", "database", "clean", "drifts", "counts", "checked"]);
+        expect(Object.keys(doc)).toEqual(["role", "schema", "database", "server", "clean", "drifts", "counts", "checked"]);
+        expect(doc.server).toBe(server);
         expect(doc).toMatchObject({ role: "raptor_app", schema: "public", database: db.database, clean: true, drifts: [] });
         expect(Object.values(doc.counts).every((n) => n === 0)).toBe(true);
         expect(Object.keys(doc.counts)).toContain("append-only-writable");
@@ -486,7 +489,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         const code = await verify(["--database-url", db.ownerUrl], io);
         expect(code).toBe(2);
         const lines = io.stdout.split("\n");
-        expect(lines[0]).toBe(`verify: DRIFT: database "${db.database}", role "raptor_app", schema "public": 1 drift(s): append-only-writable 1`);
+        expect(lines[0]).toBe(
+            `verify: DRIFT: database "${db.database}" on PostgreSQL ${server}, role "raptor_app", schema "public": 1 drift(s): append-only-writable 1`,
+        );
         expect(lines.slice(2, 6)).toEqual([
             "append-only-writable (1)",
             `  table ${T("customer_audit_events")}`,

@@ -132,7 +132,7 @@ describe("renderReport", () => {
         );
         const text = renderReport(computeDrift(plan, catalog({ relations, schemas: [{ name: "public", usage: false, create: false, owner: null, ownedByDatabaseOwner: true, acl: [] }] })));
         const lines = text.split("\n");
-        expect(lines[0]).toBe('verify: DRIFT: database "d", role "raptor_app", schema "public": 3 drift(s): schema-usage-missing 1, append-only-writable 2');
+        expect(lines[0]).toBe('verify: DRIFT: database "d" on PostgreSQL 17.10, role "raptor_app", schema "public": 3 drift(s): schema-usage-missing 1, append-only-writable 2');
         const all = lines.slice(lines.findIndex((l) => l.startsWith("All fixes")) + 2).filter(Boolean);
         expect(all).toEqual([
             '  GRANT USAGE ON SCHEMA "public" TO "raptor_app";',

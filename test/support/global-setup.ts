@@ -10,7 +10,8 @@ import { startPostgres } from "./pg-server";
 
 declare module "vitest" {
     export interface ProvidedContext {
-        pg: { major: number; port: number; superuser: string; password: string; appRole: string; appPassword: string };
+        /** major: 16, 17 or 18; server: its version as verify reports it, e.g. "17.10". */
+        pg: { major: number; server: string; port: number; superuser: string; password: string; appRole: string; appPassword: string };
     }
 }
 
@@ -23,8 +24,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const c = new Client({ host: "127.0.0.1", port: server.port, user: server.superuser, password: server.password, database: "postgres" });
     await c.connect();
     await c.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}'`);
+    const num = Number((await c.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
     await c.end();
-    const major = Number(server.version.split(".")[0]);
-    project.provide("pg", { major, port: server.port, superuser: server.superuser, password: server.password, appRole, appPassword });
+    const major = Math.floor(num / 10000);
+    project.provide("pg", { major, server: `${major}.${num % 10000}`, port: server.port, superuser: server.superuser, password: server.password, appRole, appPassword });
     return () => server.stop();
 }
