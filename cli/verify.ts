@@ -12,7 +12,6 @@ import { GrantPlan, buildPlan } from "../core/plan";
 import { VerifyContext, VerifyError, VerifyReport, computeDrift, renderReport } from "../core/verify";
 import type { Catalog } from "../core/catalog";
 import { readCatalog } from "../db/catalog";
-import { stackSettings } from "../offline/stack-file";
 import { connectionMessage, connectionTarget, redact, urlSecrets } from "./connection";
 import { Io, Subcommand, UsageError } from "./io";
 
@@ -180,6 +179,8 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
     let heroku: VerifyContext["heroku"];
     if (values.stack !== undefined) {
         try {
+            // Loaded only for --stack: the YAML parser is the slowest module to load, and verify runs without it.
+            const { stackSettings } = await import("../offline/stack-file");
             const s = stackSettings(values.stack);
             role = s.role;
             schema = s.schema;

@@ -36,12 +36,15 @@ export interface CatalogRole {
 export type RelKind = "r" | "p" | "v" | "m" | "f" | "S";
 
 /**
- * A table, view, materialized view, foreign table or sequence in the plan's
- * schema that the query's fast pass found different from the plan, or that
- * the plan does not classify. Relations that match the plan are not listed.
+ * Tables, views, materialized views, foreign tables or sequences of the
+ * plan's schema that the query found different from the plan in the same way
+ * (same kind, set, owner, privileges and ACL), or that the plan does not
+ * classify. Relations that match the plan are not listed. One entry holds
+ * many names because a blanket grant makes thousands of relations alike.
  */
 export interface CatalogRelation {
-    readonly name: string;
+    /** Every relation of the group (at least one), in no particular order. */
+    readonly names: readonly string[];
     readonly kind: RelKind;
     /** A partition of a partitioned table (reached through its parent's privileges). */
     readonly partition: boolean;
@@ -153,7 +156,7 @@ export interface Catalog {
     /** null when the role does not exist. */
     readonly role: CatalogRole | null;
     readonly schemaExists: boolean;
-    /** Relations of the plan's schema that differ from the plan or are unclassified, sorted by name. */
+    /** Relations of the plan's schema that differ from the plan or are unclassified, grouped (unordered). */
     readonly relations: readonly CatalogRelation[];
     /** Classified tables that do not exist in the schema. */
     readonly missingTables: readonly string[];

@@ -43,7 +43,7 @@ function catalog(over: Partial<Catalog> = {}): Catalog {
 }
 
 function rel(name: string, over: Partial<CatalogRelation> = {}): CatalogRelation {
-    return { name, kind: "r", partition: false, owner: null, privileges: [], columnPrivileges: [], grantOptions: [], acl: [], linkedTable: null, ...over };
+    return { names: [name], kind: "r", partition: false, owner: null, privileges: [], columnPrivileges: [], grantOptions: [], acl: [], linkedTable: null, ...over };
 }
 
 const fixesOf = (c: Catalog) => computeDrift(plan, c).drifts.map((d) => [d.class, d.fix]);

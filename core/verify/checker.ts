@@ -10,6 +10,8 @@ import { Obj, byText } from "./privileges";
 import { DriftClass, Drift } from "./report";
 import { Sources, explainSources } from "./sources";
 
+const STAND_IN = "\u0000";
+
 export class Checker {
     readonly drifts: Drift[] = [];
     /** The role, quoted. */
@@ -61,6 +63,33 @@ export class Checker {
      */
     sources(obj: Obj, privs: readonly string[], grantOption = false, roleRevokedAlready = false): Sources {
         return explainSources(this, obj, privs, { grantOption, roleRevokedAlready });
+    }
+
+    /**
+     * Runs `check` for every name of a relation group. A group is alike in
+     * everything but its names, so `check` runs once, on a stand-in name (NUL,
+     * which no Postgres name contains), and its drifts are copied per name with
+     * the name put back where the stand-in is quoted (`"public"."<NUL>"`).
+     */
+    forEachName(names: readonly string[], check: (name: string) => void): void {
+        if (names.length === 1) {
+            check(names[0]);
+            return;
+        }
+        const start = this.drifts.length;
+        check(STAND_IN);
+        const made = this.drifts.splice(start).map((d) => ({
+            class: d.class,
+            object: d.object.split(STAND_IN),
+            detail: d.detail.split(STAND_IN),
+            fix: d.fix.split(STAND_IN),
+        }));
+        for (const name of names) {
+            const inQuotes = name.replace(/"/g, '""');
+            for (const d of made) {
+                this.drifts.push({ class: d.class, object: d.object.join(inQuotes), detail: d.detail.join(inQuotes), fix: d.fix.join(inQuotes) });
+            }
+        }
     }
 
     describe(labels: Map<string, string[]>): string {

@@ -82,8 +82,9 @@ export function planGrants(R: string, sql: string, kind: RelKind, set: TableSet 
     return privs.length > 0 ? [`GRANT ${privs.join(", ")} ON TABLE ${sql} TO ${R};`] : [];
 }
 
-export function relObj(plan: GrantPlan, R: string, r: CatalogRelation, set: TableSet | undefined): Obj {
-    const sql = qualified(plan.schema, r.name);
+/** The object for one name of a relation group. */
+export function relObj(plan: GrantPlan, R: string, r: CatalogRelation, name: string, set: TableSet | undefined): Obj {
+    const sql = qualified(plan.schema, name);
     // A sequence linked to a column changes owner only with its table.
     const alter =
         r.kind === "S" && r.linkedTable

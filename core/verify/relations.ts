@@ -32,32 +32,40 @@ export function checkMissingTables(c: Checker, planned: ReadonlyMap<string, Tabl
 }
 
 export function checkUnclassified(c: Checker, planned: ReadonlyMap<string, TableSet>): void {
-    const role = c.cat.role;
     for (const r of c.cat.relations) {
         const held = [...r.privileges, ...r.columnPrivileges];
-        if (r.kind === "S" || planned.has(r.name) || (r.partition && held.length === 0)) {
+        if (r.kind === "S" || planned.has(r.names[0]) || (r.partition && held.length === 0)) {
             continue; // a partition holding nothing is reached only through its parent's privileges
         }
-        const obj = relObj(c.plan, c.R, r, undefined);
-        const src = role && held.length > 0 ? c.sources(obj, ordered(held, TABLE_ORDER), false, true) : undefined;
-        const classify = isPlainIdentifier(r.name)
-            ? `-- then classify it: add "${r.name}" to application, appendOnly or locked in core/classification.ts`
-            : `-- ${JSON.stringify(r.name)} is not a plain identifier, so it cannot be classified: rename it to a lower-case name or drop it`;
-        const revoke = `REVOKE ALL ON TABLE ${obj.sql} FROM ${c.R}${r.grantOptions.length > 0 ? " CASCADE" : ""};`;
-        c.add(
-            "unclassified-table",
-            `${RELKIND_WORD[r.kind]} ${obj.sql}`,
-            `in schema ${quoteIdent(c.plan.schema)} but in none of the sets of core/classification.ts` +
-                (r.partition ? " (a partition with privileges of its own)" : "") +
-                (src ? `; ${c.R} holds ${c.describe(src.labels)}` : role ? `; ${c.R} holds nothing on it` : ""),
-            role ? [revoke, ...(src?.fix ?? []), classify] : [classify],
-        );
+        // One by one: the fix's wording depends on whether each name can be classified.
+        for (const name of r.names) {
+            checkUnclassifiedName(c, r, name, held);
+        }
     }
 }
 
-function checkSequence(c: Checker, r: CatalogRelation): void {
+function checkUnclassifiedName(c: Checker, r: CatalogRelation, name: string, held: readonly string[]): void {
+    const role = c.cat.role;
+    const obj = relObj(c.plan, c.R, r, name, undefined);
+    const src = role && held.length > 0 ? c.sources(obj, ordered(held, TABLE_ORDER), false, true) : undefined;
+    const classify = isPlainIdentifier(name)
+        ? `-- then classify it: add "${name}" to application, appendOnly or locked in core/classification.ts`
+        : `-- ${JSON.stringify(name)} is not a plain identifier, so it cannot be classified: ` +
+          "rename it to a lower-case name or drop it";
+    const revoke = `REVOKE ALL ON TABLE ${obj.sql} FROM ${c.R}${r.grantOptions.length > 0 ? " CASCADE" : ""};`;
+    c.add(
+        "unclassified-table",
+        `${RELKIND_WORD[r.kind]} ${obj.sql}`,
+        `in schema ${quoteIdent(c.plan.schema)} but in none of the sets of core/classification.ts` +
+            (r.partition ? " (a partition with privileges of its own)" : "") +
+            (src ? `; ${c.R} holds ${c.describe(src.labels)}` : role ? `; ${c.R} holds nothing on it` : ""),
+        role ? [revoke, ...(src?.fix ?? []), classify] : [classify],
+    );
+}
+
+function checkSequence(c: Checker, r: CatalogRelation, name: string): void {
     const R = c.R;
-    const obj = relObj(c.plan, R, r, undefined);
+    const obj = relObj(c.plan, R, r, name, undefined);
     const what = `sequence ${obj.sql}`;
     if (!r.privileges.includes("USAGE")) {
         const detail = `${R} has no USAGE on ${obj.sql}: inserts through its bigserial default fail`;
@@ -76,9 +84,9 @@ function checkSequence(c: Checker, r: CatalogRelation): void {
     }
 }
 
-function checkTable(c: Checker, r: CatalogRelation, set: TableSet): void {
+function checkTable(c: Checker, r: CatalogRelation, name: string, set: TableSet): void {
     const R = c.R;
-    const obj = relObj(c.plan, R, r, set);
+    const obj = relObj(c.plan, R, r, name, set);
     const what = `${RELKIND_WORD[r.kind]} ${obj.sql}`;
     const expected = SET_PRIVILEGES[set];
     const missing = minus(expected, r.privileges);
@@ -115,11 +123,11 @@ function checkTable(c: Checker, r: CatalogRelation, set: TableSet): void {
 /** Tables and sequences the catalog query found different from the plan (unclassified ones are above). */
 export function checkRelations(c: Checker, planned: ReadonlyMap<string, TableSet>): void {
     for (const r of c.cat.relations) {
-        const set = planned.get(r.name);
+        const set = planned.get(r.names[0]); // the query groups by set: one set per group
         if (r.kind === "S") {
-            checkSequence(c, r);
+            c.forEachName(r.names, (name) => checkSequence(c, r, name));
         } else if (set !== undefined) {
-            checkTable(c, r, set);
+            c.forEachName(r.names, (name) => checkTable(c, r, name, set));
         }
     }
 }

@@ -3,25 +3,64 @@
  * column level) of the role, PUBLIC and the roles it inherits from; the
  * owner's own items are left out (ownership is reported as such). For a
  * plain role (the `aclpath` of pass.sql.ts) these items ARE its effective
- * privileges, so `aclpriv` sums them up without a has_* call.
+ * privileges, summed up here without a has_* call.
  */
+
+/** AclEntry JSON of `rows` (rel, col, grantee oid, priv, go), one entry per grantee and column, per `key`. */
+const entries = (rows: string, key: string) => `
+    SELECT x.${key}, json_agg(json_build_object('grantee', x.grantee, 'column', x.col, 'privileges', x.p,
+        'grantable', x.go) ORDER BY x.grantee NULLS FIRST, x.col NULLS FIRST) AS acl
+    FROM (
+        SELECT ${rows}.${key}, ${rows}.col,
+            CASE WHEN ${rows}.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(${rows}.grantee)::text END AS grantee,
+            array_agg(${rows}.priv) AS p, coalesce(array_agg(${rows}.priv) FILTER (WHERE ${rows}.go), '{}') AS go
+        FROM ${rows} GROUP BY ${rows}.${key}, ${rows}.col, ${rows}.grantee
+    ) x
+    GROUP BY x.${key}`;
+
 export const ACL_SQL = String.raw`
+-- A plain role's relations without column ACLs: one summary per distinct ACL, joined back by hash (a blanket
+-- GRANT leaves the same items on thousands of relations). The owner is never the role or PUBLIC here.
+-- (aclitem[] hashes but does not sort, so each distinct ACL gets a number k to group by.)
+shared AS (
+    SELECT s.relacl, row_number() OVER () AS k
+    FROM (SELECT r.relacl FROM rel r
+          WHERE r.oid IS NOT NULL AND r.aclpath AND NOT r.proven AND NOT r.colacl AND r.relacl IS NOT NULL
+          GROUP BY r.relacl) s
+),
+sharedx AS (
+    SELECT s.k, NULL::text AS col, a.grantee, a.privilege_type AS priv, a.is_grantable AS go
+    FROM shared s CROSS JOIN LATERAL pg_catalog.aclexplode(s.relacl) a
+    WHERE a.grantee IN (SELECT oid FROM grantees)
+),
+sharedacl AS (${entries("sharedx", "k")}
+),
+sharedsum AS (
+    SELECT s.relacl,
+        coalesce((SELECT array_agg(DISTINCT x.priv) FROM sharedx x WHERE x.k = s.k), '{}') AS p,
+        coalesce((SELECT array_agg(DISTINCT x.priv) FROM sharedx x WHERE x.k = s.k AND x.go), '{}') AS g,
+        coalesce(sa.acl, '[]') AS acl
+    FROM shared s LEFT JOIN sharedacl sa ON sa.k = s.k
+),
+-- Every other relation that is not proven: one by one (column ACLs, or a role the ACL alone cannot decide).
 src AS (
     SELECT r.oid AS rel, NULL::text AS col, a.grantee, a.privilege_type AS priv, a.is_grantable AS go
     FROM rel r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
     WHERE r.oid IS NOT NULL AND NOT r.proven AND r.relacl IS NOT NULL
-      AND (r.aclpath OR r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag))
+      AND CASE WHEN r.aclpath THEN r.colacl ELSE r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag) END
       AND a.grantee <> r.relowner AND a.grantee IN (SELECT oid FROM grantees)
     UNION ALL
-    SELECT r.oid, att.attname::text, a.grantee, a.privilege_type, a.is_grantable
-    FROM rel r JOIN pg_catalog.pg_attribute att
-        ON att.attrelid = r.oid AND att.attnum > 0 AND NOT att.attisdropped AND att.attacl IS NOT NULL
-    CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) a
-    WHERE r.oid IS NOT NULL AND NOT r.proven AND r.relkind <> 'S'
+    SELECT r.oid, x.attname, x.grantee, x.privilege_type, x.is_grantable
+    FROM rel r CROSS JOIN LATERAL (
+        SELECT att.attname::text AS attname, a.grantee, a.privilege_type, a.is_grantable
+        FROM pg_catalog.pg_attribute att CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) a
+        WHERE att.attrelid = r.oid AND att.attnum > 0 AND NOT att.attisdropped AND att.attacl IS NOT NULL
+    ) x
+    WHERE r.oid IS NOT NULL AND NOT r.proven AND r.colacl
       AND (r.aclpath OR r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag))
-      AND a.grantee <> r.relowner AND a.grantee IN (SELECT oid FROM grantees)
+      AND x.grantee <> r.relowner AND x.grantee IN (SELECT oid FROM grantees)
 ),
--- A plain role's effective privileges: object level, column level, and those WITH GRANT OPTION.
+-- A plain role's effective privileges on those: object level, column level, and WITH GRANT OPTION.
 aclpriv AS (
     SELECT src.rel,
         coalesce(array_agg(DISTINCT src.priv) FILTER (WHERE src.col IS NULL), '{}') AS p,
@@ -29,16 +68,6 @@ aclpriv AS (
         coalesce(array_agg(DISTINCT src.priv) FILTER (WHERE src.go), '{}') AS g
     FROM src GROUP BY src.rel
 ),
--- The same items as AclEntry JSON, one per grantee and column, for the fix to name the real source.
-relsrc AS (
-    SELECT x.rel, json_agg(json_build_object('grantee', x.grantee, 'column', x.col, 'privileges', x.p,
-        'grantable', x.go) ORDER BY x.grantee NULLS FIRST, x.col NULLS FIRST) AS acl
-    FROM (
-        SELECT src.rel, src.col,
-            CASE WHEN src.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(src.grantee)::text END AS grantee,
-            array_agg(src.priv) AS p, coalesce(array_agg(src.priv) FILTER (WHERE src.go), '{}') AS go
-        FROM src GROUP BY src.rel, src.col, src.grantee
-    ) x
-    GROUP BY x.rel
+relsrc AS (${entries("src", "rel")}
 ),
 `;

@@ -5,23 +5,23 @@
  */
 export const PASS_SQL = String.raw`
 -- Per relation, with no catalog-cache lookup (on a fresh session every has_* call is a cache miss):
+--  colacl:  some column of the table has an ACL (one index probe of pg_attribute).
 --  proven:  the role is plain (see item), the relation is the database owner's, its ACL is exactly what
---           renderSql leaves and no column has an ACL (one index probe of pg_attribute). Its effective
---           privileges are then the plan's by Postgres's own rule; nothing more is read about it.
+--           renderSql leaves and no column has an ACL. Its effective privileges are then the plan's by
+--           Postgres's own rule; nothing more is read about it.
 --  aclpath: the role is plain and does not own it, so its effective privileges are exactly what the ACL
 --           items of the role and of PUBLIC give: read with aclexplode (acl.sql.ts), no has_* call.
 -- Anything else (a superuser, an owner, inherited roles) asks Postgres itself (has.sql.ts).
 rel AS (
-    SELECT r.oid, r.relname, r.relkind, r.relowner, r.relacl, r.relispartition, r.ename, r.tset, s.privs,
+    SELECT r.oid, r.relname, r.relkind, r.relowner, r.relacl, r.relispartition, r.ename, r.tset, s.privs, r.colacl,
         coalesce(it.plain AND r.relowner <> it.role, false) AS aclpath,
-        coalesce(it.plain AND r.relowner = it.owner
-            AND (r.relacl = s.acl OR (r.tset = 'L' AND r.relacl IS NULL))
-            AND (r.relkind = 'S' OR NOT EXISTS (
-                SELECT 1 FROM pg_catalog.pg_attribute a
-                WHERE a.attrelid = r.oid AND a.attnum > 0 AND a.attacl IS NOT NULL)), false) AS proven
+        coalesce(it.plain AND r.relowner = it.owner AND NOT r.colacl
+            AND (r.relacl = s.acl OR (r.tset = 'L' AND r.relacl IS NULL)), false) AS proven
     FROM (
         SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, c.relispartition, e.name AS ename,
-            CASE WHEN c.relkind = 'S' THEN 'S' ELSE e.tset END AS tset
+            CASE WHEN c.relkind = 'S' THEN 'S' ELSE e.tset END AS tset,
+            c.relkind <> 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL) AS colacl
         FROM (
             SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, c.relispartition,
                 CASE WHEN c.relkind <> 'S' THEN c.relname END AS jname

@@ -1,38 +1,54 @@
 /**
  * The relations that differ from the plan (or that it does not classify),
- * as CatalogRelation JSON: effective privileges from the ACL for a plain
+ * as CatalogRelation JSON (grouped: one entry, many names): effective privileges from the ACL for a plain
  * role (acl.sql.ts), from Postgres otherwise (has.sql.ts, tabpriv.sql.ts).
  * Relations that match the plan are not listed, so a clean database of any
- * size comes back as a few hundred bytes.
+ * size comes back as a few hundred bytes. Unordered: sorting thousands of
+ * wide rows would spill to disk, and the report sorts its drifts anyway.
  */
 export const RELATIONS_SQL = String.raw`
 off AS (
-    SELECT r.oid, r.relname, r.relkind, r.relowner, r.relispartition, a.p, a.c, a.g
-    FROM rel r LEFT JOIN aclpriv x ON x.rel = r.oid
-    CROSS JOIN LATERAL (SELECT coalesce(x.p, '{}') AS p, coalesce(x.c, '{}') AS c, coalesce(x.g, '{}') AS g) a
+    SELECT r.oid, r.relname, r.relkind, r.relowner, r.relispartition, r.tset, a.p, a.c, a.g, a.acl
+    FROM rel r
+    LEFT JOIN sharedsum ss ON NOT r.colacl AND ss.relacl = r.relacl
+    LEFT JOIN aclpriv x ON r.colacl AND x.rel = r.oid
+    LEFT JOIN relsrc ON r.colacl AND relsrc.rel = r.oid
+    CROSS JOIN LATERAL (SELECT coalesce(ss.p, x.p, '{}') AS p, coalesce(x.c, '{}') AS c, coalesce(ss.g, x.g, '{}') AS g,
+        coalesce(ss.acl, relsrc.acl, '[]') AS acl) a
     WHERE r.oid IS NOT NULL AND r.aclpath AND NOT r.proven
       AND (r.tset IS NULL OR NOT (a.p @> r.privs AND a.p <@ r.privs) OR NOT a.c <@ r.privs OR cardinality(a.g) > 0)
     UNION ALL
-    SELECT r.oid, r.relname, r.relkind, r.relowner, r.relispartition,
-        coalesce(tabpriv.p, seqpriv.p, '{}'), coalesce(tabpriv.c, '{}'), coalesce(tabpriv.g, seqpriv.g, '{}')
+    SELECT r.oid, r.relname, r.relkind, r.relowner, r.relispartition, r.tset, coalesce(tabpriv.p, seqpriv.p, '{}'),
+        coalesce(tabpriv.c, '{}'), coalesce(tabpriv.g, seqpriv.g, '{}'), coalesce(relsrc.acl, '[]')
     FROM rel r LEFT JOIN tabpriv ON tabpriv.oid = r.oid LEFT JOIN seqpriv ON seqpriv.oid = r.oid
+    LEFT JOIN relsrc ON relsrc.rel = r.oid
     WHERE r.oid IS NOT NULL AND NOT r.aclpath AND (r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag))
 ),
+-- Relations that differ in the same way are one group with many names (a blanket GRANT makes thousands
+-- alike): the document stays small and the verifier explains each group once.
 rels AS (
     SELECT coalesce(json_agg(json_build_object(
-        'name', off.relname, 'kind', off.relkind, 'partition', off.relispartition,
-        'owner', CASE WHEN off.relowner IN (SELECT oid FROM grantees) THEN pg_catalog.pg_get_userbyid(off.relowner) END,
-        'privileges', off.p,
-        'columnPrivileges', ARRAY(SELECT x FROM unnest(off.c) x WHERE x <> ALL (off.p) ORDER BY x),
-        'grantOptions', off.g,
-        'acl', coalesce(relsrc.acl, '[]'),
-        'linkedTable', CASE WHEN off.relkind = 'S' THEN (
-            SELECT json_build_object('schema', tn.nspname, 'name', t.relname)
-            FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
-            JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
-            WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = off.oid
-              AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) END
-    ) ORDER BY off.relname), '[]') AS j
-    FROM off LEFT JOIN relsrc ON relsrc.rel = off.oid
+        'names', g.names, 'kind', g.relkind, 'partition', g.relispartition, 'owner', g.owner,
+        'privileges', g.p, 'columnPrivileges', g.c, 'grantOptions', g.g, 'acl', g.acl::json,
+        'linkedTable', g.lt::json)), '[]') AS j
+    FROM (
+        SELECT array_agg(o.relname) AS names, o.relkind, o.relispartition, o.owner, o.p, o.c, o.g, o.acl, o.lt
+        FROM (
+            SELECT off.relname::text AS relname, off.relkind, off.relispartition, off.tset, off.p, off.g,
+                off.acl::text AS acl,
+                CASE WHEN off.relowner IN (SELECT oid FROM grantees) THEN pg_catalog.pg_get_userbyid(off.relowner)::text
+                END AS owner,
+                ARRAY(SELECT x FROM unnest(off.c) x WHERE x <> ALL (off.p) ORDER BY x) AS c,
+                -- Only needed to hand a sequence back (ALTER TABLE of its table): when the role's side owns it.
+                CASE WHEN off.relkind = 'S' AND off.relowner IN (SELECT oid FROM grantees) THEN (
+                    SELECT json_build_object('schema', tn.nspname, 'name', t.relname)::text
+                    FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+                    JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+                    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = off.oid
+                      AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) END AS lt
+            FROM off
+        ) o
+        GROUP BY o.relkind, o.relispartition, o.tset, o.owner, o.p, o.c, o.g, o.acl, o.lt
+    ) g
 ),
 `;
