@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
-import { RAPTOR_CLASSIFICATION, classify } from "../core/classification";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
-import { createHerokuLikeDb, HerokuLikeDb, withClient } from "./support/heroku-db";
-import { probeTable, ProbeResult } from "./support/probe";
+import { RAPTOR_CLASSIFICATION, classify } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
+import { createHerokuLikeDb, HerokuLikeDb, withClient } from "../support/heroku-db";
+import { probeTable, ProbeResult } from "../support/probe";
 
 const tables = classify(RAPTOR_CLASSIFICATION);
 const plan = buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" });

@@ -9,15 +9,15 @@
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { Classification, RAPTOR_CLASSIFICATION, classify } from "../core/classification";
-import { quoteIdent } from "../core/identifiers";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
-import { Drift, DriftClass } from "../core/verify";
-import { recorder } from "./support/io";
-import { main } from "../cli/main";
-import { runVerify, verify } from "../cli/verify";
-import { createHerokuLikeDb, HerokuLikeDb, withClient } from "./support/heroku-db";
+import { Classification, RAPTOR_CLASSIFICATION, classify } from "../../core/classification";
+import { quoteIdent } from "../../core/identifiers";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
+import { Drift, DriftClass } from "../../core/verify";
+import { recorder } from "../support/io";
+import { main } from "../../cli/main";
+import { runVerify, verify } from "../../cli/verify";
+import { createHerokuLikeDb, HerokuLikeDb, withClient } from "../support/heroku-db";
 
 const TABLES = classify(RAPTOR_CLASSIFICATION).map((t) => t.table);
 const pg = inject("pg");

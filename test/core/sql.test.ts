@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
 
 const plan = buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" });
 const sql = renderSql(plan);
