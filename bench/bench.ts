@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     }
     const server = await startPostgres();
     try {
-        console.log(`raptor bench, node ${process.version}, PostgreSQL ${server.version}, ${new Date().toISOString()}\n`);
+        console.log(
+            `raptor bench, node ${process.version}, PostgreSQL ${server.version}, ${new Date().toISOString()}\n`,
+        );
         const node = timing(Array.from({ length: 7 }, () => processMs(["-e", "0"])));
         printCli(await benchCli(server), node);
         console.log("");

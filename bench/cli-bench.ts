@@ -40,8 +40,16 @@ export function printCli(f: CliFigures, node: Timing): void {
     const met = (t: Timing, ms: number) => (t.medianMs < ms ? "met" : "MISSED");
     console.log("raptor-roles start-up, whole processes (bin/raptor-roles.js on the compiled dist/):");
     console.log(`  node -e 0                              ${fmt(node)}`);
-    console.log(`  raptor-roles --help                    ${fmt(f.help)}   ${ratio(f.help, node)} node (target < 300 ms: ${met(f.help, 300)})`);
-    console.log(`  raptor-roles sql --stack staging       ${fmt(f.sql)}   ${ratio(f.sql, node)} node (target < 500 ms: ${met(f.sql, 500)})`);
-    console.log(`  raptor-roles verify, 40 tables, clean  ${fmt(f.verify)}   ${ratio(f.verify, node)} node ` +
-        `(target < 500 ms, connect and query included: ${met(f.verify, 500)})`);
+    console.log(
+        `  raptor-roles --help                    ${fmt(f.help)}   ${ratio(f.help, node)} node ` +
+            `(target < 300 ms: ${met(f.help, 300)})`,
+    );
+    console.log(
+        `  raptor-roles sql --stack staging       ${fmt(f.sql)}   ${ratio(f.sql, node)} node ` +
+            `(target < 500 ms: ${met(f.sql, 500)})`,
+    );
+    console.log(
+        `  raptor-roles verify, 40 tables, clean  ${fmt(f.verify)}   ${ratio(f.verify, node)} node ` +
+            `(target < 500 ms, connect and query included: ${met(f.verify, 500)})`,
+    );
 }

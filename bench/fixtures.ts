@@ -76,9 +76,17 @@ export async function buildBenchDb(
     const role = opts.role ?? `raptor_app_bench_${suffix}`;
     const schema = opts.schema ?? "public";
     const ownerPassword = randomBytes(12).toString("hex");
-    const su: ClientConfig = { host: "127.0.0.1", port: server.port, user: server.superuser, password: server.password, database: "postgres" };
+    const su: ClientConfig = {
+        host: "127.0.0.1",
+        port: server.port,
+        user: server.superuser,
+        password: server.password,
+        database: "postgres",
+    };
     await withClient(su, async (c) => {
-        await c.query(`CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`);
+        await c.query(
+            `CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`,
+        );
         await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(ownerUser)}`);
         await c.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${randomBytes(12).toString("hex")}'`);
     });
@@ -91,7 +99,9 @@ export async function buildBenchDb(
         }
         for (let i = 0; i < names.length; i += 500) {
             const batch = names.slice(i, i + 500);
-            const ddl = batch.map((t) => `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`);
+            const ddl = batch.map(
+                (t) => `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`,
+            );
             await c.query(ddl.join(";\n"));
         }
         await c.query(renderSql(buildPlan({ classification, role, schema })));
@@ -107,7 +117,9 @@ export async function buildBenchDb(
         schema,
         owner,
         // The bench server has no SSL; verify uses SSL unless the URL opts out.
-        ownerUrl: `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}?sslmode=disable`,
+        ownerUrl:
+            `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}` +
+            "?sslmode=disable",
         classification,
         tables: names.length,
         async drop() {

@@ -14,9 +14,16 @@ export const timing = (xs: readonly number[]): Timing => {
 };
 
 /** Wall time of one whole `node ...args` process, stdout discarded; throws on an unexpected exit code. */
-export function processMs(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; expect?: readonly number[] } = {}): number {
+export function processMs(
+    args: readonly string[],
+    opts: { env?: NodeJS.ProcessEnv; expect?: readonly number[] } = {},
+): number {
     const a = performance.now();
-    const r = spawnSync(process.execPath, args, { env: opts.env ?? process.env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const r = spawnSync(process.execPath, args, {
+        env: opts.env ?? process.env,
+        stdio: ["ignore", "ignore", "pipe"],
+        encoding: "utf8",
+    });
     const ms = performance.now() - a;
     if (!(opts.expect ?? [0]).includes(r.status ?? -1)) {
         throw new Error(`node ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}`);

@@ -83,7 +83,12 @@ async function runbookFresh(db: BenchDb): Promise<number> {
     }
 }
 
-export async function benchScenario(server: ServerCoords, scenario: Scenario, tables: number, runs: number): Promise<ScenarioFigures> {
+export async function benchScenario(
+    server: ServerCoords,
+    scenario: Scenario,
+    tables: number,
+    runs: number,
+): Promise<ScenarioFigures> {
     const db = await buildBenchDb(server, { tables, scenario });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-bench-"));
     try {
@@ -97,14 +102,27 @@ export async function benchScenario(server: ServerCoords, scenario: Scenario, ta
             BENCH_ROLE: db.role,
         };
         const once = async () => {
-            const r = await runVerify({ url: db.ownerUrl, role: db.role, schema: db.schema, classification: db.classification });
+            const r = await runVerify({
+                url: db.ownerUrl,
+                role: db.role,
+                schema: db.schema,
+                classification: db.classification,
+            });
             const a = performance.now();
             const text = renderReport(r.report);
             return { r, text, renderMs: performance.now() - a };
         };
         const first = await once(); // warms the server's buffers and this process's JIT
         await runbookFresh(db);
-        const s = { rb: [] as number[], cat: [] as number[], con: [] as number[], comp: [] as number[], rend: [] as number[], all: [] as number[], proc: [] as number[] };
+        const s = {
+            rb: [] as number[],
+            cat: [] as number[],
+            con: [] as number[],
+            comp: [] as number[],
+            rend: [] as number[],
+            all: [] as number[],
+            proc: [] as number[],
+        };
         for (let i = 0; i < runs; i++) {
             const { r, renderMs } = await once();
             s.cat.push(r.timings.queryMs);
@@ -139,19 +157,32 @@ export async function benchScenario(server: ServerCoords, scenario: Scenario, ta
 
 export function printScenario(f: ScenarioFigures, node: Timing): void {
     const met = (ok: boolean) => (ok ? "met" : "MISSED");
-    console.log(`verify, ${f.scenario}: ${f.tables} tables + ${f.sequences} sequences; ${f.drifts} drift(s): ${f.classes}`);
+    console.log(
+        `verify, ${f.scenario}: ${f.tables} tables + ${f.sequences} sequences; ${f.drifts} drift(s): ${f.classes}`,
+    );
     console.log(`  runbook Step 4 query, fresh session   ${fmt(f.runbook)}`);
-    console.log(`  verify catalog query, fresh session   ${fmt(f.catalog)}   ${ratio(f.catalog, f.runbook)} the runbook's ` +
-        `(target <= 1.5: ${met(f.catalog.medianMs / f.runbook.medianMs <= 1.5)})`);
+    console.log(
+        `  verify catalog query, fresh session   ${fmt(f.catalog)}   ${ratio(f.catalog, f.runbook)} the runbook's ` +
+            `(target <= 1.5: ${met(f.catalog.medianMs / f.runbook.medianMs <= 1.5)})`,
+    );
     console.log(`  verify connect + authenticate         ${fmt(f.connect)}`);
     console.log(`  verify drift computation              ${fmt(f.compute)}`);
     console.log(`  verify report rendering               ${fmt(f.render)}   (${f.outputLines} lines of text output)`);
-    console.log(`  verify in this process, all of it     ${fmt(f.inProcess)}   ${ratio(f.inProcess, f.runbook)} the runbook's`);
-    console.log(`  verify as a whole node process        ${fmt(f.process)}   ${ratio(f.process, node)} a bare node start; ` +
-        `${ratio(f.process, f.runbook)} the runbook's query (target < 1000 ms: ${met(f.process.medianMs < 1000)})`);
+    console.log(
+        `  verify in this process, all of it     ${fmt(f.inProcess)}   ${ratio(f.inProcess, f.runbook)} the runbook's`,
+    );
+    console.log(
+        `  verify as a whole node process        ${fmt(f.process)}   ${ratio(f.process, node)} a bare node start; ` +
+            `${ratio(f.process, f.runbook)} the runbook's query (target < 1000 ms: ${met(f.process.medianMs < 1000)})`,
+    );
 }
 
-export async function benchVerify(opts: { tables?: number; runs?: number; server?: ServerCoords; node: Timing }): Promise<ScenarioFigures[]> {
+export async function benchVerify(opts: {
+    tables?: number;
+    runs?: number;
+    server?: ServerCoords;
+    node: Timing;
+}): Promise<ScenarioFigures[]> {
     const started = opts.server ? undefined : await startPostgres();
     const server = opts.server ?? (started as ServerCoords);
     try {

@@ -77,7 +77,8 @@ export function connectionTarget(url: string, source: string, timeoutMs: number)
             throw e;
         }
         throw new VerifyError(
-            `the database URL from ${source} ${e.problem}; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=MODE] ` +
+            `the database URL from ${source} ${e.problem}; ` +
+                "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=MODE] " +
                 "(the URL itself is not shown: it carries a password)",
         );
     }
@@ -116,9 +117,13 @@ export function connectionMessage(e: unknown, t: Target): string {
         case "ENETUNREACH":
             return `cannot connect to ${t.where}: ${err.code}`;
         case "28P01":
-            return `authentication failed for ${t.where}: wrong user or password (Heroku rotates credentials: take a fresh URL from heroku config:get DATABASE_URL -a APP)`;
+            return (
+                `authentication failed for ${t.where}: wrong user or password ` +
+                "(Heroku rotates credentials: take a fresh URL from heroku config:get DATABASE_URL -a APP)"
+            );
         case "28000":
-            return `the server refused ${t.where}: ${msg}${t.ssl ? "" : " (Heroku requires SSL: remove sslmode=disable from the URL)"}`;
+            const hint = t.ssl ? "" : " (Heroku requires SSL: remove sslmode=disable from the URL)";
+            return `the server refused ${t.where}: ${msg}${hint}`;
         case "3D000":
             return `database in the URL does not exist on the server (${t.where})`;
     }
@@ -127,13 +132,15 @@ export function connectionMessage(e: unknown, t: Target): string {
     }
     if (t.ssl && /does not support SSL/i.test(msg)) {
         return (
-            `cannot connect to ${t.where}: the server does not accept SSL, and verify uses SSL unless the URL says sslmode=disable ` +
+            `cannot connect to ${t.where}: the server does not accept SSL, ` +
+            "and verify uses SSL unless the URL says sslmode=disable " +
             "(for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)"
         );
     }
     if (/certificate|self[- ]signed|SSL/i.test(msg)) {
         return (
-            `SSL to ${t.where} failed: ${msg} (without sslmode, or with sslmode=require, verify encrypts without verifying ` +
+            `SSL to ${t.where} failed: ${msg} ` +
+            "(without sslmode, or with sslmode=require, verify encrypts without verifying " +
             "the certificate, as Heroku needs; verify-ca and verify-full need a trusted certificate: sslrootcert=FILE)"
         );
     }

@@ -47,7 +47,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return 1;
     }
     try {
-        return await (await command.load())(rest, io);
+        return await (
+            await command.load()
+        )(rest, io);
     } catch (e) {
         if (e instanceof UsageError) {
             io.err(`raptor-roles ${name}: ${e.message}\nTry: raptor-roles ${name} --help\n`);

@@ -18,7 +18,8 @@ import { Io, Subcommand, UsageError } from "./io";
 export { VerifyError } from "../core/verify";
 export { redact } from "./connection";
 
-export const VERIFY_HELP = `usage: raptor-roles verify (--database-url-env NAME | --database-url URL) [--stack NAME] [--json]
+export const VERIFY_HELP = `usage: raptor-roles verify (--database-url-env NAME | --database-url URL)
+                           [--stack NAME] [--json]
 
 Checks the live database against the grant plan on EFFECTIVE privileges (direct grants, PUBLIC,
 inherited role memberships, column grants, ownership, role attributes) and prints each drift with
@@ -66,7 +67,12 @@ export interface VerifyResult {
     /** 0 clean, 2 drift. */
     readonly exitCode: 0 | 2;
     /** Milliseconds: connect (incl. authentication), the one catalog query, the drift computation, all. */
-    readonly timings: { readonly connectMs: number; readonly queryMs: number; readonly computeMs: number; readonly totalMs: number };
+    readonly timings: {
+        readonly connectMs: number;
+        readonly queryMs: number;
+        readonly computeMs: number;
+        readonly totalMs: number;
+    };
 }
 
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
@@ -80,7 +86,11 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
     const target = connectionTarget(opts.url, opts.source ?? "--database-url", opts.connectTimeoutMs ?? 15_000);
     let plan: GrantPlan;
     try {
-        plan = buildPlan({ classification: opts.classification ?? RAPTOR_CLASSIFICATION, role: opts.role ?? "raptor_app", schema: opts.schema ?? "public" });
+        plan = buildPlan({
+            classification: opts.classification ?? RAPTOR_CLASSIFICATION,
+            role: opts.role ?? "raptor_app",
+            schema: opts.schema ?? "public",
+        });
     } catch (e) {
         throw new VerifyError((e as Error).message);
     }
@@ -100,7 +110,8 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         } catch (e) {
             throw new VerifyError(
                 `the catalog query failed on ${target.where}: ${redact((e as Error).message, target.secrets)} ` +
-                    "(raptor-roles verify needs PostgreSQL 16, 17 or 18, as Heroku runs, and a role that can read pg_catalog)",
+                    "(raptor-roles verify needs PostgreSQL 16, 17 or 18, as Heroku runs, " +
+                    "and a role that can read pg_catalog)",
             );
         }
         const queryMs = ms(t1);
@@ -148,7 +159,12 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
         }));
     } catch (e) {
         // parseArgs quotes unexpected arguments, which may be a URL with a password in it.
-        throw new UsageError(redact((e as Error).message, argv.filter((a) => /:\/\//.test(a))));
+        throw new UsageError(
+            redact(
+                (e as Error).message,
+                argv.filter((a) => /:\/\//.test(a)),
+            ),
+        );
     }
     if (values.help) {
         io.out(VERIFY_HELP);
@@ -164,7 +180,10 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
     if (envName !== undefined) {
         const v = process.env[envName];
         if (v === undefined || v.trim() === "") {
-            io.err(`raptor-roles verify: environment variable ${envName} is empty or not set; e.g. export ${envName}="$(heroku config:get DATABASE_URL -a APP)"\n`);
+            io.err(
+                `raptor-roles verify: environment variable ${envName} is empty or not set; ` +
+                    `e.g. export ${envName}="$(heroku config:get DATABASE_URL -a APP)"\n`,
+            );
             return 1;
         }
         url = v;

@@ -119,7 +119,16 @@ export interface ReachedRole {
 }
 
 export type OwnedKind =
-    | "table" | "view" | "materialized view" | "foreign table" | "sequence" | "type" | "domain" | "schema" | "routine" | "database"
+    | "table"
+    | "view"
+    | "materialized view"
+    | "foreign table"
+    | "sequence"
+    | "type"
+    | "domain"
+    | "schema"
+    | "routine"
+    | "database"
     /** Anything else (a collation, a publication, ...): `name` is pg_describe_object's text. */
     | "other";
 

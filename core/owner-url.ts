@@ -79,7 +79,8 @@ export class OwnerUrlError extends Error {
     constructor(source: string, problem: string) {
         super(
             `the owner database URL from ${source} ${problem}; ` +
-                "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE as `heroku config:get DATABASE_URL -a APP` prints it " +
+                "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE as " +
+                "`heroku config:get DATABASE_URL -a APP` prints it " +
                 "(the URL itself is not shown because it carries the owner's password)",
         );
         this.name = "OwnerUrlError";

@@ -87,7 +87,12 @@ export class Checker {
         for (const name of names) {
             const inQuotes = name.replace(/"/g, '""');
             for (const d of made) {
-                this.drifts.push({ class: d.class, object: d.object.join(inQuotes), detail: d.detail.join(inQuotes), fix: d.fix.join(inQuotes) });
+                this.drifts.push({
+                    class: d.class,
+                    object: d.object.join(inQuotes),
+                    detail: d.detail.join(inQuotes),
+                    fix: d.fix.join(inQuotes),
+                });
             }
         }
     }

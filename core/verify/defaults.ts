@@ -30,7 +30,8 @@ export function checkDefaultsMissing(c: Checker): void {
         c.add(
             "default-privileges-missing",
             `default privileges of ${O} in schema ${S}`,
-            `sequences ${O} creates later will not give ${c.R} USAGE: the next migration's bigserial table fails on insert`,
+            `sequences ${O} creates later will not give ${c.R} USAGE: ` +
+                "the next migration's bigserial table fails on insert",
             [`ALTER DEFAULT PRIVILEGES FOR ROLE ${O} IN SCHEMA ${S} GRANT USAGE ON SEQUENCES TO ${c.R};`],
         );
     }
@@ -58,7 +59,8 @@ export function checkDefaultsExcess(c: Checker): void {
         c.add(
             "default-privileges-excess",
             `default privileges of ${O}${inSchema}`,
-            `every ${k.word.toLowerCase().replace(/s$/, "")} ${O} creates later gives ${to} ${privs}, before anyone classifies it`,
+            `every ${k.word.toLowerCase().replace(/s$/, "")} ${O} creates later gives ${to} ${privs}, ` +
+                "before anyone classifies it",
             [`ALTER DEFAULT PRIVILEGES FOR ROLE ${O}${where} REVOKE ${privs} ON ${k.word} FROM ${to};`],
         );
     }

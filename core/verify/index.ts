@@ -51,6 +51,11 @@ export function computeDrift(plan: GrantPlan, cat: Catalog, ctx: VerifyContext =
         checkDefaultsMissing(c);
         checkDefaultsExcess(c);
     }
-    const where = { role: plan.role, schema: plan.schema, database: cat.database.name, serverVersion: cat.serverVersion };
+    const where = {
+        role: plan.role,
+        schema: plan.schema,
+        database: cat.database.name,
+        serverVersion: cat.serverVersion,
+    };
     return buildReport(where, c.drifts, cat.checked);
 }

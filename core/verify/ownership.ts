@@ -41,7 +41,8 @@ function regrantFor(c: Checker, o: OwnedObject, name: string, planned: ReadonlyM
 
 export function checkOwnership(c: Checker, planned: ReadonlyMap<string, TableSet>): void {
     const why = "an owner holds every privilege on it and can ALTER or DROP it (DDL)";
-    const needs = "; ALTER ... OWNER TO needs a superuser (or a member of both roles): on Heroku escalate to the operator";
+    const needs =
+        "; ALTER ... OWNER TO needs a superuser (or a member of both roles): on Heroku escalate to the operator";
     const detail = `${c.R} owns it: ${why}${needs}`;
     for (const o of c.cat.owned) {
         const name = o.schema === null ? quoteIdent(o.name) : qualified(o.schema, o.name);

@@ -25,7 +25,8 @@ export function checkMissingTables(c: Checker, planned: ReadonlyMap<string, Tabl
         c.add(
             "table-missing",
             `table ${table}`,
-            `classified as ${planned.get(name) ?? "?"} in core/classification.ts, but there is no such table in schema ${quoteIdent(schema)}`,
+            `classified as ${planned.get(name) ?? "?"} in core/classification.ts, ` +
+                `but there is no such table in schema ${quoteIdent(schema)}`,
             [`-- remove "${name}" from core/classification.ts, or run the migration that creates ${table}`],
         );
     }
@@ -92,13 +93,20 @@ function checkTable(c: Checker, r: CatalogRelation, name: string, set: TableSet)
     const missing = minus(expected, r.privileges);
     if (missing.length > 0) {
         const detail = `${set} table without ${missing.join(", ")} for ${R}: the app gets "permission denied"`;
-        c.add("table-privilege-missing", what, detail, [`GRANT ${ordered(missing, TABLE_ORDER).join(", ")} ON TABLE ${obj.sql} TO ${R};`]);
+        c.add("table-privilege-missing", what, detail, [
+            `GRANT ${ordered(missing, TABLE_ORDER).join(", ")} ON TABLE ${obj.sql} TO ${R};`,
+        ]);
     }
     const excess = ordered(minus([...r.privileges, ...r.columnPrivileges], expected), TABLE_ORDER);
     if (set === "locked") {
         if (excess.length > 0) {
             const src = c.sources(obj, excess);
-            c.add("locked-table-accessible", what, `locked (migration state) but ${R} holds ${c.describe(src.labels)}`, src.fix);
+            c.add(
+                "locked-table-accessible",
+                what,
+                `locked (migration state) but ${R} holds ${c.describe(src.labels)}`,
+                src.fix,
+            );
         }
         return;
     }
@@ -111,12 +119,25 @@ function checkTable(c: Checker, r: CatalogRelation, name: string, set: TableSet)
     }
     if (beyond.length > 0) {
         const src = c.sources(obj, beyond);
-        c.add("table-excess-privilege", what, `${set} table; beyond DML (the runbook's "no DDL"): ${c.describe(src.labels)}`, src.fix);
+        c.add(
+            "table-excess-privilege",
+            what,
+            `${set} table; beyond DML (the runbook's "no DDL"): ${c.describe(src.labels)}`,
+            src.fix,
+        );
     }
-    const go = ordered(aclGrantOptions(r).filter((p) => expected.includes(p as never)), TABLE_ORDER);
+    const go = ordered(
+        aclGrantOptions(r).filter((p) => expected.includes(p as never)),
+        TABLE_ORDER,
+    );
     if (go.length > 0) {
         const src = c.sources(obj, go, true);
-        c.add("grant-option", what, `${R} can grant ${go.join(", ")} on ${obj.sql} to others: ${c.describe(src.labels)}`, src.fix);
+        c.add(
+            "grant-option",
+            what,
+            `${R} can grant ${go.join(", ")} on ${obj.sql} to others: ${c.describe(src.labels)}`,
+            src.fix,
+        );
     }
 }
 

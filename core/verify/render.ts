@@ -12,7 +12,8 @@ export const SHOWN_PER_CLASS = 5;
 
 function where(report: VerifyReport): string {
     const { database, server, role, schema } = report;
-    return `database ${quoteIdent(database)} on PostgreSQL ${server}, role ${quoteIdent(role)}, schema ${quoteIdent(schema)}`;
+    const names = `role ${quoteIdent(role)}, schema ${quoteIdent(schema)}`;
+    return `database ${quoteIdent(database)} on PostgreSQL ${server}, ${names}`;
 }
 
 function renderClean(report: VerifyReport): string {
@@ -25,7 +26,11 @@ function renderClean(report: VerifyReport): string {
 }
 
 function renderDrift(d: Drift): string[] {
-    return [`  ${d.object}`, `    ${d.detail}`, ...d.fix.split("\n").map((f, i) => `    ${i === 0 ? "fix: " : "     "}${f}`)];
+    return [
+        `  ${d.object}`,
+        `    ${d.detail}`,
+        ...d.fix.split("\n").map((f, i) => `    ${i === 0 ? "fix: " : "     "}${f}`),
+    ];
 }
 
 export function renderReport(report: VerifyReport): string {
@@ -51,9 +56,10 @@ export function renderReport(report: VerifyReport): string {
     const hidden = report.drifts.length - shown.length;
     lines.push(
         hidden === 0
-            ? "All fixes, each once, in report order. Run the SQL as the database owner (psql \"$DATABASE_URL\");"
+            ? 'All fixes, each once, in report order. Run the SQL as the database owner (psql "$DATABASE_URL");'
             : `The fixes of the drifts shown, each once (${hidden} drift(s) not shown: every fix, in order, is ` +
-                  "`raptor-roles verify ... --json | jq -r '.drifts[].fix'`). Run the SQL as the database owner (psql \"$DATABASE_URL\");",
+                  "`raptor-roles verify ... --json | jq -r '.drifts[].fix'`). " +
+                  'Run the SQL as the database owner (psql "$DATABASE_URL");',
         "ALTER ROLE, memberships granted by others and ownership changes need a superuser. Then run verify again.",
         ...[...new Set(shown.flatMap((d) => d.fix.split("\n")))].map((f) => `  ${f}`),
         "",

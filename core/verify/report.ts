@@ -77,7 +77,13 @@ export function buildReport(
     const rank = new Map<string, number>(DRIFT_CLASSES.map((k, i) => [k, i]));
     const sorted = drifts
         .map((d) => ({ d, r: rank.get(d.class) as number }))
-        .sort((a, b) => a.r - b.r || byText(a.d.object, b.d.object) || byText(a.d.fix, b.d.fix) || byText(a.d.detail, b.d.detail))
+        .sort(
+            (a, b) =>
+                a.r - b.r ||
+                byText(a.d.object, b.d.object) ||
+                byText(a.d.fix, b.d.fix) ||
+                byText(a.d.detail, b.d.detail),
+        )
         .map((x) => x.d);
     const counts = Object.fromEntries(DRIFT_CLASSES.map((k) => [k, 0])) as Record<DriftClass, number>;
     for (const d of sorted) {

@@ -13,7 +13,8 @@ export function checkRoleMissing(c: Checker, ctx: VerifyContext): void {
     c.add(
         "role-missing",
         `role ${c.R}`,
-        `role ${c.R} does not exist in database ${quoteIdent(c.cat.database.name)}. Create it as a Heroku credential, ` +
+        `role ${c.R} does not exist in database ${quoteIdent(c.cat.database.name)}. ` +
+            "Create it as a Heroku credential, " +
             "never with CREATE ROLE (the owner is not in rds_password: runbook failure mode A), then attach it and " +
             "apply the grants (pulumi up, or raptor-roles sql)",
         [`heroku pg:credentials:create ${h?.attachment ?? "DATABASE"} --name ${c.plan.role} -a ${h?.app ?? "<app>"}`],
@@ -30,8 +31,16 @@ export function checkRole(c: Checker): void {
     const escalate = "(ALTER ROLE needs a superuser or CREATEROLE; on Heroku escalate to the operator)";
     const login: [boolean, string, string][] = [
         [!role.canLogin, `${R} has NOLOGIN: the app cannot connect as it ${escalate}`, `ALTER ROLE ${R} LOGIN;`],
-        [role.expired, `${R}'s VALID UNTIL is in the past: password logins are refused`, `ALTER ROLE ${R} VALID UNTIL 'infinity';`],
-        [role.connectionLimit === 0, `${R} has CONNECTION LIMIT 0: every login is refused`, `ALTER ROLE ${R} CONNECTION LIMIT -1;`],
+        [
+            role.expired,
+            `${R}'s VALID UNTIL is in the past: password logins are refused`,
+            `ALTER ROLE ${R} VALID UNTIL 'infinity';`,
+        ],
+        [
+            role.connectionLimit === 0,
+            `${R} has CONNECTION LIMIT 0: every login is refused`,
+            `ALTER ROLE ${R} CONNECTION LIMIT -1;`,
+        ],
         [
             !c.cat.database.connect,
             `${R} has no CONNECT on database ${quoteIdent(c.cat.database.name)} (not directly, not through PUBLIC)`,
@@ -101,7 +110,8 @@ export function checkMemberships(c: Checker): void {
             "role-membership",
             `membership ${R} in ${quoteIdent(m.role)}`,
             `${R} is a member of ${quoteIdent(m.role)} (${opts}; granted by ${quoteIdent(m.grantor)}). ` +
-                "The plan grants no memberships: privileges that arrive this way bypass the matrix and no Pulumi state shows them" +
+                "The plan grants no memberships: privileges that arrive this way bypass the matrix " +
+                "and no Pulumi state shows them" +
                 (gives.length > 0 ? `. ${gives.join("; ")}` : ""),
             [`REVOKE ${quoteIdent(m.role)} FROM ${R} GRANTED BY ${quoteIdent(m.grantor)};`],
         );

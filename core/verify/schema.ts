@@ -19,7 +19,8 @@ function schemaObj(c: Checker, s: CatalogSchema): Obj {
         owner: s.owner,
         acl: s.acl,
         grantOptions: mine.flatMap((e) => e.grantable),
-        // Handing a schema back drops the role's owner rights, USAGE included; pg_database_owner's schema keeps its ACL.
+        // Handing a schema back drops the role's owner rights, USAGE included;
+        // pg_database_owner's schema keeps its ACL.
         regrant: s.name === c.plan.schema && !s.ownedByDatabaseOwner ? [`GRANT USAGE ON SCHEMA ${sql} TO ${c.R};`] : [],
     };
 }
@@ -29,7 +30,9 @@ export function checkSchemas(c: Checker): void {
     for (const s of c.cat.schemas) {
         const obj = schemaObj(c, s);
         if (s.name === c.plan.schema && !s.usage) {
-            const detail = `${R} has no USAGE on schema ${obj.sql}: it cannot reach any table in it (a new Heroku credential starts this way)`;
+            const detail =
+                `${R} has no USAGE on schema ${obj.sql}: it cannot reach any table in it ` +
+                "(a new Heroku credential starts this way)";
             c.add("schema-usage-missing", `schema ${obj.sql}`, detail, [`GRANT USAGE ON SCHEMA ${obj.sql} TO ${R};`]);
         }
         if (s.create) {
@@ -52,7 +55,20 @@ export function checkDatabase(c: Checker): void {
         return;
     }
     const D = quoteIdent(db.name);
-    const obj: Obj = { kind: "DATABASE", sql: D, alter: `ALTER DATABASE ${D}`, owner: db.ownedBy, acl: db.acl, grantOptions: [], regrant: [] };
+    const obj: Obj = {
+        kind: "DATABASE",
+        sql: D,
+        alter: `ALTER DATABASE ${D}`,
+        owner: db.ownedBy,
+        acl: db.acl,
+        grantOptions: [],
+        regrant: [],
+    };
     const src = c.sources(obj, ["CREATE"]);
-    c.add("database-create", `database ${D}`, `${c.R} can create schemas in database ${D} (DDL): ${c.describe(src.labels)}`, src.fix);
+    c.add(
+        "database-create",
+        `database ${D}`,
+        `${c.R} can create schemas in database ${D} (DDL): ${c.describe(src.labels)}`,
+        src.fix,
+    );
 }

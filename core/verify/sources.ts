@@ -66,11 +66,18 @@ function why(c: Checker, obj: Obj, p: string, opts: Options, found: Found): stri
             } else {
                 addTo(byColumn, p, e.column);
             }
-            out.push(e.grantee === null ? `granted to PUBLIC${onCol}` : e.column === null ? "granted directly" : `granted${onCol}`);
+            out.push(
+                e.grantee === null
+                    ? `granted to PUBLIC${onCol}`
+                    : e.column === null
+                      ? "granted directly"
+                      : `granted${onCol}`,
+            );
         } else {
             for (const v of c.viasOf(e.grantee)) {
                 found.memberships.add(v);
-                const through = v === e.grantee ? ", of which it is a member" : `, which it reaches through ${quoteIdent(v)}`;
+                const through =
+                    v === e.grantee ? ", of which it is a member" : `, which it reaches through ${quoteIdent(v)}`;
                 out.push(`granted${onCol} to ${quoteIdent(e.grantee)}${through}`);
             }
         }
@@ -124,7 +131,10 @@ function fixes(c: Checker, obj: Obj, found: Found, opts: Options): string[] {
         fix.push(`ALTER ROLE ${R} NOSUPERUSER;`);
     }
     for (const p of found.unexplained) {
-        fix.push(`-- could not find where ${p} on ${obj.sql} comes from; inspect it with \\dp (or \\dn+, \\l+) and \\drg ${R}`);
+        fix.push(
+            `-- could not find where ${p} on ${obj.sql} comes from; ` +
+                `inspect it with \\dp (or \\dn+, \\l+) and \\drg ${R}`,
+        );
     }
     return fix;
 }

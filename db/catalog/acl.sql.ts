@@ -12,7 +12,8 @@ const entries = (rows: string, key: string) => `
         'grantable', x.go) ORDER BY x.grantee NULLS FIRST, x.col NULLS FIRST) AS acl
     FROM (
         SELECT ${rows}.${key}, ${rows}.col,
-            CASE WHEN ${rows}.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(${rows}.grantee)::text END AS grantee,
+            CASE WHEN ${rows}.grantee = 0 THEN NULL
+                 ELSE pg_catalog.pg_get_userbyid(${rows}.grantee)::text END AS grantee,
             array_agg(${rows}.priv) AS p, coalesce(array_agg(${rows}.priv) FILTER (WHERE ${rows}.go), '{}') AS go
         FROM ${rows} GROUP BY ${rows}.${key}, ${rows}.col, ${rows}.grantee
     ) x

@@ -10,14 +10,16 @@ own AS (
     WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.deptype = 'o' AND s.dbid = (SELECT oid FROM db)
 ),
 owned AS (
-    SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+    SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+                WHEN 'm' THEN 'materialized view'
                 WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'type' END AS kind,
            n.nspname::text AS schema, c.relname::text AS name, NULL::text AS args,
            (SELECT json_agg(json_build_object('schema', sn.nspname, 'name', sq.relname) ORDER BY sq.relname)
             FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class sq ON sq.oid = d.objid
             JOIN pg_catalog.pg_namespace sn ON sn.oid = sq.relnamespace
             WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
-              AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i') AND sq.relkind = 'S') AS linked
+              AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+              AND sq.relkind = 'S') AS linked
     FROM own JOIN pg_catalog.pg_class c ON own.classid = 'pg_catalog.pg_class'::regclass AND c.oid = own.objid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')

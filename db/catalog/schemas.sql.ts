@@ -8,7 +8,8 @@
 export function aclEntries(acl: string, owner: string): string {
     return `(SELECT coalesce(json_agg(json_build_object('grantee', x.grantee, 'column', NULL, 'privileges', x.p,
                 'grantable', x.go) ORDER BY x.grantee NULLS FIRST), '[]')
-            FROM (SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END AS grantee,
+            FROM (SELECT CASE WHEN a.grantee = 0 THEN NULL
+                         ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END AS grantee,
                     array_agg(a.privilege_type) AS p,
                     coalesce(array_agg(a.privilege_type) FILTER (WHERE a.is_grantable), '{}') AS go
                   FROM pg_catalog.aclexplode(${acl}) a

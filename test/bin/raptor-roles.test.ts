@@ -9,11 +9,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const run = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(ROOT, "bin", "raptor-roles.js"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    spawnSync(process.execPath, [path.join(ROOT, "bin", "raptor-roles.js"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
 
 // The binary runs the compiled dist/ and refuses one older than its sources: build it as npm ci would.
 beforeAll(() => {
-    const b = spawnSync(process.execPath, [path.join(ROOT, "bin", "build.js")], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+    const b = spawnSync(process.execPath, [path.join(ROOT, "bin", "build.js")], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 300_000,
+    });
     expect(b.status, b.stdout + b.stderr).toBe(0);
 }, 300_000);
 

@@ -18,7 +18,10 @@ describe("parseDatabaseUrl", () => {
         ["", "is empty"],
         ["mysql://u:p@h/d", "does not start with postgres:// or postgresql://"],
         ["postgres://u:p@h:99999/d", "cannot be parsed"],
-        ["postgres://u:p@h/d?sslmode=sometimes", "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)"],
+        [
+            "postgres://u:p@h/d?sslmode=sometimes",
+            "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)",
+        ],
         ["postgres://h/d", "has no user"],
     ])("refuses %j: %s, without quoting it", (url, problem) => {
         expect(() => parseDatabaseUrl(url)).toThrow(new DatabaseUrlError(problem));
@@ -29,7 +32,9 @@ describe("parseOwnerUrl", () => {
     it("requires the owner's password, and never quotes the URL", () => {
         const url = "postgres://owner@db.example:5433/raptor";
         expect(() => parseOwnerUrl(url, "raptor:ownerDatabaseUrl")).toThrow(OwnerUrlError);
-        expect(() => parseOwnerUrl(url, "raptor:ownerDatabaseUrl")).toThrow(/^the owner database URL from raptor:ownerDatabaseUrl has no password; /);
+        expect(() => parseOwnerUrl(url, "raptor:ownerDatabaseUrl")).toThrow(
+            /^the owner database URL from raptor:ownerDatabaseUrl has no password; /,
+        );
     });
 
     it("gives the provider's fields", () => {

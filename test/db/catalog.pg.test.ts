@@ -67,7 +67,21 @@ interface Privs {
 const sorted = (xs: readonly string[]) => [...xs].sort();
 /** Each relation the catalog lists, by name, with its privileges sorted. */
 const listed = (cat: Catalog) =>
-    new Map(cat.relations.flatMap((g) => g.names.map((n) => [n, { privileges: sorted(g.privileges), columnPrivileges: sorted(g.columnPrivileges), grantOptions: sorted(g.grantOptions) }] as [string, Privs])));
+    new Map(
+        cat.relations.flatMap((g) =>
+            g.names.map(
+                (n) =>
+                    [
+                        n,
+                        {
+                            privileges: sorted(g.privileges),
+                            columnPrivileges: sorted(g.columnPrivileges),
+                            grantOptions: sorted(g.grantOptions),
+                        },
+                    ] as [string, Privs],
+            ),
+        ),
+    );
 
 let db: HerokuLikeDb;
 let truth: Map<string, Privs & { kind: string }>;
@@ -75,10 +89,24 @@ const plan = () => buildPlan({ classification, role: db.role, schema: "public" }
 const read = () => withClient(db.owner, (c) => readCatalog(c, plan()));
 
 beforeAll(async () => {
-    db = await createHerokuLikeDb({ tables, unclassified: ["stray1", "stray2", "stray3"], role: `raptor_cat_${randomBytes(3).toString("hex")}` });
+    db = await createHerokuLikeDb({
+        tables,
+        unclassified: ["stray1", "stray2", "stray3"],
+        role: `raptor_cat_${randomBytes(3).toString("hex")}`,
+    });
     await db.asOwner(renderSql(plan()));
     await db.asOwner(DRIFT.map((s) => s.split("{R}").join(quoteIdent(db.role))).join(";\n"));
-    const all = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "USAGE", ...(pg.major >= 17 ? ["MAINTAIN"] : [])];
+    const all = [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "TRUNCATE",
+        "REFERENCES",
+        "TRIGGER",
+        "USAGE",
+        ...(pg.major >= 17 ? ["MAINTAIN"] : []),
+    ];
     const rows = await withClient(db.owner, async (c) => (await c.query(TRUTH_SQL, [db.role, all])).rows);
     truth = new Map(rows.map((r) => [r.name, r]));
 });
@@ -94,11 +122,25 @@ function expectAgreement(cat: Catalog): void {
     const expected = new Map<string, Privs>();
     for (const [name, t] of truth) {
         const set = Object.entries(classification).find(([, ts]) => (ts as string[]).includes(name))?.[0];
-        const due = t.kind === "S" ? ["USAGE"] : set === "application" ? ["DELETE", "INSERT", "SELECT", "UPDATE"] : set === "appendOnly" ? ["INSERT", "SELECT"] : [];
+        const due =
+            t.kind === "S"
+                ? ["USAGE"]
+                : set === "application"
+                  ? ["DELETE", "INSERT", "SELECT", "UPDATE"]
+                  : set === "appendOnly"
+                    ? ["INSERT", "SELECT"]
+                    : [];
         const matches = set !== undefined || t.kind === "S";
-        const same = JSON.stringify(sorted(t.privileges)) === JSON.stringify(due) && t.grantOptions.length === 0 && t.columnPrivileges.every((p) => due.includes(p));
+        const same =
+            JSON.stringify(sorted(t.privileges)) === JSON.stringify(due) &&
+            t.grantOptions.length === 0 &&
+            t.columnPrivileges.every((p) => due.includes(p));
         if (!matches || !same) {
-            expected.set(name, { privileges: sorted(t.privileges), columnPrivileges: sorted(t.columnPrivileges), grantOptions: sorted(t.grantOptions) });
+            expected.set(name, {
+                privileges: sorted(t.privileges),
+                columnPrivileges: sorted(t.columnPrivileges),
+                grantOptions: sorted(t.grantOptions),
+            });
         }
     }
     expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...expected].sort()));
@@ -116,7 +158,9 @@ describe("effective privileges in the catalog, against has_*_privilege", () => {
 
     it("a role that inherits from another: read through has_*, the same again", async () => {
         const group = `${db.role}_group`;
-        await db.asSuperuser(`CREATE ROLE ${quoteIdent(group)} NOLOGIN; GRANT ${quoteIdent(group)} TO ${quoteIdent(db.role)}`);
+        await db.asSuperuser(
+            `CREATE ROLE ${quoteIdent(group)} NOLOGIN; GRANT ${quoteIdent(group)} TO ${quoteIdent(db.role)}`,
+        );
         const cat = await read();
         expect(cat.memberships.map((m) => m.role)).toEqual([group]);
         expectAgreement(cat);

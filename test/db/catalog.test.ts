@@ -15,7 +15,14 @@ describe("readCatalog", () => {
                             catalog: {
                                 serverVersion: 170010,
                                 currentUser: "owner",
-                                database: { name: "d", owner: "owner", connect: true, create: false, ownedBy: null, acl: [] },
+                                database: {
+                                    name: "d",
+                                    owner: "owner",
+                                    connect: true,
+                                    create: false,
+                                    ownedBy: null,
+                                    acl: [],
+                                },
                                 role: null,
                                 schemaExists: true,
                                 relations: [],
@@ -36,7 +43,11 @@ describe("readCatalog", () => {
         expect(calls).toHaveLength(1);
         expect(calls[0].text).toBe(CATALOG_SQL);
         expect(calls[0].values.slice(0, 2)).toEqual(["raptor_app", "public"]);
-        expect(String(calls[0].values[2]).split(",").slice(0, 3)).toEqual(["Lalembic_version", "Oaudit_archival_runs", "Oaudit_integrity_log"]);
+        expect(String(calls[0].values[2]).split(",").slice(0, 3)).toEqual([
+            "Lalembic_version",
+            "Oaudit_archival_runs",
+            "Oaudit_integrity_log",
+        ]);
         expect(c.role).toBeNull();
         expect(c.relations).toEqual([]);
     });
@@ -46,11 +57,12 @@ describe("readCatalog", () => {
     });
 });
 
-
 describe("parseCatalog", () => {
     it("names the field whose JSON type is not the Catalog's", async () => {
         const doc = { ...catalog(), relations: null };
         const db = { query: async () => ({ rows: [{ catalog: doc }] }) };
-        await expect(readCatalog(db, plan)).rejects.toThrow("the catalog query returned relations as null, expected array");
+        await expect(readCatalog(db, plan)).rejects.toThrow(
+            "the catalog query returned relations as null, expected array",
+        );
     });
 });

@@ -36,8 +36,18 @@ export function catalog(over: Partial<Catalog> = {}): Catalog {
 }
 
 export function rel(name: string, over: Partial<CatalogRelation> = {}): CatalogRelation {
-    return { names: [name], kind: "r", partition: false, owner: null, privileges: [], columnPrivileges: [], grantOptions: [], acl: [], linkedTable: null, ...over };
+    return {
+        names: [name],
+        kind: "r",
+        partition: false,
+        owner: null,
+        privileges: [],
+        columnPrivileges: [],
+        grantOptions: [],
+        acl: [],
+        linkedTable: null,
+        ...over,
+    };
 }
 
 export const fixesOf = (c: Catalog) => computeDrift(plan, c).drifts.map((d) => [d.class, d.fix]);
-

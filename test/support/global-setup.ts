@@ -11,7 +11,15 @@ import { startPostgres } from "./pg-server";
 declare module "vitest" {
     export interface ProvidedContext {
         /** major: 16, 17 or 18; server: its version as verify reports it, e.g. "17.10". */
-        pg: { major: number; server: string; port: number; superuser: string; password: string; appRole: string; appPassword: string };
+        pg: {
+            major: number;
+            server: string;
+            port: number;
+            superuser: string;
+            password: string;
+            appRole: string;
+            appPassword: string;
+        };
     }
 }
 
@@ -21,12 +29,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Test files each get their own database, so its privileges never collide between files.
     const appRole = "raptor_app";
     const appPassword = randomBytes(12).toString("hex");
-    const c = new Client({ host: "127.0.0.1", port: server.port, user: server.superuser, password: server.password, database: "postgres" });
+    const c = new Client({
+        host: "127.0.0.1",
+        port: server.port,
+        user: server.superuser,
+        password: server.password,
+        database: "postgres",
+    });
     await c.connect();
     await c.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}'`);
     const num = Number((await c.query("SELECT current_setting('server_version_num') AS v")).rows[0].v);
     await c.end();
     const major = Math.floor(num / 10000);
-    project.provide("pg", { major, server: `${major}.${num % 10000}`, port: server.port, superuser: server.superuser, password: server.password, appRole, appPassword });
+    project.provide("pg", {
+        major,
+        server: `${major}.${num % 10000}`,
+        port: server.port,
+        superuser: server.superuser,
+        password: server.password,
+        appRole,
+        appPassword,
+    });
     return () => server.stop();
 }

@@ -40,7 +40,10 @@ export const PG_PACKAGES: Readonly<Record<string, string>> = {
 export function selectedMajor(env: NodeJS.ProcessEnv = process.env): string {
     const major = (env.RAPTOR_PG_MAJOR ?? "").trim() || "17";
     if (PG_PACKAGES[major] === undefined) {
-        throw new Error(`RAPTOR_PG_MAJOR=${JSON.stringify(env.RAPTOR_PG_MAJOR)} is not a major we ship; use one of ${Object.keys(PG_PACKAGES).join(", ")}`);
+        throw new Error(
+            `RAPTOR_PG_MAJOR=${JSON.stringify(env.RAPTOR_PG_MAJOR)} is not a major we ship; ` +
+                `use one of ${Object.keys(PG_PACKAGES).join(", ")}`,
+        );
     }
     return major;
 }
@@ -61,7 +64,10 @@ function hydrateSymlinks(native: string): void {
         return;
     }
     const root = path.dirname(native);
-    for (const { source, target } of JSON.parse(fs.readFileSync(listFile, "utf8")) as { source: string; target: string }[]) {
+    for (const { source, target } of JSON.parse(fs.readFileSync(listFile, "utf8")) as {
+        source: string;
+        target: string;
+    }[]) {
         const link = path.join(root, target);
         if (!fs.existsSync(link)) {
             fs.symlinkSync(path.relative(path.dirname(link), path.join(root, source)), link);
@@ -137,14 +143,34 @@ export async function startPostgres(major: string = selectedMajor()): Promise<Pg
         fs.chownSync(data, ids.uid as number, ids.gid as number);
         fs.chownSync(pwfile, ids.uid as number, ids.gid as number);
     }
-    run(bin("initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C"], ids);
+    run(
+        bin("initdb"),
+        ["-D", data, "-U", "postgres", "--auth=scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C"],
+        ids,
+    );
     fs.rmSync(pwfile);
 
     const port = await freePort();
     const child: ChildProcess = spawn(
         bin("postgres"),
-        ["-D", data, "-p", String(port), "-k", "", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        [
+            "-D",
+            data,
+            "-p",
+            String(port),
+            "-k",
+            "",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
         { ...ids, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
     );
     const killOnExit = () => child.kill("SIGKILL");

@@ -7,11 +7,33 @@ import { catalog, plan, rel } from "../../support/catalog-fixtures";
 describe("renderReport", () => {
     it("starts with one summary line and ends with every fix once", () => {
         const relations = ["dsr_log", "trades_history"].map((t) =>
-            rel(t, { privileges: ["SELECT", "INSERT", "DELETE"], acl: [{ grantee: null, column: null, privileges: ["DELETE"], grantable: [] }] }),
+            rel(t, {
+                privileges: ["SELECT", "INSERT", "DELETE"],
+                acl: [{ grantee: null, column: null, privileges: ["DELETE"], grantable: [] }],
+            }),
         );
-        const text = renderReport(computeDrift(plan, catalog({ relations, schemas: [{ name: "public", usage: false, create: false, owner: null, ownedByDatabaseOwner: true, acl: [] }] })));
+        const text = renderReport(
+            computeDrift(
+                plan,
+                catalog({
+                    relations,
+                    schemas: [
+                        {
+                            name: "public",
+                            usage: false,
+                            create: false,
+                            owner: null,
+                            ownedByDatabaseOwner: true,
+                            acl: [],
+                        },
+                    ],
+                }),
+            ),
+        );
         const lines = text.split("\n");
-        expect(lines[0]).toBe('verify: DRIFT: database "d" on PostgreSQL 17.10, role "raptor_app", schema "public": 3 drift(s): schema-usage-missing 1, append-only-writable 2');
+        expect(lines[0]).toBe(
+            'verify: DRIFT: database "d" on PostgreSQL 17.10, role "raptor_app", schema "public": 3 drift(s): schema-usage-missing 1, append-only-writable 2',
+        );
         const all = lines.slice(lines.findIndex((l) => l.startsWith("All fixes")) + 2).filter(Boolean);
         expect(all).toEqual([
             '  GRANT USAGE ON SCHEMA "public" TO "raptor_app";',
@@ -21,11 +43,14 @@ describe("renderReport", () => {
     });
 });
 
-
 describe("renderReport with thousands of drifts", () => {
     // 1,200 append-only tables made writable the same way, plus 7 unclassified ones: one group each in the catalog.
     const names = Array.from({ length: 1200 }, (_, i) => `audit_${String(i).padStart(4, "0")}`);
-    const bigPlan = buildPlan({ classification: { application: ["accounts"], appendOnly: names, locked: ["alembic_version"] }, role: "raptor_app", schema: "public" });
+    const bigPlan = buildPlan({
+        classification: { application: ["accounts"], appendOnly: names, locked: ["alembic_version"] },
+        role: "raptor_app",
+        schema: "public",
+    });
     const writable = rel("x", {
         names,
         privileges: ["SELECT", "INSERT", "UPDATE"],
@@ -56,9 +81,13 @@ describe("renderReport with thousands of drifts", () => {
     });
 
     it("lists the fixes of the drifts shown only, and says how to get all of them", () => {
-        const fixes = lines.slice(lines.findIndex((l) => l.startsWith("The fixes of the drifts shown")) + 2).filter(Boolean);
+        const fixes = lines
+            .slice(lines.findIndex((l) => l.startsWith("The fixes of the drifts shown")) + 2)
+            .filter(Boolean);
         expect(fixes.filter((f) => f.startsWith("  REVOKE UPDATE"))).toHaveLength(5);
-        expect(text).toContain("(1197 drift(s) not shown: every fix, in order, is `raptor-roles verify ... --json | jq -r '.drifts[].fix'`)");
+        expect(text).toContain(
+            "(1197 drift(s) not shown: every fix, in order, is `raptor-roles verify ... --json | jq -r '.drifts[].fix'`)",
+        );
         expect(lines.length).toBeLessThan(80);
     });
 });
