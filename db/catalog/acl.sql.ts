@@ -20,28 +20,35 @@ const entries = (rows: string, key: string) => `
     GROUP BY x.${key}`;
 
 export const ACL_SQL = String.raw`
--- A plain role's relations without column ACLs: one summary per distinct ACL, joined back by hash (a blanket
--- GRANT leaves the same items on thousands of relations). The owner is never the role or PUBLIC here.
--- (aclitem[] hashes but does not sort, so each distinct ACL gets a number k to group by.)
-shared AS (
-    SELECT s.relacl, row_number() OVER () AS k
-    FROM (SELECT r.relacl FROM rel r
-          WHERE r.oid IS NOT NULL AND r.aclpath AND NOT r.proven AND NOT r.colacl AND r.relacl IS NOT NULL
-          GROUP BY r.relacl) s
+-- A plain role's relations without column ACLs, grouped by their ACL and the rest of what the report says
+-- of them (kind, set, partition): one aclexplode per group however many relations share it (a blanket GRANT
+-- leaves the same items on thousands). The owner is never the role or PUBLIC here, so no item is left out.
+aclgroup AS (
+    SELECT row_number() OVER () AS k, g.*
+    FROM (
+        SELECT r.relacl, r.relkind, r.tset, r.relispartition, array_agg(r.relname::text) AS names
+        FROM rel r
+        WHERE r.oid IS NOT NULL AND r.aclpath AND NOT r.proven AND NOT r.colacl
+        GROUP BY r.relacl, r.relkind, r.tset, r.relispartition
+    ) g
 ),
-sharedx AS (
-    SELECT s.k, NULL::text AS col, a.grantee, a.privilege_type AS priv, a.is_grantable AS go
-    FROM shared s CROSS JOIN LATERAL pg_catalog.aclexplode(s.relacl) a
+groupx AS (
+    SELECT g.k, NULL::text AS col, a.grantee, a.privilege_type AS priv, a.is_grantable AS go
+    FROM aclgroup g CROSS JOIN LATERAL pg_catalog.aclexplode(g.relacl) a
     WHERE a.grantee IN (SELECT oid FROM grantees)
 ),
-sharedacl AS (${entries("sharedx", "k")}
+groupacl AS (${entries("groupx", "k")}
 ),
-sharedsum AS (
-    SELECT s.relacl,
-        coalesce((SELECT array_agg(DISTINCT x.priv) FROM sharedx x WHERE x.k = s.k), '{}') AS p,
-        coalesce((SELECT array_agg(DISTINCT x.priv) FROM sharedx x WHERE x.k = s.k AND x.go), '{}') AS g,
-        coalesce(sa.acl, '[]') AS acl
-    FROM shared s LEFT JOIN sharedacl sa ON sa.k = s.k
+groupsum AS (
+    SELECT g.k, g.names, g.relkind, g.tset, g.relispartition,
+        coalesce(x.p, '{}') AS p, coalesce(x.g, '{}') AS g, coalesce(ga.acl, '[]') AS acl
+    FROM aclgroup g
+    LEFT JOIN (
+        SELECT groupx.k, array_agg(DISTINCT groupx.priv) AS p,
+            coalesce(array_agg(DISTINCT groupx.priv) FILTER (WHERE groupx.go), '{}') AS g
+        FROM groupx GROUP BY groupx.k
+    ) x ON x.k = g.k
+    LEFT JOIN groupacl ga ON ga.k = g.k
 ),
 -- Every other relation that is not proven: one by one (column ACLs, or a role the ACL alone cannot decide).
 src AS (

@@ -20,8 +20,10 @@ rel AS (
     FROM (
         SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, c.relispartition, e.name AS ename,
             CASE WHEN c.relkind = 'S' THEN 'S' ELSE e.tset END AS tset,
-            c.relkind <> 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL) AS colacl
+            -- LIMIT 1 keeps this an index probe per table: as EXISTS the planner may hash a parallel scan of all
+            -- of pg_attribute instead, whose worker start-up alone costs more than 10,000 probes.
+            c.relkind <> 'S' AND (SELECT true FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL LIMIT 1) IS NOT NULL AS colacl
         FROM (
             SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, c.relispartition,
                 CASE WHEN c.relkind <> 'S' THEN c.relname END AS jname
