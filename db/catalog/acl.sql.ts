@@ -27,7 +27,7 @@ aclgroup AS (
     SELECT row_number() OVER () AS k, g.*
     FROM (
         SELECT r.relacl, r.relkind, r.tset, r.relispartition, array_agg(r.relname::text) AS names
-        FROM rel r
+        FROM cand r
         WHERE r.oid IS NOT NULL AND r.aclpath AND NOT r.proven AND NOT r.colacl
         GROUP BY r.relacl, r.relkind, r.tset, r.relispartition
     ) g
@@ -53,13 +53,13 @@ groupsum AS (
 -- Every other relation that is not proven: one by one (column ACLs, or a role the ACL alone cannot decide).
 src AS (
     SELECT r.oid AS rel, NULL::text AS col, a.grantee, a.privilege_type AS priv, a.is_grantable AS go
-    FROM rel r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
+    FROM cand r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
     WHERE r.oid IS NOT NULL AND NOT r.proven AND r.relacl IS NOT NULL
       AND CASE WHEN r.aclpath THEN r.colacl ELSE r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag) END
       AND a.grantee <> r.relowner AND a.grantee IN (SELECT oid FROM grantees)
     UNION ALL
     SELECT r.oid, x.attname, x.grantee, x.privilege_type, x.is_grantable
-    FROM rel r CROSS JOIN LATERAL (
+    FROM cand r CROSS JOIN LATERAL (
         SELECT att.attname::text AS attname, a.grantee, a.privilege_type, a.is_grantable
         FROM pg_catalog.pg_attribute att CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) a
         WHERE att.attrelid = r.oid AND att.attnum > 0 AND NOT att.attisdropped AND att.attacl IS NOT NULL

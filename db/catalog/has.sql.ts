@@ -10,7 +10,7 @@ export const HAS_SQL = String.raw`
 -- role's own item, else one call each) and nothing else is (one any-of call, grant options included;
 -- has_any_column_privilege only where columns have ACLs).
 hasflag AS (
-    SELECT r.oid FROM rel r JOIN sets s ON s.tset = r.tset CROSS JOIN item it
+    SELECT r.oid FROM cand r JOIN sets s ON s.tset = r.tset CROSS JOIN item it
     WHERE r.oid IS NOT NULL AND NOT r.aclpath AND (
         NOT (coalesce(r.relowner = it.owner AND r.relacl @> s.roleitem, false)
              OR NOT EXISTS (SELECT 1 FROM unnest(s.privs) AS p(priv) WHERE NOT CASE WHEN r.relkind = 'S'
@@ -34,7 +34,7 @@ seqpriv AS (
             CASE WHEN pg_catalog.has_sequence_privilege(it.role, r.oid, 'SELECT WITH GRANT OPTION') THEN 'SELECT' END,
             CASE WHEN pg_catalog.has_sequence_privilege(it.role, r.oid, 'UPDATE WITH GRANT OPTION') THEN 'UPDATE' END],
             NULL) AS g
-    FROM rel r CROSS JOIN item it
+    FROM cand r CROSS JOIN item it
     WHERE r.relkind = 'S' AND NOT r.aclpath AND r.oid IN (SELECT oid FROM hasflag)
 ),
 `;

@@ -9,7 +9,7 @@
 export const RELATIONS_SQL = String.raw`
 off AS (
     SELECT r.oid, r.relname, r.relkind, r.relowner, r.relispartition, r.tset, a.p, a.c, a.g, a.acl
-    FROM rel r
+    FROM cand r
     LEFT JOIN aclpriv x ON x.rel = r.oid
     LEFT JOIN relsrc ON relsrc.rel = r.oid
     CROSS JOIN LATERAL (SELECT coalesce(x.p, '{}') AS p, coalesce(x.c, '{}') AS c, coalesce(x.g, '{}') AS g,
@@ -20,7 +20,7 @@ off AS (
     UNION ALL
     SELECT r.oid, r.relname, r.relkind, r.relowner, r.relispartition, r.tset, coalesce(tabpriv.p, seqpriv.p, '{}'),
         coalesce(tabpriv.c, '{}'), coalesce(tabpriv.g, seqpriv.g, '{}'), coalesce(relsrc.acl, '[]')
-    FROM rel r LEFT JOIN tabpriv ON tabpriv.oid = r.oid LEFT JOIN seqpriv ON seqpriv.oid = r.oid
+    FROM cand r LEFT JOIN tabpriv ON tabpriv.oid = r.oid LEFT JOIN seqpriv ON seqpriv.oid = r.oid
     LEFT JOIN relsrc ON relsrc.rel = r.oid
     WHERE r.oid IS NOT NULL AND NOT r.aclpath AND (r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag))
 ),

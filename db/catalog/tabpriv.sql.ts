@@ -39,7 +39,7 @@ tabpriv AS (
             pg_catalog.has_table_privilege(it.role, r.oid, 'TRIGGER') AS tg,
             -- CASE, not AND: only CASE guarantees MAINTAIN is never named to a PostgreSQL 16.
             CASE WHEN ver.maintain THEN pg_catalog.has_table_privilege(it.role, r.oid, 'MAINTAIN') ELSE false END AS mt
-        FROM rel r CROSS JOIN item it CROSS JOIN ver
+        FROM cand r CROSS JOIN item it CROSS JOIN ver
         WHERE r.oid IS NOT NULL AND r.relkind <> 'S' AND NOT r.aclpath
           AND (r.tset IS NULL OR r.oid IN (SELECT oid FROM hasflag))
     ) t
