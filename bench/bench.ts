@@ -1,14 +1,35 @@
 /**
  * `npm run bench`: the project's speed targets, measured (never asserted in
- * tests). verify against the runbook's own query on 10,000 tables, and plan
- * at 40, 1,000 and 10,000 classified tables.
+ * tests), on one PostgreSQL (17, or RAPTOR_PG_MAJOR=16|17|18): verify on
+ * 10,000 tables clean, unclassified and drifted against the runbook's own
+ * query; the CLI's start-up against a bare node; plan at 40, 1,000 and 10,000
+ * classified tables. Builds dist/ first so the processes run current code.
  */
-import { benchVerify, printVerifyFigures } from "./verify-bench";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { startPostgres } from "../test/support/pg-server";
+import { benchCli, printCli } from "./cli-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
+import { processMs, timing } from "./timing";
+import { benchVerify } from "./verify-bench";
 
 async function main(): Promise<void> {
-    console.log(`raptor bench, node ${process.version}, ${new Date().toISOString()}\n`);
-    printVerifyFigures(await benchVerify({ tables: 10_000 }));
+    const build = spawnSync(process.execPath, [path.resolve(__dirname, "..", "bin", "build.js")], { stdio: "inherit" });
+    if (build.status !== 0) {
+        throw new Error("npm run build failed");
+    }
+    const server = await startPostgres();
+    try {
+        console.log(
+            `raptor bench, node ${process.version}, PostgreSQL ${server.version}, ${new Date().toISOString()}\n`,
+        );
+        const node = timing(Array.from({ length: 7 }, () => processMs(["-e", "0"])));
+        printCli(await benchCli(server), node);
+        console.log("");
+        await benchVerify({ tables: 10_000, server, node });
+    } finally {
+        await server.stop();
+    }
     console.log("");
     printPlanFigures(await benchPlan([40, 1_000, 10_000]));
 }

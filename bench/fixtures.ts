@@ -1,12 +1,16 @@
 /**
  * Large Heroku-like databases for the benchmarks, outside vitest: a
  * non-superuser owner owns the database and every table, the application role
- * has LOGIN and a password, and N tables with bigserial ids (so N sequences)
- * sit in one schema, classified and granted with the real renderSql.
+ * has LOGIN and a password, and the tables (bigserial ids, so one sequence
+ * each) sit in one schema, granted with the real renderSql. Three shapes:
+ *   clean         N classified tables, exactly as the plan grants them;
+ *   unclassified  Raptor's 40 classified tables plus N tables the plan does not know;
+ *   drifted       N classified tables after `GRANT ALL ON ALL TABLES/SEQUENCES IN SCHEMA`
+ *                 (the blanket grant the runbook's re-apply block used): every one has drifted.
  */
 import { randomBytes } from "node:crypto";
 import { ClientConfig } from "pg";
-import { Classification } from "../core/classification";
+import { Classification, RAPTOR_CLASSIFICATION, classify } from "../core/classification";
 import { quoteIdent } from "../core/identifiers";
 import { buildPlan } from "../core/plan";
 import { renderSql } from "../core/sql";
@@ -18,6 +22,8 @@ export interface ServerCoords {
     readonly password: string;
 }
 
+export type Scenario = "clean" | "unclassified" | "drifted";
+
 export interface BenchDb {
     readonly database: string;
     readonly role: string;
@@ -25,15 +31,15 @@ export interface BenchDb {
     readonly owner: ClientConfig;
     readonly ownerUrl: string;
     readonly classification: Classification;
+    /** Tables in the schema (classified or not). */
     readonly tables: number;
     drop(): Promise<void>;
 }
 
-
 /** `t00000`, `t00001`, ...: plain identifiers that sort in creation order. */
-export function tableNames(n: number): string[] {
+export function tableNames(n: number, prefix = "t"): string[] {
     const width = Math.max(5, String(n - 1).length);
-    return Array.from({ length: n }, (_, i) => `t${String(i).padStart(width, "0")}`);
+    return Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(width, "0")}`);
 }
 
 /** Half application, two locked, the rest append-only. */
@@ -46,26 +52,46 @@ export function classifyNames(names: readonly string[]): Classification {
     };
 }
 
+/** The classification and every table to create, for a scenario of `n` tables. */
+function shape(scenario: Scenario, n: number): { classification: Classification; names: string[] } {
+    if (scenario === "unclassified") {
+        const raptor = classify(RAPTOR_CLASSIFICATION).map((t) => t.table);
+        return { classification: RAPTOR_CLASSIFICATION, names: [...raptor, ...tableNames(n, "u")] };
+    }
+    const names = tableNames(n);
+    return { classification: classifyNames(names), names };
+}
+
 /**
- * Creates the database with `tables` classified tables and applies the
- * rendered grant script as the owner. Takes tens of seconds for 10,000 tables.
+ * Creates the database for a scenario and applies the rendered grant script
+ * as the owner (then the drift, for `drifted`). Tens of seconds for 10,000 tables.
  */
-export async function buildBenchDb(server: ServerCoords, opts: { tables: number; schema?: string; role?: string }): Promise<BenchDb> {
+export async function buildBenchDb(
+    server: ServerCoords,
+    opts: { tables: number; scenario?: Scenario; schema?: string; role?: string },
+): Promise<BenchDb> {
     const suffix = randomBytes(3).toString("hex");
     const database = `raptor_bench_${suffix}`;
     const ownerUser = `owner_bench_${suffix}`;
     const role = opts.role ?? `raptor_app_bench_${suffix}`;
     const schema = opts.schema ?? "public";
     const ownerPassword = randomBytes(12).toString("hex");
-    const su: ClientConfig = { host: "127.0.0.1", port: server.port, user: server.superuser, password: server.password, database: "postgres" };
+    const su: ClientConfig = {
+        host: "127.0.0.1",
+        port: server.port,
+        user: server.superuser,
+        password: server.password,
+        database: "postgres",
+    };
     await withClient(su, async (c) => {
-        await c.query(`CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`);
+        await c.query(
+            `CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`,
+        );
         await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(ownerUser)}`);
         await c.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${randomBytes(12).toString("hex")}'`);
     });
     const owner: ClientConfig = { ...su, user: ownerUser, password: ownerPassword, database };
-    const names = tableNames(opts.tables);
-    const classification = classifyNames(names);
+    const { classification, names } = shape(opts.scenario ?? "clean", opts.tables);
     await withClient(owner, async (c) => {
         await c.query("REVOKE ALL ON SCHEMA public FROM PUBLIC");
         if (schema !== "public") {
@@ -73,11 +99,16 @@ export async function buildBenchDb(server: ServerCoords, opts: { tables: number;
         }
         for (let i = 0; i < names.length; i += 500) {
             const batch = names.slice(i, i + 500);
-            await c.query(
-                batch.map((t) => `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`).join(";\n"),
+            const ddl = batch.map(
+                (t) => `CREATE TABLE ${quoteIdent(schema)}.${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`,
             );
+            await c.query(ddl.join(";\n"));
         }
         await c.query(renderSql(buildPlan({ classification, role, schema })));
+        if (opts.scenario === "drifted") {
+            await c.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${quoteIdent(schema)} TO ${quoteIdent(role)}`);
+            await c.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${quoteIdent(schema)} TO ${quoteIdent(role)}`);
+        }
         await c.query("ANALYZE");
     });
     return {
@@ -86,7 +117,9 @@ export async function buildBenchDb(server: ServerCoords, opts: { tables: number;
         schema,
         owner,
         // The bench server has no SSL; verify uses SSL unless the URL opts out.
-        ownerUrl: `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}?sslmode=disable`,
+        ownerUrl:
+            `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}` +
+            "?sslmode=disable",
         classification,
         tables: names.length,
         async drop() {

@@ -21,8 +21,14 @@ export function syntheticClassification(n: number): Classification {
     const extraAppendOnly = Math.floor((n - 40) / 4);
     const extraApplication = n - 40 - extraAppendOnly;
     return {
-        application: [...RAPTOR_CLASSIFICATION.application, ...Array.from({ length: extraApplication }, (_, i) => `app_table_${i}`)],
-        appendOnly: [...RAPTOR_CLASSIFICATION.appendOnly, ...Array.from({ length: extraAppendOnly }, (_, i) => `audit_table_${i}`)],
+        application: [
+            ...RAPTOR_CLASSIFICATION.application,
+            ...Array.from({ length: extraApplication }, (_, i) => `app_table_${i}`),
+        ],
+        appendOnly: [
+            ...RAPTOR_CLASSIFICATION.appendOnly,
+            ...Array.from({ length: extraAppendOnly }, (_, i) => `audit_table_${i}`),
+        ],
         locked: RAPTOR_CLASSIFICATION.locked,
     };
 }
@@ -37,7 +43,9 @@ export async function benchPlan(sizes: readonly number[] = [40, 1_000, 10_000]):
         const doc = await planDocument({ stack: "staging", classification });
         const ms = performance.now() - t0;
         if (doc.matrix.length !== tables || doc.error) {
-            throw new Error(`plan for ${tables} tables declared ${doc.matrix.length} table grants${doc.error ? `: ${doc.error}` : ""}`);
+            throw new Error(
+                `plan for ${tables} tables declared ${doc.matrix.length} table grants${doc.error ? `: ${doc.error}` : ""}`,
+            );
         }
         figures.push({ tables, resources: doc.resources.length, ms, msPerTable: ms / tables });
     }
@@ -47,13 +55,17 @@ export async function benchPlan(sizes: readonly number[] = [40, 1_000, 10_000]):
 export function printPlanFigures(figures: readonly PlanFigure[]): void {
     console.log("plan (program under mocks + policy pack), staging stack:");
     for (const f of figures) {
-        console.log(`  ${String(f.tables).padStart(6)} tables  ${String(f.resources).padStart(6)} resources  ${f.ms.toFixed(0).padStart(7)} ms  ${f.msPerTable.toFixed(3)} ms/table`);
+        console.log(
+            `  ${String(f.tables).padStart(6)} tables  ${String(f.resources).padStart(6)} resources  ${f.ms.toFixed(0).padStart(7)} ms  ${f.msPerTable.toFixed(3)} ms/table`,
+        );
     }
     const first = figures[figures.length - 2];
     const last = figures[figures.length - 1];
     if (first && last) {
         const ratio = last.msPerTable / first.msPerTable;
-        console.log(`  per-table cost ${first.tables} -> ${last.tables} tables: x${ratio.toFixed(2)} (1.00 = linear; above ~2 means worse than linear)`);
+        console.log(
+            `  per-table cost ${first.tables} -> ${last.tables} tables: x${ratio.toFixed(2)} (1.00 = linear; above ~2 means worse than linear)`,
+        );
     }
 }
 

@@ -1,33 +1,47 @@
 /**
- * raptor-roles: plan (offline review), verify (live drift check), sql
- * (break-glass script). Each subcommand lives in its own module.
+ * raptor-roles: one module per command in cli/, loaded only when that
+ * command runs, so `--help` and `sql` never load Pulumi, pg or the policy
+ * pack. To add a command: write cli/NAME.ts exporting a `Subcommand`, and add
+ * one line to COMMANDS below (its summary and how to load it).
  */
-import { diff } from "./diff";
 import { Io, Subcommand, UsageError } from "./io";
-import { lintMigrationsCommand } from "./lint-migrations";
-import { plan } from "./plan";
-import { signoff } from "./signoff";
-import { sql } from "./sql";
-import { verify } from "./verify";
 
-interface Entry {
-    summary: string;
-    run: Subcommand;
+interface Command {
+    readonly summary: string;
+    readonly load: () => Promise<Subcommand>;
 }
 
-const SUBCOMMANDS: Record<string, Entry> = {
-    plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", run: plan },
-    verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", run: verify },
-    signoff: { summary: "sign the change plan shows with your SSH key; writes raptor:signoff into Pulumi.<stack>.yaml", run: signoff },
-    sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", run: sql },
-    diff: { summary: "what a change between two git revisions does to the matrix, the verdicts and prod's sign-off (Markdown/JSON)", run: diff },
-    "lint-migrations": { summary: "check the application's Alembic/SQL migrations against the matrix before they run", run: lintMigrationsCommand },
+export const COMMANDS: Readonly<Record<string, Command>> = {
+    plan: {
+        summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint",
+        load: async () => (await import("./plan")).plan,
+    },
+    verify: {
+        summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift",
+        load: async () => (await import("./verify")).verify,
+    },
+    sql: {
+        summary: "print the idempotent re-apply script for a stack (per-table, one transaction)",
+        load: async () => (await import("./sql")).sql,
+    },
+    signoff: {
+        summary: "sign the change plan shows with your SSH key; writes raptor:signoff into Pulumi.<stack>.yaml",
+        load: async () => (await import("./signoff")).signoff,
+    },
+    diff: {
+        summary: "what a change between two git revisions does to the matrix, the verdicts and prod's sign-off",
+        load: async () => (await import("./diff")).diff,
+    },
+    "lint-migrations": {
+        summary: "check the application's Alembic/SQL migrations against the matrix before they run",
+        load: async () => (await import("./lint-migrations")).lintMigrationsCommand,
+    },
 };
 
 export const USAGE = [
     "usage: raptor-roles <command> [options]",
     "",
-    ...Object.entries(SUBCOMMANDS).map(([name, e]) => `  ${name.padEnd(16)}${e.summary}`),
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.summary}`),
     "",
     "raptor-roles <command> --help for a command's options.",
     "",
@@ -39,13 +53,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.out(USAGE);
         return name === undefined ? 1 : 0;
     }
-    const entry = SUBCOMMANDS[name];
-    if (!entry) {
+    const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (command === undefined) {
         io.err(`raptor-roles: unknown command ${JSON.stringify(name)}\n${USAGE}`);
         return 1;
     }
     try {
-        return await entry.run(rest, io);
+        return await (
+            await command.load()
+        )(rest, io);
     } catch (e) {
         if (e instanceof UsageError) {
             io.err(`raptor-roles ${name}: ${e.message}\nTry: raptor-roles ${name} --help\n`);

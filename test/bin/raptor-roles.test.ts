@@ -1,15 +1,29 @@
 /**
  * The installed binary, as a newcomer runs it: `npm start` and `npx raptor-roles`
- * go through bin/raptor-roles.js and tsx's require hook, not through vitest's
+ * go through bin/raptor-roles.js and the compiled JavaScript in dist/ (built by `npm ci`), not through vitest's
  * loader, so only a real child process proves they work.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const run = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(ROOT, "bin", "raptor-roles.js"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    spawnSync(process.execPath, [path.join(ROOT, "bin", "raptor-roles.js"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
+
+// The binary runs the compiled dist/ and refuses one older than its sources: build it as npm ci would.
+beforeAll(() => {
+    const b = spawnSync(process.execPath, [path.join(ROOT, "bin", "build.js")], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 300_000,
+    });
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+}, 300_000);
 
 describe("bin/raptor-roles.js", () => {
     it("plan --stack staging (npm start) prints the 40-table plan and exits 0", () => {

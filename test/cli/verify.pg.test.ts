@@ -1,5 +1,5 @@
 /**
- * `raptor-roles verify` against the run's real PostgreSQL 17: a freshly
+ * `raptor-roles verify` against the run's real PostgreSQL (16, 17 or 18, see test/support/pg-server.ts): a freshly
  * applied database is clean; each drift, injected on its own in a fresh
  * database, is reported with its class and exact fix, and running that fix
  * makes the database clean again. Role-level drift uses a private role
@@ -9,18 +9,20 @@
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { Classification, RAPTOR_CLASSIFICATION, classify } from "../core/classification";
-import { quoteIdent } from "../core/identifiers";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
-import { Drift, DriftClass } from "../core/verify";
-import { recorder } from "./support/io";
-import { main } from "../cli/main";
-import { runVerify, verify } from "../cli/verify";
-import { createHerokuLikeDb, HerokuLikeDb, withClient } from "./support/heroku-db";
+import { Classification, RAPTOR_CLASSIFICATION, classify } from "../../core/classification";
+import { quoteIdent } from "../../core/identifiers";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
+import { Drift, DriftClass } from "../../core/verify";
+import { recorder } from "../support/io";
+import { main } from "../../cli/main";
+import { runVerify, verify } from "../../cli/verify";
+import { createHerokuLikeDb, HerokuLikeDb, withClient } from "../support/heroku-db";
 
 const TABLES = classify(RAPTOR_CLASSIFICATION).map((t) => t.table);
 const pg = inject("pg");
+/** The server version verify reports, e.g. 17.10. */
+const server = pg.server;
 const SU = { host: "127.0.0.1", port: pg.port, user: pg.superuser, password: pg.password, database: "postgres" };
 
 const dbs: HerokuLikeDb[] = [];
@@ -39,7 +41,9 @@ afterAll(async () => {
 const uniq = (prefix: string) => `${prefix}_${randomBytes(3).toString("hex")}`;
 
 /** A fresh Heroku-like database with the rendered grant script applied as the owner. */
-async function applied(opts: { privateRole?: boolean; unclassified?: string[]; tables?: string[]; classification?: Classification } = {}): Promise<HerokuLikeDb> {
+async function applied(
+    opts: { privateRole?: boolean; unclassified?: string[]; tables?: string[]; classification?: Classification } = {},
+): Promise<HerokuLikeDb> {
     const db = await createHerokuLikeDb({
         tables: opts.tables ?? TABLES,
         unclassified: opts.unclassified,
@@ -51,13 +55,18 @@ async function applied(opts: { privateRole?: boolean; unclassified?: string[]; t
     return db;
 }
 
-const check = (db: HerokuLikeDb, classification?: Classification) => runVerify({ url: db.ownerUrl, role: db.role, classification });
+const check = (db: HerokuLikeDb, classification?: Classification) =>
+    runVerify({ url: db.ownerUrl, role: db.role, classification });
 
 const ownerName = (db: HerokuLikeDb) => db.owner.user as string;
 const T = (t: string) => `"public"."${t}"`;
 
 /** The drifts of one class, as {object, fix}. */
-async function driftsOf(db: HerokuLikeDb, cls: DriftClass, classification?: Classification): Promise<Pick<Drift, "object" | "fix">[]> {
+async function driftsOf(
+    db: HerokuLikeDb,
+    cls: DriftClass,
+    classification?: Classification,
+): Promise<Pick<Drift, "object" | "fix">[]> {
     const { report } = await check(db, classification);
     return report.drifts.filter((d) => d.class === cls).map((d) => ({ object: d.object, fix: d.fix }));
 }
@@ -90,7 +99,7 @@ describe("a freshly applied database", () => {
         delete process.env.RAPTOR_TEST_URL_CLEAN;
         expect(code).toBe(0);
         expect(io.stdout).toBe(
-            `verify: CLEAN: database "${db.database}", role "raptor_app", schema "public": ` +
+            `verify: CLEAN: database "${db.database}" on PostgreSQL ${server}, role "raptor_app", schema "public": ` +
                 "40 classified tables and 38 sequences match the plan on effective privileges\n",
         );
         expect(io.stderr).toBe("");
@@ -102,8 +111,24 @@ describe("a freshly applied database", () => {
         const code = await verify(["--database-url", db.ownerUrl, "--json"], io);
         expect(code).toBe(0);
         const doc = JSON.parse(io.stdout);
-        expect(Object.keys(doc)).toEqual(["role", "schema", "database", "clean", "drifts", "counts", "checked"]);
-        expect(doc).toMatchObject({ role: "raptor_app", schema: "public", database: db.database, clean: true, drifts: [] });
+        expect(Object.keys(doc)).toEqual([
+            "role",
+            "schema",
+            "database",
+            "server",
+            "clean",
+            "drifts",
+            "counts",
+            "checked",
+        ]);
+        expect(doc.server).toBe(server);
+        expect(doc).toMatchObject({
+            role: "raptor_app",
+            schema: "public",
+            database: db.database,
+            clean: true,
+            drifts: [],
+        });
         expect(Object.values(doc.counts).every((n) => n === 0)).toBe(true);
         expect(Object.keys(doc.counts)).toContain("append-only-writable");
     });
@@ -120,10 +145,18 @@ describe("a freshly applied database", () => {
 describe("the role itself", () => {
     it("role-missing: reports the Heroku credential command, not CREATE ROLE", async () => {
         const db = await applied();
-        const { report, exitCode } = await runVerify({ url: db.ownerUrl, role: "raptor_ghost", heroku: { app: "raxx-api-staging", attachment: "DATABASE" } });
+        const { report, exitCode } = await runVerify({
+            url: db.ownerUrl,
+            role: "raptor_ghost",
+            heroku: { app: "raxx-api-staging", attachment: "DATABASE" },
+        });
         expect(exitCode).toBe(2);
         expect(report.drifts.map((d) => [d.class, d.object, d.fix])).toEqual([
-            ["role-missing", 'role "raptor_ghost"', "heroku pg:credentials:create DATABASE --name raptor_ghost -a raxx-api-staging"],
+            [
+                "role-missing",
+                'role "raptor_ghost"',
+                "heroku pg:credentials:create DATABASE --name raptor_ghost -a raxx-api-staging",
+            ],
         ]);
     });
 
@@ -145,19 +178,26 @@ describe("the role itself", () => {
         const db = await applied();
         await db.asOwner(`REVOKE CONNECT ON DATABASE ${quoteIdent(db.database)} FROM PUBLIC`);
         const drifts = await driftsOf(db, "role-cannot-login");
-        expect(drifts).toEqual([{ object: 'role "raptor_app"', fix: `GRANT CONNECT ON DATABASE "${db.database}" TO "raptor_app";` }]);
+        expect(drifts).toEqual([
+            { object: 'role "raptor_app"', fix: `GRANT CONNECT ON DATABASE "${db.database}" TO "raptor_app";` },
+        ]);
         await db.asOwner(drifts[0].fix);
         await expectClean(db);
     });
 
-    it.each(["CREATEROLE", "CREATEDB", "REPLICATION", "BYPASSRLS"])("role-attribute: %s is reported alone and NO%s fixes it", async (attr) => {
-        const db = await applied({ privateRole: true });
-        await db.asSuperuser(`ALTER ROLE ${quoteIdent(db.role)} ${attr}`);
-        const { report } = await check(db);
-        expect(report.drifts.map((d) => [d.class, d.object, d.fix])).toEqual([["role-attribute", `role "${db.role}"`, `ALTER ROLE "${db.role}" NO${attr};`]]);
-        await db.asSuperuser(report.drifts[0].fix);
-        await expectClean(db);
-    });
+    it.each(["CREATEROLE", "CREATEDB", "REPLICATION", "BYPASSRLS"])(
+        "role-attribute: %s is reported alone and NO%s fixes it",
+        async (attr) => {
+            const db = await applied({ privateRole: true });
+            await db.asSuperuser(`ALTER ROLE ${quoteIdent(db.role)} ${attr}`);
+            const { report } = await check(db);
+            expect(report.drifts.map((d) => [d.class, d.object, d.fix])).toEqual([
+                ["role-attribute", `role "${db.role}"`, `ALTER ROLE "${db.role}" NO${attr};`],
+            ]);
+            await db.asSuperuser(report.drifts[0].fix);
+            await expectClean(db);
+        },
+    );
 
     it("role-attribute: SUPERUSER is reported, every table it opens names the same fix, and NOSUPERUSER fixes all", async () => {
         const db = await applied({ privateRole: true });
@@ -165,7 +205,9 @@ describe("the role itself", () => {
         const { report } = await check(db);
         const fix = `ALTER ROLE "${db.role}" NOSUPERUSER;`;
         expect(report.drifts.filter((d) => d.class === "role-attribute").map((d) => d.fix)).toEqual([fix]);
-        const audit = report.drifts.find((d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`);
+        const audit = report.drifts.find(
+            (d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`,
+        );
         expect(audit?.fix).toBe(fix);
         expect(audit?.detail).toContain("UPDATE (as a superuser)");
         await db.asSuperuser(fix);
@@ -182,10 +224,14 @@ describe("role memberships", () => {
         expect(report.drifts.filter((d) => d.class === "role-membership").map((d) => [d.object, d.fix])).toEqual([
             [`membership "${db.role}" in "pg_write_all_data"`, fix],
         ]);
-        const audit = report.drifts.find((d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`);
+        const audit = report.drifts.find(
+            (d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`,
+        );
         expect(audit?.fix).toBe(fix);
         expect(audit?.detail).toContain("UPDATE (through the predefined role pg_write_all_data)");
-        expect(report.drifts.find((d) => d.object === `table ${T("alembic_version")}`)?.class).toBe("locked-table-accessible");
+        expect(report.drifts.find((d) => d.object === `table ${T("alembic_version")}`)?.class).toBe(
+            "locked-table-accessible",
+        );
         await db.asSuperuser(fix);
         await expectClean(db);
     });
@@ -210,8 +256,12 @@ describe("role memberships", () => {
         await db.asSuperuser(`CREATE ROLE ${group} NOLOGIN; GRANT ${group} TO ${quoteIdent(db.role)}`);
         await db.asOwner(`GRANT UPDATE ON public.customer_audit_events TO ${group}`);
         const fix = `REVOKE "${group}" FROM "${db.role}" GRANTED BY "postgres";`;
-        expect(await driftsOf(db, "append-only-writable")).toEqual([{ object: `table ${T("customer_audit_events")}`, fix }]);
-        expect(await driftsOf(db, "role-membership")).toEqual([{ object: `membership "${db.role}" in "${group}"`, fix }]);
+        expect(await driftsOf(db, "append-only-writable")).toEqual([
+            { object: `table ${T("customer_audit_events")}`, fix },
+        ]);
+        expect(await driftsOf(db, "role-membership")).toEqual([
+            { object: `membership "${db.role}" in "${group}"`, fix },
+        ]);
         await db.asSuperuser(fix);
         await expectClean(db);
     });
@@ -222,7 +272,14 @@ describe("role memberships", () => {
         const { report } = await check(db);
         const fix = `REVOKE "${ownerName(db)}" FROM "${db.role}" GRANTED BY "postgres";`;
         const classes = new Set(report.drifts.map((d) => d.class));
-        for (const k of ["role-membership", "schema-create", "database-create", "append-only-writable", "locked-table-accessible", "table-excess-privilege"]) {
+        for (const k of [
+            "role-membership",
+            "schema-create",
+            "database-create",
+            "append-only-writable",
+            "locked-table-accessible",
+            "table-excess-privilege",
+        ]) {
             expect(classes, k).toContain(k);
         }
         expect(report.drifts.find((d) => d.class === "schema-create")?.fix).toBe(fix);
@@ -312,23 +369,53 @@ describe("tables", () => {
     });
 
     it.each([
-        ["directly", "GRANT UPDATE, DELETE ON public.customer_audit_events TO raptor_app", `REVOKE UPDATE, DELETE ON TABLE ${T("customer_audit_events")} FROM "raptor_app";`],
-        ["TRUNCATE directly", "GRANT TRUNCATE ON public.customer_audit_events TO raptor_app", `REVOKE TRUNCATE ON TABLE ${T("customer_audit_events")} FROM "raptor_app";`],
-        ["per column", "GRANT UPDATE (payload) ON public.customer_audit_events TO raptor_app", `REVOKE UPDATE ("payload") ON TABLE ${T("customer_audit_events")} FROM "raptor_app";`],
-        ["via PUBLIC", "GRANT DELETE ON public.customer_audit_events TO PUBLIC", `REVOKE DELETE ON TABLE ${T("customer_audit_events")} FROM PUBLIC;`],
-        ["via PUBLIC per column", "GRANT UPDATE (payload, id) ON public.customer_audit_events TO PUBLIC", `REVOKE UPDATE ("id", "payload") ON TABLE ${T("customer_audit_events")} FROM PUBLIC;`],
+        [
+            "directly",
+            "GRANT UPDATE, DELETE ON public.customer_audit_events TO raptor_app",
+            `REVOKE UPDATE, DELETE ON TABLE ${T("customer_audit_events")} FROM "raptor_app";`,
+        ],
+        [
+            "TRUNCATE directly",
+            "GRANT TRUNCATE ON public.customer_audit_events TO raptor_app",
+            `REVOKE TRUNCATE ON TABLE ${T("customer_audit_events")} FROM "raptor_app";`,
+        ],
+        [
+            "per column",
+            "GRANT UPDATE (payload) ON public.customer_audit_events TO raptor_app",
+            `REVOKE UPDATE ("payload") ON TABLE ${T("customer_audit_events")} FROM "raptor_app";`,
+        ],
+        [
+            "via PUBLIC",
+            "GRANT DELETE ON public.customer_audit_events TO PUBLIC",
+            `REVOKE DELETE ON TABLE ${T("customer_audit_events")} FROM PUBLIC;`,
+        ],
+        [
+            "via PUBLIC per column",
+            "GRANT UPDATE (payload, id) ON public.customer_audit_events TO PUBLIC",
+            `REVOKE UPDATE ("id", "payload") ON TABLE ${T("customer_audit_events")} FROM PUBLIC;`,
+        ],
     ])("append-only-writable %s", async (_how, inject, fix) => {
         const db = await applied();
         await db.asOwner(inject);
-        expect(await driftsOf(db, "append-only-writable")).toEqual([{ object: `table ${T("customer_audit_events")}`, fix }]);
+        expect(await driftsOf(db, "append-only-writable")).toEqual([
+            { object: `table ${T("customer_audit_events")}`, fix },
+        ]);
         expect(await classesOf(db)).toEqual(["append-only-writable"]);
         await db.asOwner(fix);
         await expectClean(db);
     });
 
     it.each([
-        ["alembic_version", "GRANT SELECT ON public.alembic_version TO raptor_app", `REVOKE SELECT ON TABLE ${T("alembic_version")} FROM "raptor_app";`],
-        ["schema_migrations", "GRANT INSERT ON public.schema_migrations TO PUBLIC", `REVOKE INSERT ON TABLE ${T("schema_migrations")} FROM PUBLIC;`],
+        [
+            "alembic_version",
+            "GRANT SELECT ON public.alembic_version TO raptor_app",
+            `REVOKE SELECT ON TABLE ${T("alembic_version")} FROM "raptor_app";`,
+        ],
+        [
+            "schema_migrations",
+            "GRANT INSERT ON public.schema_migrations TO PUBLIC",
+            `REVOKE INSERT ON TABLE ${T("schema_migrations")} FROM PUBLIC;`,
+        ],
     ])("locked-table-accessible: %s", async (table, inject, fix) => {
         const db = await applied();
         await db.asOwner(inject);
@@ -337,15 +424,19 @@ describe("tables", () => {
         await expectClean(db);
     });
 
-    it.each(["TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN"])("table-excess-privilege: %s on an application table", async (priv) => {
-        const db = await applied();
-        await db.asOwner(`GRANT ${priv} ON public.users TO raptor_app`);
-        const fix = `REVOKE ${priv} ON TABLE ${T("users")} FROM "raptor_app";`;
-        expect(await driftsOf(db, "table-excess-privilege")).toEqual([{ object: `table ${T("users")}`, fix }]);
-        expect(await classesOf(db)).toEqual(["table-excess-privilege"]);
-        await db.asOwner(fix);
-        await expectClean(db);
-    });
+    // MAINTAIN exists from PostgreSQL 17 on; 16 refuses to grant it.
+    it.each(["TRUNCATE", "REFERENCES", "TRIGGER", ...(pg.major >= 17 ? ["MAINTAIN"] : [])])(
+        "table-excess-privilege: %s on an application table",
+        async (priv) => {
+            const db = await applied();
+            await db.asOwner(`GRANT ${priv} ON public.users TO raptor_app`);
+            const fix = `REVOKE ${priv} ON TABLE ${T("users")} FROM "raptor_app";`;
+            expect(await driftsOf(db, "table-excess-privilege")).toEqual([{ object: `table ${T("users")}`, fix }]);
+            expect(await classesOf(db)).toEqual(["table-excess-privilege"]);
+            await db.asOwner(fix);
+            await expectClean(db);
+        },
+    );
 
     it("table-excess-privilege: REFERENCES on one column of an append-only table", async () => {
         const db = await applied();
@@ -367,12 +458,24 @@ describe("tables", () => {
     });
 
     it("table-missing: a classified table that does not exist; dropping it from the classification is clean", async () => {
-        const db = await applied({ tables: TABLES.filter((t) => t !== "dsr_log"), classification: { ...RAPTOR_CLASSIFICATION, appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log") } });
+        const db = await applied({
+            tables: TABLES.filter((t) => t !== "dsr_log"),
+            classification: {
+                ...RAPTOR_CLASSIFICATION,
+                appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log"),
+            },
+        });
         expect(await driftsOf(db, "table-missing")).toEqual([
-            { object: `table ${T("dsr_log")}`, fix: `-- remove "dsr_log" from core/classification.ts, or run the migration that creates ${T("dsr_log")}` },
+            {
+                object: `table ${T("dsr_log")}`,
+                fix: `-- remove "dsr_log" from core/classification.ts, or run the migration that creates ${T("dsr_log")}`,
+            },
         ]);
         expect(await classesOf(db)).toEqual(["table-missing"]);
-        await expectClean(db, { ...RAPTOR_CLASSIFICATION, appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log") });
+        await expectClean(db, {
+            ...RAPTOR_CLASSIFICATION,
+            appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log"),
+        });
     });
 });
 
@@ -384,9 +487,14 @@ describe("unclassified tables and quoted identifiers", () => {
             `REVOKE ALL ON TABLE ${T("feature_experiments")} FROM "raptor_app";`,
             '-- then classify it: add "feature_experiments" to application, appendOnly or locked in core/classification.ts',
         ].join("\n");
-        expect(await driftsOf(db, "unclassified-table")).toEqual([{ object: `table ${T("feature_experiments")}`, fix }]);
+        expect(await driftsOf(db, "unclassified-table")).toEqual([
+            { object: `table ${T("feature_experiments")}`, fix },
+        ]);
         await db.asOwner(fix);
-        await expectClean(db, { ...RAPTOR_CLASSIFICATION, locked: [...RAPTOR_CLASSIFICATION.locked, "feature_experiments"] });
+        await expectClean(db, {
+            ...RAPTOR_CLASSIFICATION,
+            locked: [...RAPTOR_CLASSIFICATION.locked, "feature_experiments"],
+        });
     });
 
     it('"Weird Table": quoted in the report and the fix, which runs; it cannot be classified, so the report says rename or drop', async () => {
@@ -403,9 +511,13 @@ describe("unclassified tables and quoted identifiers", () => {
             },
         ]);
         await db.asOwner(drifts[0].fix);
-        const [after] = await db.asOwner<{ any: boolean }>(`SELECT has_any_column_privilege('raptor_app', 'public."Weird Table"', 'SELECT,INSERT,UPDATE,REFERENCES') AS any`);
+        const [after] = await db.asOwner<{ any: boolean }>(
+            `SELECT has_any_column_privilege('raptor_app', 'public."Weird Table"', 'SELECT,INSERT,UPDATE,REFERENCES') AS any`,
+        );
         expect(after.any).toBe(false);
-        expect((await check(db)).report.drifts.map((d) => [d.class, d.object])).toEqual([["unclassified-table", `table ${T("Weird Table")}`]]);
+        expect((await check(db)).report.drifts.map((d) => [d.class, d.object])).toEqual([
+            ["unclassified-table", `table ${T("Weird Table")}`],
+        ]);
     });
 
     it('"MixedCase" readable through PUBLIC: the fix revokes from PUBLIC too', async () => {
@@ -423,7 +535,9 @@ describe("unclassified tables and quoted identifiers", () => {
             },
         ]);
         await db.asOwner(drifts[0].fix);
-        const [after] = await db.asOwner<{ sel: boolean }>(`SELECT has_table_privilege('raptor_app', 'public."MixedCase"', 'SELECT') AS sel`);
+        const [after] = await db.asOwner<{ sel: boolean }>(
+            `SELECT has_table_privilege('raptor_app', 'public."MixedCase"', 'SELECT') AS sel`,
+        );
         expect(after.sel).toBe(false);
     });
 });
@@ -433,7 +547,9 @@ describe("sequences and default privileges", () => {
         const db = await applied();
         await db.asOwner("REVOKE USAGE ON SEQUENCE public.users_id_seq FROM raptor_app");
         const fix = `GRANT USAGE ON SEQUENCE ${T("users_id_seq")} TO "raptor_app";`;
-        expect(await driftsOf(db, "sequence-usage-missing")).toEqual([{ object: `sequence ${T("users_id_seq")}`, fix }]);
+        expect(await driftsOf(db, "sequence-usage-missing")).toEqual([
+            { object: `sequence ${T("users_id_seq")}`, fix },
+        ]);
         expect(await classesOf(db)).toEqual(["sequence-usage-missing"]);
         await db.asOwner(fix);
         await expectClean(db);
@@ -443,7 +559,9 @@ describe("sequences and default privileges", () => {
         const db = await applied();
         await db.asOwner("GRANT UPDATE ON SEQUENCE public.users_id_seq TO raptor_app");
         const fix = `REVOKE UPDATE ON SEQUENCE ${T("users_id_seq")} FROM "raptor_app";`;
-        expect(await driftsOf(db, "sequence-excess-privilege")).toEqual([{ object: `sequence ${T("users_id_seq")}`, fix }]);
+        expect(await driftsOf(db, "sequence-excess-privilege")).toEqual([
+            { object: `sequence ${T("users_id_seq")}`, fix },
+        ]);
         await db.asOwner(fix);
         await expectClean(db);
     });
@@ -453,7 +571,9 @@ describe("sequences and default privileges", () => {
         await db.asOwner("ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE ON SEQUENCES FROM raptor_app");
         const o = ownerName(db);
         const fix = `ALTER DEFAULT PRIVILEGES FOR ROLE "${o}" IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO "raptor_app";`;
-        expect(await driftsOf(db, "default-privileges-missing")).toEqual([{ object: `default privileges of "${o}" in schema "public"`, fix }]);
+        expect(await driftsOf(db, "default-privileges-missing")).toEqual([
+            { object: `default privileges of "${o}" in schema "public"`, fix },
+        ]);
         await db.asOwner(fix);
         await expectClean(db);
     });
@@ -463,7 +583,9 @@ describe("sequences and default privileges", () => {
         await db.asOwner("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO raptor_app");
         const o = ownerName(db);
         const fix = `ALTER DEFAULT PRIVILEGES FOR ROLE "${o}" IN SCHEMA "public" REVOKE SELECT ON TABLES FROM "raptor_app";`;
-        expect(await driftsOf(db, "default-privileges-excess")).toEqual([{ object: `default privileges of "${o}" in schema "public"`, fix }]);
+        expect(await driftsOf(db, "default-privileges-excess")).toEqual([
+            { object: `default privileges of "${o}" in schema "public"`, fix },
+        ]);
         await db.asOwner(fix);
         await expectClean(db);
     });
@@ -485,7 +607,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         const code = await verify(["--database-url", db.ownerUrl], io);
         expect(code).toBe(2);
         const lines = io.stdout.split("\n");
-        expect(lines[0]).toBe(`verify: DRIFT: database "${db.database}", role "raptor_app", schema "public": 1 drift(s): append-only-writable 1`);
+        expect(lines[0]).toBe(
+            `verify: DRIFT: database "${db.database}" on PostgreSQL ${server}, role "raptor_app", schema "public": 1 drift(s): append-only-writable 1`,
+        );
         expect(lines.slice(2, 6)).toEqual([
             "append-only-writable (1)",
             `  table ${T("customer_audit_events")}`,
@@ -532,7 +656,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         const secret = `s3cret-${randomBytes(6).toString("hex")}`;
         const io = recorder();
         expect(await verify(["--database-url", `postgres://owner:${secret}@127.0.0.1:${port}/raptor`], io)).toBe(1);
-        expect(io.stderr).toBe(`raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused (is the host and port right, is the database up?)\n`);
+        expect(io.stderr).toBe(
+            `raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused (is the host and port right, is the database up?)\n`,
+        );
         expect(io.stderr).not.toContain(secret);
     });
 
@@ -541,23 +667,28 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         ["sslmode=allow", "?sslmode=allow"],
         ["sslmode=prefer", "?sslmode=prefer"],
         ["sslmode=require", "?sslmode=require"],
-    ])("a URL with %s uses SSL: the test server has none, so exit 1 saying so and how to opt out, no password", async (_how, query) => {
-        const url = `postgres://${pg.superuser}:${pg.password}@127.0.0.1:${pg.port}/postgres${query}`;
-        const io = recorder();
-        expect(await verify(["--database-url", url], io)).toBe(1);
-        expect(io.stderr).toBe(
-            `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server does not accept SSL, ` +
-                "and verify uses SSL unless the URL says sslmode=disable " +
-                "(for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
-        );
-        expect(io.stdout).toBe("");
-        expect(io.stderr).not.toContain(pg.password);
-    });
+    ])(
+        "a URL with %s uses SSL: the test server has none, so exit 1 saying so and how to opt out, no password",
+        async (_how, query) => {
+            const url = `postgres://${pg.superuser}:${pg.password}@127.0.0.1:${pg.port}/postgres${query}`;
+            const io = recorder();
+            expect(await verify(["--database-url", url], io)).toBe(1);
+            expect(io.stderr).toBe(
+                `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server does not accept SSL, ` +
+                    "and verify uses SSL unless the URL says sslmode=disable " +
+                    "(for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
+            );
+            expect(io.stdout).toBe("");
+            expect(io.stderr).not.toContain(pg.password);
+        },
+    );
 
     it("an unknown sslmode: exit 1 naming the valid ones, the URL not echoed", async () => {
         const io = recorder();
         expect(await verify(["--database-url", "postgres://owner:hunter22@db/raptor?sslmode=required"], io)).toBe(1);
-        expect(io.stderr).toContain("has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)");
+        expect(io.stderr).toContain(
+            "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)",
+        );
         expect(io.stderr).not.toContain("hunter22");
     });
 
@@ -583,7 +714,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
 
     it("both or neither URL option is a usage error", async () => {
         await expect(verify([], recorder())).rejects.toThrow(/exactly one of --database-url-env NAME/);
-        await expect(verify(["--database-url", "postgres://a@b/c", "--database-url-env", "X"], recorder())).rejects.toThrow(/exactly one/);
+        await expect(
+            verify(["--database-url", "postgres://a@b/c", "--database-url-env", "X"], recorder()),
+        ).rejects.toThrow(/exactly one/);
     });
 
     it("--help recommends --database-url-env and exits 0", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
 
 const plan = buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" });
 const sql = renderSql(plan);
@@ -26,7 +26,9 @@ describe("rendered SQL", () => {
             if (t.privileges.length === 0) {
                 expect(grants).toEqual([]);
             } else {
-                expect(grants).toEqual([`GRANT ${t.privileges.join(", ")} ON TABLE "public"."${t.table}" TO "raptor_app"; -- ${t.set}`]);
+                expect(grants).toEqual([
+                    `GRANT ${t.privileges.join(", ")} ON TABLE "public"."${t.table}" TO "raptor_app"; -- ${t.set}`,
+                ]);
                 expect(statements.indexOf(revoke)).toBeLessThan(statements.indexOf(grants[0]));
             }
         }
@@ -38,7 +40,9 @@ describe("rendered SQL", () => {
 
     it("gives sequences USAGE now and by default for the owner's future sequences", () => {
         expect(statements).toContain(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA "public" TO "raptor_app";`);
-        expect(statements).toContain(`ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO "raptor_app";`);
+        expect(statements).toContain(
+            `ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO "raptor_app";`,
+        );
     });
 
     it("sets no default privileges on tables", () => {
@@ -46,10 +50,13 @@ describe("rendered SQL", () => {
     });
 
     it("quotes identifiers that need it", () => {
-        const odd = renderSql(buildPlan({
-            classification: { application: ["order"], appendOnly: ["user_history"], locked: ["alembic_version"] },
-            role: "raptor_app", schema: "public",
-        }));
+        const odd = renderSql(
+            buildPlan({
+                classification: { application: ["order"], appendOnly: ["user_history"], locked: ["alembic_version"] },
+                role: "raptor_app",
+                schema: "public",
+            }),
+        );
         expect(odd).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."order" TO "raptor_app";`);
     });
 });

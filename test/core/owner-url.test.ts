@@ -1,0 +1,49 @@
+/** The one database-URL parser: what the provider's owner connection and verify both accept, and their errors. */
+import { describe, expect, it } from "vitest";
+import { DatabaseUrlError, OwnerUrlError, parseDatabaseUrl, parseOwnerUrl } from "../../core/owner-url";
+
+describe("parseDatabaseUrl", () => {
+    it("reads Heroku's URL: no sslmode, port 5432 by default", () => {
+        expect(parseDatabaseUrl("postgres://u1:p%40ss@ec2-1-2-3-4.compute-1.amazonaws.com/d9")).toMatchObject({
+            host: "ec2-1-2-3-4.compute-1.amazonaws.com",
+            port: 5432,
+            user: "u1",
+            password: "p@ss",
+            database: "d9",
+            sslmode: undefined,
+        });
+    });
+
+    it.each([
+        ["", "is empty"],
+        ["mysql://u:p@h/d", "does not start with postgres:// or postgresql://"],
+        ["postgres://u:p@h:99999/d", "cannot be parsed"],
+        [
+            "postgres://u:p@h/d?sslmode=sometimes",
+            "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)",
+        ],
+        ["postgres://h/d", "has no user"],
+    ])("refuses %j: %s, without quoting it", (url, problem) => {
+        expect(() => parseDatabaseUrl(url)).toThrow(new DatabaseUrlError(problem));
+    });
+});
+
+describe("parseOwnerUrl", () => {
+    it("requires the owner's password, and never quotes the URL", () => {
+        const url = "postgres://owner@db.example:5433/raptor";
+        expect(() => parseOwnerUrl(url, "raptor:ownerDatabaseUrl")).toThrow(OwnerUrlError);
+        expect(() => parseOwnerUrl(url, "raptor:ownerDatabaseUrl")).toThrow(
+            /^the owner database URL from raptor:ownerDatabaseUrl has no password; /,
+        );
+    });
+
+    it("gives the provider's fields", () => {
+        expect(parseOwnerUrl("postgresql://o:s3cret@db.example:5433/raptor", "x")).toEqual({
+            host: "db.example",
+            port: 5433,
+            username: "o",
+            password: "s3cret",
+            database: "raptor",
+        });
+    });
+});
