@@ -5,6 +5,7 @@
  * string values through `parseSettings`, so a bad value fails the same way in
  * review as in `pulumi up`: before any resource exists.
  */
+import { isPlainIdentifier } from "./identifiers";
 
 export type UrlDelivery = "attachment" | "config-var";
 export const URL_DELIVERIES: readonly UrlDelivery[] = ["attachment", "config-var"];
@@ -60,7 +61,6 @@ export class SettingsError extends Error {
 
 const HEROKU_APP = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/;
 const ATTACHMENT = /^[A-Z][A-Z0-9_]*$/;
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const STACK_REF = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /**
@@ -101,14 +101,14 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
     }
 
     const role = get("role") as string;
-    if (!IDENT.test(role)) {
+    if (!isPlainIdentifier(role)) {
         bad("role", role, "use a lower-case Postgres identifier such as raptor_app");
     } else if (role === "default" || role.startsWith("pg_") || role === "postgres") {
         bad("role", role, "that name is reserved by Heroku or Postgres; use raptor_app");
     }
 
     const schema = get("schema") as string;
-    if (!IDENT.test(schema)) {
+    if (!isPlainIdentifier(schema)) {
         bad("schema", schema, "use a lower-case Postgres identifier such as public");
     }
 
