@@ -9,7 +9,6 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { diff, diffRevisions } from "../cli/diff";
 import { planDocument } from "../cli/plan";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { signoffMessage } from "../core/signoff-message";
 import { recorder } from "./support/io";
 import { publicKey, sshSign } from "./support/ssh-keys";
