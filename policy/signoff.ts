@@ -44,7 +44,9 @@ export function parseSignoff(raw: unknown, now: Date): { signoff?: Signoff; prob
     const o = value as Record<string, unknown>;
     const problems: string[] = [];
     const text = (k: keyof Signoff): string => {
-        const v = o[k];
+        // `pulumi config set --path raptor:signoff.ticket 1568` stores bare digits as a number (seen with the real
+        // CLI); digits with a leading zero stay a string, so the number's decimal text is the ticket as typed.
+        const v = k === "ticket" && Number.isSafeInteger(o[k]) ? String(o[k]) : o[k];
         if (typeof v !== "string" || v.trim() === "") {
             problems.push(`${k} is ${v === undefined ? "missing" : JSON.stringify(v)}; a non-empty string is required`);
             return "";

@@ -108,6 +108,11 @@ describe("prod-signoff", () => {
         expect(messages(await check(prodOff, "approved by alice"))).toEqual([expect.stringContaining("is a string that is not JSON")]);
     });
 
+    it("accepts a ticket of bare digits, which `pulumi config set --path` stores as a number", async () => {
+        const sign = JSON.stringify({ ...signoff(fingerprintOf(prodOff)), ticket: 1568 });
+        expect(await check(prodOff, sign)).toEqual([]);
+    });
+
     it("rejects a sign-off without a ticket", async () => {
         const sign = signoff(fingerprintOf(prodOff), { ticket: undefined });
         expect(messages(await check(prodOff, sign))).toEqual([expect.stringContaining("ticket is missing; a non-empty string is required")]);
