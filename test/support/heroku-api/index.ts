@@ -1,0 +1,207 @@
+/**
+ * A local Heroku API for running the REAL `heroku` CLI (npm `heroku`, pinned in devDependencies) against.
+ *
+ * Interface (kept stable; other test suites, e.g. the real `pulumi up` scenario, use it):
+ *
+ *   const api = await startHerokuApi({ postgres: { port, user, password } });   // a superuser of a real PostgreSQL
+ *   const app = api.createApp("raxx-api-staging");
+ *   const db = await api.createPostgresAddon({ app: "raxx-api-staging" });      // Standard-0, attached as DATABASE
+ *   spawn("bash", ["-c", "heroku addons -a raxx-api-staging --json"], { env: { ...api.env, ...yours } });
+ *   api.requests            // every request: method, path, api (platform|data), body, status, fault
+ *   api.configHistory(app)  // the app's whole config after every release, oldest first
+ *   api.inject({ method: "POST", path: /\/credentials$/, kind: "lost-response" });
+ *   await api.stop();       // closes the listener, drops the databases and roles it made, removes HOME
+ *
+ * `api.env` is process.env plus: PATH with node_modules/.bin first (the real CLI), HEROKU_HOST=http://127.0.0.1:PORT,
+ * HEROKU_DATA_HOST=127.0.0.1 (the CLI keeps HEROKU_HOST's protocol and port for the data API and swaps in only
+ * this host name; a `host:port` value fails with ENOTFOUND), HEROKU_API_KEY (the key the API accepts),
+ * DISABLE_TELEMETRY=true (seconds a call), HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE (else the
+ * first call leaves a detached `heroku update` running), a scratch HOME (the CLI writes a cache there); FORCE_COLOR, HEROKU_APP and the machine's SSL_CERT_* (warnings on every call) are removed.
+ *
+ * The add-on's database is a real one on that server, owned by a NOT-superuser owner whose URL is the
+ * default credential: DATABASE_URL connects. `pg:credentials:create` makes a LOGIN role with a password, so
+ * RAPTOR_APP_DATABASE_URL connects too. URLs carry no `sslmode` (as Heroku's do); the test server has no SSL,
+ * so a client must not require it. Run the CLI asynchronously (spawn, not spawnSync): the API answers from this
+ * process. Roles are cluster-wide: give each rig role names no other test on the same server uses, or share
+ * one `RealPostgres` between rigs of one file (`postgres: sharedRealPostgres`), which reuses a role it made.
+ *
+ * What only real Heroku shows is listed in the README (Heroku section): the API's exact error wording where
+ * marked ASSUMED, timings of provisioning and rotation, restarts, and Advanced-tier (`/data/postgres/v1`) APIs.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes, randomUUID } from "node:crypto";
+import { Addon, App, Credential, Model, Release, credentialUrl } from "./model";
+import { Fault, LoggedRequest, listen } from "./http";
+import { PlatformOptions, platformRoutes } from "./platform";
+import { DataOptions, dataRoutes, rotate } from "./data";
+import { PostgresSuperuser, RealPostgres } from "./postgres";
+
+export { RealPostgres, credentialUrl };
+export type { Addon, App, Credential, Fault, LoggedRequest, PostgresSuperuser, Release };
+
+export interface HerokuApiOptions extends Partial<PlatformOptions>, Partial<DataOptions> {
+    /** A real PostgreSQL: a superuser's coordinates, or a RealPostgres shared with other rigs. */
+    postgres: PostgresSuperuser | RealPostgres;
+    /** The key the API accepts. Default: random. */
+    apiKey?: string;
+}
+
+export interface PostgresAddonOptions {
+    /** The app that owns it. */
+    app: string;
+    /** Default heroku-postgresql:standard-0. */
+    plan?: string;
+    /** Globally unique add-on name. Default postgresql-<word>-<number>. */
+    name?: string;
+    /** Attachment name on the app. Default DATABASE (sets DATABASE_URL). null: not attached. */
+    attachAs?: string | null;
+}
+
+export interface HerokuApi {
+    readonly url: string;
+    readonly port: number;
+    readonly apiKey: string;
+    /** Environment for the CLI (see the top of this file). */
+    readonly env: NodeJS.ProcessEnv;
+    /** Every request so far, in order. */
+    readonly requests: readonly LoggedRequest[];
+    readonly model: Model;
+    readonly postgres: RealPostgres;
+    createApp(name: string): App;
+    /** A provisioned add-on with its own real database and owner (its default credential). */
+    createPostgresAddon(opts: PostgresAddonOptions): Promise<Addon>;
+    /** Attaches an add-on's credential to an app, as `addons:attach` does (no request logged). */
+    attach(app: string, addon: Addon, as: string, credential?: string): void;
+    /** `pg:promote`: the add-on takes the DATABASE attachment (DATABASE_URL) of the app. */
+    promote(app: string, addon: Addon): void;
+    /** Creates a credential directly (no request logged), already active unless `state` says otherwise. */
+    createCredential(addon: Addon, name: string, state?: Credential["state"]): Promise<Credential>;
+    /** Starts a rotation of a credential: new password now, `rotating` for `reads` reads. */
+    rotate(addon: Addon, name: string, reads: number): Promise<void>;
+    credential(addon: Addon, name: string): Credential | undefined;
+    /** The app's config as Heroku serves it now. */
+    config(app: string): Record<string, string>;
+    configHistory(app: string): Release[];
+    inject(fault: Fault): void;
+    stop(): Promise<void>;
+}
+
+const WORDS = ["adjacent", "curved", "fluffy", "rigid", "shallow", "silent"];
+
+export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi> {
+    const model = new Model();
+    const pg = opts.postgres instanceof RealPostgres ? opts.postgres : new RealPostgres(opts.postgres);
+    const ownsPg = !(opts.postgres instanceof RealPostgres);
+    const apiKey = opts.apiKey ?? `rig-${randomBytes(12).toString("hex")}`;
+    const dataOpts: DataOptions = { provisioningReads: opts.provisioningReads ?? 1, rotationReads: opts.rotationReads ?? 1 };
+    const routes = [
+        ...dataRoutes(model, pg, dataOpts),
+        ...platformRoutes(model, { plainVarOnAttach: opts.plainVarOnAttach ?? "refuse" }),
+    ];
+    const listener = await listen(routes, apiKey);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "heroku-rig-home-"));
+    const databases: string[] = [];
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${path.resolve(__dirname, "../../../node_modules/.bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+        HEROKU_HOST: `http://127.0.0.1:${listener.port}`,
+        HEROKU_DATA_HOST: "127.0.0.1",
+        HEROKU_API_KEY: apiKey,
+        DISABLE_TELEMETRY: "true",
+        HEROKU_SKIP_NEW_VERSION_CHECK: "true",
+        // Otherwise the first call spawns a detached `heroku update --autoupdate` that outlives the test.
+        HEROKU_DISABLE_AUTOUPDATE: "true",
+        HEROKU_SKIP_ANALYTICS: "1",
+        HOME: home,
+        XDG_CACHE_HOME: path.join(home, ".cache"),
+        XDG_CONFIG_HOME: path.join(home, ".config"),
+        XDG_DATA_HOME: path.join(home, ".local", "share"),
+    };
+    // The CLI warns once per cache dir that its terms of service changed; this HOME has seen it.
+    fs.mkdirSync(path.join(home, ".cache", "heroku"), { recursive: true });
+    fs.writeFileSync(path.join(home, ".cache", "heroku", "terms-of-service"), "");
+    for (const k of ["FORCE_COLOR", "HEROKU_APP", "SSL_CERT_FILE", "SSL_CERT_DIR", "HEROKU_HEADERS"]) {
+        delete env[k];
+    }
+    const appOrThrow = (name: string) => {
+        const a = model.app(name);
+        if (!a) {
+            throw new Error(`rig: no app ${name}; createApp it first`);
+        }
+        return a;
+    };
+
+    const api: HerokuApi = {
+        url: env.HEROKU_HOST as string,
+        port: listener.port,
+        apiKey,
+        env,
+        requests: listener.log,
+        model,
+        postgres: pg,
+        createApp: (name) => model.addApp(name),
+        async createPostgresAddon(o) {
+            const app = appOrThrow(o.app);
+            const db = await pg.createDatabase();
+            databases.push(db.database);
+            const addon: Addon = {
+                id: randomUUID(),
+                name: o.name ?? `postgresql-${WORDS[randomBytes(1)[0] % WORDS.length]}-${10000 + randomBytes(2).readUInt16BE() % 90000}`,
+                appId: app.id,
+                plan: o.plan ?? "heroku-postgresql:standard-0",
+                planId: randomUUID(),
+                serviceId: "6c67493d-8fc2-4cd4-9161-4f1ec11cbe69",
+                state: "provisioned",
+                db: { host: pg.host, port: pg.port, database: db.database },
+                credentials: [{ name: "default", user: db.owner, password: db.password, state: "active", readsLeft: 0 }],
+                createdAt: new Date().toISOString(),
+            };
+            model.addons.push(addon);
+            if (o.attachAs !== null) {
+                api.attach(o.app, addon, o.attachAs ?? "DATABASE");
+            }
+            return addon;
+        },
+        attach(appName, addon, as, credential) {
+            const app = appOrThrow(appName);
+            const taken = model.attachmentsOf(app).find((x) => x.name === as);
+            if (taken) {
+                model.detach(taken);
+            }
+            model.attach(app, addon, as, credential && credential !== "default" ? `credential:${credential}` : null);
+            model.release(app, `Attach ${as} (@ref:${addon.name})`);
+        },
+        promote(appName, addon) {
+            api.attach(appName, addon, "DATABASE");
+        },
+        async createCredential(addon, name, state = "active") {
+            const password = await pg.createRole(name);
+            const c: Credential = { name, user: name, password, state, readsLeft: state === "active" ? 0 : Number.MAX_SAFE_INTEGER };
+            addon.credentials.push(c);
+            return c;
+        },
+        async rotate(addon, name, reads) {
+            const c = addon.credentials.find((x) => x.name === name);
+            if (!c) {
+                throw new Error(`rig: ${addon.name} has no credential ${name}`);
+            }
+            await rotate(pg, c, reads);
+        },
+        credential: (addon, name) => addon.credentials.find((c) => c.name === name),
+        config: (name) => model.configOf(appOrThrow(name)),
+        configHistory: (name) => appOrThrow(name).releases,
+        inject: (fault) => void listener.faults.push({ ...fault }),
+        async stop() {
+            await listener.close();
+            if (ownsPg) {
+                await pg.cleanup(databases);
+            } else {
+                await pg.dropDatabases(databases);
+            }
+            fs.rmSync(home, { recursive: true, force: true });
+        },
+    };
+    return api;
+}
