@@ -56,7 +56,7 @@ while IFS=$'\t' read -r name module version package ldflag release; do
         answer=$(probe "$module" "$version")
         if [[ -n $answer ]]; then
             echo "engine: REFUSED $name: the Go module proxy refused $module@$version ($release): $answer" >&2
-            printf '%s\trefused\t%s@%s: %s\n' "$name" "$module" "$version" "$answer" >>"$status"
+            printf '%s\trefused\t%s\n' "$name" "$answer" >>"$status"
         else
             echo "engine: $name: the proxy now serves $module@$version; add it to engine/go.mod" \
                 "(GOFLAGS=-mod=mod go get $module@$version) to build it" >&2

@@ -3,7 +3,7 @@
  * key, never rebuilt here), a file backend and a passphrase secrets provider in a temporary directory, and
  * copies of this repo's Pulumi.yaml and Pulumi.<stack>.yaml.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -53,20 +53,32 @@ export class Workspace {
     readonly backend = path.join(this.root, "state");
     readonly passphrase = randomBytes(16).toString("hex");
 
-    constructor(private readonly binDir: string) {
+    /** Every run's command line, stdout and stderr, for the secrecy checks. */
+    readonly transcript: string[] = [];
+
+    /**
+     * @param binDir engine/build.sh's bin directory, put first on PATH (ambient plugins).
+     * @param opts.program run this repo's program: the Pulumi.yaml copy gets `main:` pointing back at the repo.
+     * @param opts.env more environment for every run (e.g. the Heroku rig's).
+     */
+    constructor(private readonly binDir: string, private readonly opts: { program?: boolean; env?: NodeJS.ProcessEnv } = {}) {
         for (const dir of [this.project, this.backend, path.join(this.root, "home")]) {
             fs.mkdirSync(dir, { recursive: true });
         }
         for (const file of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) {
             fs.copyFileSync(path.join(REPO, file), path.join(this.project, file));
         }
+        if (opts.program) {
+            fs.appendFileSync(path.join(this.project, "Pulumi.yaml"), `main: ${path.relative(this.project, REPO)}\n`);
+        }
     }
 
     env(): NodeJS.ProcessEnv {
-        const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_")));
+        const base = { ...process.env, ...this.opts.env };
+        const inherited = Object.fromEntries(Object.entries(base).filter(([k]) => !k.startsWith("PULUMI_")));
         return {
             ...inherited,
-            PATH: `${this.binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+            PATH: `${this.binDir}${path.delimiter}${base.PATH ?? ""}`,
             PULUMI_HOME: path.join(this.root, "home"),
             PULUMI_BACKEND_URL: `file://${this.backend}`,
             PULUMI_CONFIG_PASSPHRASE: this.passphrase,
@@ -75,19 +87,27 @@ export class Workspace {
         };
     }
 
-    pulumi(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Run {
-        const r = spawnSync("pulumi", [...args, "--non-interactive"], {
-            cwd: this.project, env: { ...this.env(), ...opts.env }, encoding: "utf8", timeout: 600_000,
+    /** Runs pulumi without blocking this process: the local Heroku API answers from it. */
+    pulumi(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+        return new Promise((resolve, reject) => {
+            const child = spawn("pulumi", [...args, "--non-interactive"], {
+                cwd: this.project, env: { ...this.env(), ...opts.env }, stdio: ["ignore", "pipe", "pipe"],
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("error", reject);
+            child.on("close", (code) => {
+                this.transcript.push(`$ pulumi ${args.join(" ")}`, stdout, stderr);
+                resolve({ code, stdout, stderr });
+            });
         });
-        if (r.error) {
-            throw r.error;
-        }
-        return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     }
 
     /** Runs pulumi and fails with its output unless it exits 0. */
-    ok(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): string {
-        const r = this.pulumi(args, opts);
+    async ok(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+        const r = await this.pulumi(args, opts);
         if (r.code !== 0) {
             throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
         }

@@ -16,25 +16,25 @@ const cliMissing = build.missing.get("pulumi");
 describe.skipIf(cliMissing !== undefined)(`the real Pulumi CLI on this repo's files${cliMissing ? ` (${cliMissing})` : ""}`, () => {
     let ws: Workspace;
 
-    beforeAll(() => {
+    beforeAll(async () => {
         ws = new Workspace(build.binDir);
-        ws.ok(["login", `file://${ws.backend}`]);
+        await ws.ok(["login", `file://${ws.backend}`]);
         for (const stack of ["staging", "prod"]) {
-            ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+            await ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"]);
         }
     });
     afterAll(() => ws?.remove());
 
-    it("is the CLI built from engine/go.mod, at the version @pulumi/pulumi is pinned to", () => {
+    it("is the CLI built from engine/go.mod, at the version @pulumi/pulumi is pinned to", async () => {
         const sdk = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8"));
-        expect(ws.ok(["version"]).trim()).toBe(`v${sdk.version}`);
+        expect((await ws.ok(["version"])).trim()).toBe(`v${sdk.version}`);
     });
 
     it.each([
         ["staging", { "raptor:app": "raxx-api-staging" }],
         ["prod", { "raptor:app": "raxx-api-prod", "raptor:soakStack": "organization/raptor/staging" }],
-    ])("resolves every key of Pulumi.%s.yaml with Pulumi.yaml's defaults", (stack, own) => {
-        const config = JSON.parse(ws.ok(["config", "-s", stack, "--json"])) as Record<string, { value: string }>;
+    ])("resolves every key of Pulumi.%s.yaml with Pulumi.yaml's defaults", async (stack, own) => {
+        const config = JSON.parse(await ws.ok(["config", "-s", stack, "--json"])) as Record<string, { value: string }>;
         expect(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]))).toEqual({
             ...own,
             "raptor:database": "DATABASE",
@@ -45,22 +45,22 @@ describe.skipIf(cliMissing !== undefined)(`the real Pulumi CLI on this repo's fi
         });
     });
 
-    it("keeps raptor:ownerDatabaseUrl out of the stack file in plain text and hands it back decrypted", () => {
+    it("keeps raptor:ownerDatabaseUrl out of the stack file in plain text and hands it back decrypted", async () => {
         const url = "postgres://owner:owner-pw-7f3a9c@127.0.0.1:5432/raxx";
-        ws.ok(["config", "set", "--secret", "raptor:ownerDatabaseUrl", url, "-s", "staging"]);
+        await ws.ok(["config", "set", "--secret", "raptor:ownerDatabaseUrl", url, "-s", "staging"]);
         expect(ws.file("Pulumi.staging.yaml")).not.toContain("owner-pw-7f3a9c");
         expect(parse(ws.file("Pulumi.staging.yaml")).config["raptor:ownerDatabaseUrl"]).toEqual({ secure: expect.stringMatching(/^v1:/) });
-        expect(ws.ok(["config", "get", "raptor:ownerDatabaseUrl", "-s", "staging"]).trim()).toBe(url);
+        expect((await ws.ok(["config", "get", "raptor:ownerDatabaseUrl", "-s", "staging"])).trim()).toBe(url);
     });
 
-    it("stores the README's sign-off commands, with a ticket of bare digits, as a sign-off the pack accepts", () => {
+    it("stores the README's sign-off commands, with a ticket of bare digits, as a sign-off the pack accepts", async () => {
         const fingerprint = `sha256:${"ab".repeat(32)}`;
         for (const [field, value] of [["operator", "operator@raxx.app"], ["ticket", "1568"],
             ["approvedAt", "2026-11-29T10:00:00Z"], ["fingerprint", fingerprint]]) {
-            ws.ok(["config", "set", "--path", `raptor:signoff.${field}`, value, "-s", "prod"]);
+            await ws.ok(["config", "set", "--path", `raptor:signoff.${field}`, value, "-s", "prod"]);
         }
         // The language host hands the pack this `value` (JSON text) in PULUMI_CONFIG.
-        const { value } = JSON.parse(ws.ok(["config", "get", "raptor:signoff", "-s", "prod", "--json"]));
+        const { value } = JSON.parse(await ws.ok(["config", "get", "raptor:signoff", "-s", "prod", "--json"]));
         expect(JSON.parse(value).ticket).toBe(1568);
         expect(parseSignoff(value, new Date("2026-11-30T00:00:00Z"))).toEqual({
             signoff: { operator: "operator@raxx.app", ticket: "1568", approvedAt: "2026-11-29T10:00:00Z", fingerprint },
@@ -68,11 +68,11 @@ describe.skipIf(cliMissing !== undefined)(`the real Pulumi CLI on this repo's fi
         });
     });
 
-    it("resolves prod's raptor:soakStack to the staging stack on a file backend", () => {
+    it("resolves prod's raptor:soakStack to the staging stack on a file backend", async () => {
         const soakStack = parse(ws.file("Pulumi.prod.yaml")).config["raptor:soakStack"];
         expect(soakStack).toBe("organization/raptor/staging");
         // `-s` and a StackReference's name go through the same backend stack-reference parser.
-        expect(ws.ok(["stack", "ls", "--json", "-Q"])).toContain(`"name": "${soakStack}"`);
-        expect(JSON.parse(ws.ok(["stack", "output", "--json", "-s", soakStack]))).toEqual({});
+        expect(await ws.ok(["stack", "ls", "--json", "-Q"])).toContain(`"name": "${soakStack}"`);
+        expect(JSON.parse(await ws.ok(["stack", "output", "--json", "-s", soakStack]))).toEqual({});
     });
 });
