@@ -11,6 +11,21 @@ import { parseSignoff } from "../../policy/signoff";
 import { REPO, Workspace, engineBuild } from "./engine";
 
 const build = engineBuild();
+
+/** Every `pulumi ...` command line in the README's code blocks, as argv, with `$pack` expanded. */
+function readmeCommands(): string[][] {
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/^\s*```[a-z]*\n([\s\S]*?)^\s*```/gm)].map((m) => m[1]);
+    const lines = blocks.join("\n").replace(/\\\n\s*/g, " ").split("\n");
+    const pack = /^pack="([^"]*)"/m.exec(blocks.join("\n"))?.[1] ?? "";
+    return lines
+        .map((l) => l.replace(/\s#.*$/, "").replace(/\$pack\b/g, pack))
+        .flatMap((l) => l.split("&&"))
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith("pulumi "))
+        .map((l) => [...l.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]).slice(1));
+}
+
 const cliMissing = build.missing.get("pulumi");
 
 describe.skipIf(cliMissing !== undefined)(`the real Pulumi CLI on this repo's files${cliMissing ? ` (${cliMissing})` : ""}`, () => {
@@ -66,6 +81,16 @@ describe.skipIf(cliMissing !== undefined)(`the real Pulumi CLI on this repo's fi
             signoff: { operator: "operator@raxx.app", ticket: "1568", approvedAt: "2026-11-29T10:00:00Z", fingerprint },
             problems: [],
         });
+    });
+
+    it("accepts every pulumi command line in the README: the real CLI checks the flags before --help", async () => {
+        const commands = readmeCommands();
+        expect(commands).toContainEqual(["up", "-s", "prod", "--policy-pack", "policy", "--policy-pack-config", "policy/config.json"]);
+        for (const argv of commands) {
+            const r = await ws.pulumi([...argv, "--help"]);
+            expect(r.stderr, `pulumi ${argv.join(" ")}`).toBe("");
+            expect(r.code, `pulumi ${argv.join(" ")}`).toBe(0);
+        }
     });
 
     it("resolves prod's raptor:soakStack to the staging stack on a file backend", async () => {

@@ -203,7 +203,8 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine"
     });
 
     it("destroys staging's grants and keeps the credential and role", async () => {
-        const r = await ws.pulumi(["destroy", "--yes", ...gated("staging")]);
+        // `pulumi destroy` takes no --policy-pack (the real CLI: "unknown flag: --policy-pack").
+        const r = await ws.pulumi(["destroy", "--yes", "-s", "staging"]);
         expect(r.code, r.stdout + r.stderr).toBe(0);
         expect(await appGrants("staging")).toBe(0);
         expect(rig.api.credential(rig.addons.staging, "raptor_app")?.state).toBe("active");
