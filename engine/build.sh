@@ -6,7 +6,7 @@
 #   bash engine/build.sh --bin-dir   print the cache's bin directory and exit (no build, no network)
 #
 # The cache is ${RAPTOR_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/raptor-engine}/<key>, where <key> hashes
-# go.mod, go.sum and targets.tsv (which carries the versions and -ldflags): a change to any of them builds
+# go.mod, go.sum and targets.tsv's rows (versions and -ldflags; not its comments): a change to any of them builds
 # again, anything else reuses it. Put <cache>/bin first on PATH and the engine uses the binaries there as
 # ambient plugins (pulumi-language-nodejs, pulumi-resource-*), whatever version the program asks for.
 # <cache>/status.tsv says, per binary, "built" or "refused" and why; tests read it.
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-key=$(cat "$here/go.mod" "$here/go.sum" "$here/targets.tsv" | sha256sum | cut -c1-16)
+key=$( (cat "$here/go.mod" "$here/go.sum"; grep -v "^#" "$here/targets.tsv") | sha256sum | cut -c1-16)
 root=${RAPTOR_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/raptor-engine}
 cache=$root/$key
 
