@@ -70,6 +70,7 @@ export async function raptor(
         mode: settings.urlDelivery,
         app: settings.app,
         database: settings.database,
+        addon: addon.addonName,
         role: settings.role,
     }, { dependsOn: [credential] });
 

@@ -13,6 +13,11 @@ export interface UrlDeliveryArgs {
     app: string;
     /** The Postgres attachment the credential belongs to. */
     database: string;
+    /**
+     * The add-on's globally unique name (PostgresAddon.addonName), for `heroku addons:attach`, which finds the
+     * add-on by id or name only, never by attachment name.
+     */
+    addon: string;
     /** The credential name. */
     role: string;
 }
@@ -43,7 +48,7 @@ export class UrlDelivery extends pulumi.ComponentResource {
                 interpreter: BASH,
                 create: ATTACHMENT_CREATE,
                 delete: ATTACHMENT_DELETE,
-                environment: { RAPTOR_STEP: "attachment", ...base },
+                environment: { RAPTOR_STEP: "attachment", ...base, ADDON_NAME: args.addon },
                 // Another attachment name or credential is a new attachment; the old one must go first.
                 triggers: [args.app, args.database, args.role, APP_ATTACHMENT],
                 logging: "stdoutAndStderr",

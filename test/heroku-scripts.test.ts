@@ -135,12 +135,14 @@ describe("the credential", () => {
 });
 
 describe("attachment delivery", () => {
-    it("attaches the credential so Heroku sets RAPTOR_APP_DATABASE_URL", async () => {
+    // By the add-on's name: the real CLI looks its argument up with GET /addons/{id or name}, which an attachment
+    // name (DATABASE) does not match (heroku 11.10 dist/commands/addons/attach.js:21; found by the engine run).
+    it("attaches the credential, named by the add-on's name, so Heroku sets RAPTOR_APP_DATABASE_URL", async () => {
         const f = start({ existingCredentials: [{ name: "raptor_app", state: "active" }] });
         const r = runPhase(f, (await steps()).attachment, "create");
         expect(r.code).toBe(0);
         expect(f.callsOf("addons:attach")).toEqual([[
-            "addons:attach", "DATABASE", "--credential", "raptor_app", "--as", "RAPTOR_APP_DATABASE", "-a", APP, "--confirm", APP,
+            "addons:attach", "postgresql-adjacent-27271", "--credential", "raptor_app", "--as", "RAPTOR_APP_DATABASE", "-a", APP, "--confirm", APP,
         ]]);
         expect(f.configVars().RAPTOR_APP_DATABASE_URL).toBe(f.credentialUrl("raptor_app"));
         expectNoSecretIn(f, r.stdout, r.stderr, JSON.stringify(f.calls()));
