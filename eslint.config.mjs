@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "scratch/**", "bin-ts/**", "**/*.js", "**/*.mjs"] },
+    { ignores: ["node_modules/**", "scratch/**", "bin-ts/**", "policy/core/**", "**/*.js", "**/*.mjs"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

@@ -4,6 +4,7 @@
  */
 import { Io, Subcommand, UsageError } from "./io";
 import { plan } from "./plan";
+import { signoff } from "./signoff";
 import { sql } from "./sql";
 import { verify } from "./verify";
 
@@ -15,6 +16,7 @@ interface Entry {
 const SUBCOMMANDS: Record<string, Entry> = {
     plan: { summary: "evaluate the program offline for a stack: resources, matrix, policy verdicts, fingerprint", run: plan },
     verify: { summary: "check a live database against the plan on effective privileges; prints the SQL that fixes each drift", run: verify },
+    signoff: { summary: "sign the change plan shows with your SSH key; writes raptor:signoff into Pulumi.<stack>.yaml", run: signoff },
     sql: { summary: "print the idempotent re-apply script for a stack (per-table, one transaction)", run: sql },
 };
 

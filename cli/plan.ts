@@ -9,11 +9,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Classification, RAPTOR_CLASSIFICATION, TABLE_PRIVILEGES, classify } from "../core/classification";
-import { fingerprint } from "../core/deployment";
+import { canonicalExtra, fingerprint } from "../core/deployment";
 import { TYPES, deploymentFromResources } from "../core/resources";
 import { runProgram, Recorded } from "../offline/run-program";
 import { PLACEHOLDER, projectDir, readStackFile } from "../offline/stack-file";
-import { evaluatePolicies, loadPackConfig, Violation } from "../policy/evaluate";
+import { evaluatePolicies, loadPackConfigFile, Violation } from "../offline/evaluate";
 import { parse } from "./args";
 import { Io, Subcommand, UsageError } from "./io";
 
@@ -52,6 +52,8 @@ export interface PlanDocument {
     stack: string;
     app?: string;
     fingerprint?: string;
+    /** Resources outside the Raptor model, by digest: a sign-off lists exactly these as raptor:signoff.extras. */
+    signoffExtras?: Array<{ type: string; name: string; props: string }>;
     resources: Array<{ type: string; name: string; urn: string }>;
     matrix: MatrixRow[];
     violations: Violation[];
@@ -83,7 +85,7 @@ function matrixOf(resources: readonly Recorded[], classification: Classification
 /** The pack config the prod command line passes with --policy-pack-config policy/config.json. */
 function readPolicyConfig(dir: string) {
     const file = path.join(dir, "policy", "config.json");
-    return fs.existsSync(file) ? loadPackConfig(file) : {};
+    return fs.existsSync(file) ? loadPackConfigFile(file) : {};
 }
 
 export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
@@ -122,6 +124,9 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
     const { deployment } = deploymentFromResources(run.resources);
     if (deployment) {
         doc.fingerprint = fingerprint(deployment);
+        if (deployment.extras.length > 0) {
+            doc.signoffExtras = deployment.extras.map(canonicalExtra);
+        }
     }
     doc.violations = await evaluatePolicies(run.resources, {
         stack: opts.stack,
@@ -162,6 +167,10 @@ export function renderPlan(doc: PlanDocument): string {
         lines.push(`  [${v.level}] ${v.policy}${v.urn ? ` (${v.urn.split("::").pop()})` : ""}: ${v.message}`);
     }
     lines.push("", `Sign-off fingerprint: ${doc.fingerprint ?? "(none: the program did not complete)"}`);
+    if (doc.signoffExtras !== undefined) {
+        lines.push("Sign-off extras (resources outside the model; raptor:signoff.extras lists exactly these):",
+            ...doc.signoffExtras.map((e) => `  ${JSON.stringify(e)}`));
+    }
     lines.push("", "Not checked live (stand-ins):", ...doc.notCheckedLive.map((n) => `  - ${n}`));
     lines.push("", isBlocked(doc) ? "Result: BLOCKED (a mandatory policy is violated or the program failed)" : "Result: OK (no mandatory violation)", "");
     return lines.join("\n");

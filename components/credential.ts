@@ -33,7 +33,10 @@ export class RaptorCredential extends pulumi.ComponentResource {
         const maxPolls = args.maxPolls ?? 60;
         const pollSeconds = args.pollSeconds ?? 5;
         if (!Number.isInteger(maxPolls) || maxPolls < 1 || !Number.isInteger(pollSeconds) || pollSeconds < 0) {
-            throw new Error(`RaptorCredential ${name}: maxPolls (${maxPolls}) must be >= 1 and pollSeconds (${pollSeconds}) >= 0`);
+            throw new pulumi.ResourceError(
+                `RaptorCredential ${name}: maxPolls (${maxPolls}) must be an integer >= 1 and pollSeconds (${pollSeconds}) >= 0`,
+                this,
+            );
         }
         this.role = args.role;
         this.command = new command.local.Command(`${name}-${args.role}`, {

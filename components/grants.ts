@@ -38,9 +38,10 @@ export class RaptorGrants extends pulumi.ComponentResource {
         super("raptor:postgres:RaptorGrants", name, {}, opts);
         const maxConnections = args.maxConnections ?? 2;
         if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 4) {
-            throw new Error(
+            throw new pulumi.ResourceError(
                 `RaptorGrants ${name}: maxConnections ${maxConnections} is outside 1-4; ` +
                     "Standard-0's 120 connections are shared with the application",
+                this,
             );
         }
         const plan = args.plan;

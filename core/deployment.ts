@@ -41,6 +41,8 @@ export interface DeploymentExtra {
     readonly name: string;
     /** Its inputs (secrets in plain text, as the engine gives them to policies); only their digest enters the canonical form. */
     readonly props: Readonly<Record<string, unknown>>;
+    /** The digest of props, when only the digest is known (a sign-off's `extras`); wins over props. */
+    readonly propsDigest?: string;
 }
 
 export interface Deployment {
@@ -96,19 +98,27 @@ export function canonicalJson(v: unknown): string {
 
 const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
+/** One grant as the canonical form holds it: equal grants, equal text, whatever the order of their lists. */
+export function canonicalGrant(g: DeploymentGrant): string {
+    return JSON.stringify({
+        objectType: g.objectType,
+        schema: g.schema,
+        objects: [...g.objects].sort(byString),
+        privileges: [...g.privileges].map((p) => p.toUpperCase()).sort(byString),
+        role: g.role,
+        withGrantOption: g.withGrantOption,
+        columns: [...g.columns].sort(byString),
+    });
+}
+
+/** One extra as the canonical form holds it: type, name and the digest of its props (never the props themselves). */
+export function canonicalExtra(e: DeploymentExtra): { type: string; name: string; props: string } {
+    return { type: e.type, name: e.name, props: e.propsDigest ?? sha256(canonicalJson(e.props)) };
+}
+
 /** Key order, grant order and privilege order never change the fingerprint. */
 export function canonicalDeployment(d: Deployment): string {
-    const grants = d.grants
-        .map((g) => ({
-            objectType: g.objectType,
-            schema: g.schema,
-            objects: [...g.objects].sort(byString),
-            privileges: [...g.privileges].map((p) => p.toUpperCase()).sort(byString),
-            role: g.role,
-            withGrantOption: g.withGrantOption,
-            columns: [...g.columns].sort(byString),
-        }))
-        .sort((a, b) => byString(JSON.stringify(a), JSON.stringify(b)));
+    const grants = d.grants.map(canonicalGrant).sort(byString).map((g) => JSON.parse(g) as unknown);
     return JSON.stringify({
         app: d.app,
         database: d.database,
@@ -118,7 +128,7 @@ export function canonicalDeployment(d: Deployment): string {
         grants,
         // A digest per resource, so the canonical text never carries a secret input in plain text.
         extras: d.extras
-            .map((e) => ({ type: e.type, name: e.name, props: sha256(canonicalJson(e.props)) }))
+            .map(canonicalExtra)
             .sort((a, b) => byString(JSON.stringify(a), JSON.stringify(b))),
     });
 }

@@ -103,15 +103,50 @@ export function isModeled(r: DeclaredResource): boolean {
         r.type.startsWith("raptor:");
 }
 
-/** A resource outside the model, with its props as deployed (engine-added outputs, and a command's default addPreviousOutputInEnv, left out). */
+/**
+ * A resource outside the model, with its props as deployed: engine-added outputs, the provider-assigned `id` (a
+ * bridged resource's outputs carry it, unknown at preview) and a command's default addPreviousOutputInEnv left out.
+ */
 export function extraOf(r: DeclaredResource): DeploymentExtra {
-    const drop = OUTPUTS_ONLY[r.type] ?? [];
+    const drop = [...(OUTPUTS_ONLY[r.type] ?? []), "id"];
     const props = Object.entries(r.props).filter(([k, v]) =>
         !drop.includes(k) && !(r.type === TYPES.command && k === "addPreviousOutputInEnv" && v === true));
     return { type: r.type, name: r.name, props: Object.fromEntries(props) };
 }
 
-function grantOf(r: DeclaredResource): DeploymentGrant {
+/** The inputs of a Grant or DefaultPrivileges the deployment reads. */
+export const GRANT_FIELDS = ["objectType", "schema", "objects", "privileges", "role", "withGrantOption", "columns"] as const;
+/** The environment keys of each shared step the deployment (or the per-step sign-off check) reads. */
+export const STEP_ENV: Readonly<Record<Step, readonly string[]>> = {
+    credential: ["APP", "DATABASE", "ROLE"],
+    attachment: ["APP"],
+    "credential-url": ["APP"],
+    "config-var": ["APP"],
+    flag: ["APP", "FLAG_VALUE"],
+};
+
+/**
+ * The props of `r` (dotted paths) that its part of the fingerprint depends on:
+ * an unknown among them at preview means the fingerprint cannot be computed.
+ * A command's outputs and a resource's `id` never count.
+ */
+export function fingerprintReads(r: DeclaredResource): string[] {
+    if (r.type === TYPES.grant || r.type === TYPES.defaultPrivileges) {
+        return [...GRANT_FIELDS];
+    }
+    if (r.type === TYPES.command) {
+        const shape = ["environment.RAPTOR_STEP", "interpreter", "create", "update", "delete", ...COMMAND_RUNS];
+        const step = stepOf(r);
+        if (isSharedStep(r) && step !== undefined) {
+            return [...shape, ...STEP_ENV[step].map((k) => `environment.${k}`)];
+        }
+        return [...new Set([...shape, ...Object.keys(extraOf(r).props)])];
+    }
+    return isModeled(r) ? [] : Object.keys(extraOf(r).props);
+}
+
+/** The grant a Grant or DefaultPrivileges resource gives, as the deployment records it. */
+export function grantOf(r: DeclaredResource): DeploymentGrant {
     const p = r.props;
     const common = {
         schema: str(p["schema"]),

@@ -40,6 +40,11 @@ export interface Scenario {
     /** Outputs of the soak StackReference. */
     soakOutputs?: Record<string, unknown>;
     classification?: Classification;
+    /**
+     * Run as `pulumi preview` does: outputs not known before the update (a command's stdout and stderr, a
+     * resource's id) are unknown, and so is every input computed from them; recorded as the engine's sentinel.
+     */
+    preview?: boolean;
 }
 
 export interface Recorded extends DeclaredResource {
@@ -90,11 +95,17 @@ export async function isSecret(v: unknown): Promise<boolean> {
     return pulumi.Output.isInstance(v) ? pulumi.isSecret(v as pulumi.Output<unknown>) : false;
 }
 
+/** How the engine sends a value not known until the update (pulumi rpc `unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Strips Pulumi's secret wrappers from mock inputs, collecting the dotted paths that were secret. */
 export function unwrapSecrets(v: unknown, path: string, secrets: string[]): unknown {
+    if (pulumi.isUnknown(v)) {
+        return UNKNOWN;
+    }
     if (Array.isArray(v)) {
         return v.map((x, i) => unwrapSecrets(x, `${path}[${i}]`, secrets));
     }
@@ -140,7 +151,10 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
             const env = (inputs.environment ?? {}) as Record<string, string>;
             const state: Record<string, unknown> = { ...inputs };
             plain.set(`${args.type}::${args.name}`, { props: inputs, secretPaths, state });
-            if (args.type === TYPES.command) {
+            if (args.type === TYPES.command && s.preview === true) {
+                state.stdout = UNKNOWN;
+                state.stderr = UNKNOWN;
+            } else if (args.type === TYPES.command) {
                 const step = env.RAPTOR_STEP;
                 state.stdout = step === "credential-url"
                     ? `Connection information for raptor_app credential.\nConnection URL:\n  ${APP_URL}\n`
@@ -151,7 +165,7 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
                 state.outputs = s.soakOutputs ?? {};
                 state.secretOutputNames = [];
             }
-            return { id: `${args.name}-id`, state };
+            return { id: s.preview === true ? "" : `${args.name}-id`, state };
         },
         call(args: pulumi.runtime.MockCallArgs) {
             if (args.token === "command:local:run") {
@@ -166,7 +180,7 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
             }
             throw new Error(`unmocked invoke ${args.token}: ${JSON.stringify(args.inputs)}`);
         },
-    }, "raptor", s.stack, false);
+    }, "raptor", s.stack, s.preview === true);
 
     const config: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.config)) {

@@ -4,8 +4,8 @@
  * runtime the analyzer host sets up; `evaluatePolicies` supplies its own.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KNOWN_STACK_APPS } from "../core/settings";
-import { DeclaredResource, envOf, stepOf } from "../core/resources";
+import { KNOWN_STACK_APPS } from "./core/settings";
+import { DeclaredResource, envOf, stepOf } from "./core/resources";
 
 export interface StackContext {
     readonly stack: string;

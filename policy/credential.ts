@@ -1,20 +1,36 @@
 /**
  * Credential policies: never on an Essential plan, never deleted by the engine.
  */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { tierOf } from "../core/heroku";
-import { CREDENTIAL_DELETE } from "../core/heroku-scripts";
-import { envOf, stepOf } from "../core/resources";
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { tierOf } from "./core/heroku";
+import { CREDENTIAL_DELETE } from "./core/heroku-scripts";
+import { TYPES } from "./core/resources";
+import { CommandInputs, commandInputs } from "./inputs";
+import { PropsView, cannotDecide } from "./props";
+
+/** A command's typed inputs (read behind the proxy), and the unknown ones among `paths`; undefined for other types. */
+function viewed(args: ResourceValidationArgs, ...paths: string[]): { cmd: CommandInputs; unknown: string[]; wrong: string[] } | undefined {
+    if (args.type !== TYPES.command) {
+        return undefined;
+    }
+    const view = new PropsView(args);
+    return { cmd: commandInputs(view), unknown: view.unknown(...paths), wrong: view.wrongType("string", ...paths) };
+}
 
 export const noCredentialOnEssential: ResourceValidationPolicy = {
     name: "no-credential-on-essential",
     description: "The application credential is only created on a plan that allows custom credentials (Standard-0 or better).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (stepOf(args) !== "credential") {
+        const v = viewed(args, "environment.RAPTOR_STEP", "environment.ADDON_PLAN");
+        if (v !== undefined && (v.unknown.includes("environment.RAPTOR_STEP") || (v.cmd.step === "credential" && v.unknown.length > 0))) {
+            reportViolation(cannotDecide("the credential's plan", args, v.unknown));
             return;
         }
-        const plan = envOf(args)["ADDON_PLAN"];
+        if (v === undefined || v.cmd.step !== "credential") {
+            return;
+        }
+        const plan = v.cmd.environment["ADDON_PLAN"];
         const verdict = typeof plan === "string" && plan !== "" ? tierOf(plan) : "missing";
         if (verdict === "allowed") {
             return;
@@ -42,14 +58,21 @@ export const credentialRetained: ResourceValidationPolicy = {
     description: "The credential command is retained on delete or protected, so the engine never drops the role.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (stepOf(args) !== "credential") {
+        const v = viewed(args, "environment.RAPTOR_STEP", "delete");
+        const undecided = v !== undefined && (v.cmd.step === "credential" ? v.unknown.length + v.wrong.length > 0
+            : v.unknown.includes("environment.RAPTOR_STEP"));
+        if (v !== undefined && undecided) {
+            reportViolation(cannotDecide("that the credential is retained", args, v.unknown, v.wrong));
+            return;
+        }
+        if (v === undefined || v.cmd.step !== "credential") {
             return;
         }
         const opts = args.opts as typeof args.opts & { retainOnDelete?: boolean };
         if (opts.protect === true || opts.retainOnDelete === true) {
             return;
         }
-        const del = args.props["delete"];
+        const del = v.cmd.delete;
         const harmlessDelete = del === undefined || del === CREDENTIAL_DELETE;
         if (opts.retainOnDelete === undefined && harmlessDelete) {
             return;

@@ -4,19 +4,20 @@
  * membership or a Role of its own) and no grant that silently means ON ALL TABLES.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { APPEND_ONLY_FORBIDDEN, TABLE_PRIVILEGES } from "../core/classification";
-import { TYPES, strs } from "../core/resources";
+import { APPEND_ONLY_FORBIDDEN, TABLE_PRIVILEGES } from "./core/classification";
+import { TYPES } from "./core/resources";
 import { DEFAULT_POLICY_CONFIG, configOf } from "./pack-config";
 import { StackContextProvider, pulumiStackContext } from "./context";
+import { GrantInputs, GrantRoleInputs, RoleInputs, grantInputs, grantRoleInputs, roleInputs } from "./inputs";
+import { PropsView, cannotDecide } from "./props";
 
-/** Upper-cased privileges, with ALL [PRIVILEGES] spelled out. */
-export function privilegesOf(props: Record<string, unknown>): string[] {
-    const privs = strs(props["privileges"]).map((p) => p.trim().toUpperCase());
-    return privs.some((p) => p === "ALL" || p === "ALL PRIVILEGES") ? [...TABLE_PRIVILEGES] : privs;
+/** The privileges a grant gives, with ALL [PRIVILEGES] spelled out. */
+export function privilegesOf(g: GrantInputs): string[] {
+    return g.privileges.some((p) => p === "ALL" || p === "ALL PRIVILEGES") ? [...TABLE_PRIVILEGES] : [...g.privileges];
 }
 
-const tableList = (schema: unknown, tables: readonly string[]) =>
-    tables.map((t) => (typeof schema === "string" && schema !== "" ? `${schema}.${t}` : t)).join(", ");
+const tableList = (schema: string | undefined, tables: readonly string[]) =>
+    tables.map((t) => (schema !== undefined && schema !== "" ? `${schema}.${t}` : t)).join(", ");
 
 const KEEP_IT =
     "Fix: keep the table's grant as core/classification.ts gives it (append-only: SELECT, INSERT; locked: none); " +
@@ -28,7 +29,7 @@ const MEMBERSHIP_FIX =
     "is a reviewed change to the classification.";
 
 /** Role names compared as Postgres folds unquoted identifiers: a case variant counts as the app role. */
-const sameRole = (a: unknown, roles: readonly string[]) => typeof a === "string" && roles.includes(a.trim().toLowerCase());
+const sameRole = (a: string | undefined, roles: readonly string[]) => a !== undefined && roles.includes(a.trim().toLowerCase());
 
 /**
  * The app roles: the pack's `appRole` (default raptor_app) and the stack's
@@ -39,6 +40,19 @@ function appRolesOf(configured: string, context: StackContextProvider): string[]
     const fromStack = context().config("role");
     return [...new Set([configured, ...(typeof fromStack === "string" && fromStack !== "" ? [fromStack] : [])].map((r) => r.toLowerCase()))];
 }
+
+/** What the invariant reads of each type it judges; an unknown or wrong-typed one among them blocks. */
+const INVARIANT_READS: Readonly<Record<string, readonly string[]>> = {
+    [TYPES.grant]: ["objectType", "privileges", "objects"],
+    [TYPES.defaultPrivileges]: ["objectType", "privileges"],
+    [TYPES.grantRole]: ["role", "grantRole"],
+    [TYPES.role]: ["name", "roles"],
+};
+const STRING_FIELDS = ["objectType", "role", "grantRole", "name"];
+const LIST_FIELDS = ["privileges", "objects", "roles"];
+
+/** A role for a message; one the view could not read (unknown at preview) says so. */
+const shown = (v: string | undefined) => (v === undefined ? "(unknown or absent role)" : JSON.stringify(v));
 
 export function appendOnlyInvariant(context: StackContextProvider = pulumiStackContext): ResourceValidationPolicy {
     return {
@@ -68,81 +82,92 @@ export function appendOnlyInvariant(context: StackContextProvider = pulumiStackC
             },
         },
         validateResource: (args, reportViolation) => {
-            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), ["appendOnly", "locked", "appRole"]);
-            if (args.type === TYPES.grantRole || args.type === TYPES.role) {
-                checkMembership(args.type, args.name, args.props, appRolesOf(appRole, context), reportViolation);
+            const reads = INVARIANT_READS[args.type];
+            if (reads === undefined) {
                 return;
             }
-            checkGrant(args.type, args.name, args.props, appendOnly, locked, reportViolation);
+            const view = new PropsView(args);
+            const unknown = view.unknown(...reads);
+            const wrong = [...view.wrongType("string", ...reads.filter((k) => STRING_FIELDS.includes(k))),
+                ...view.wrongType("string[]", ...reads.filter((k) => LIST_FIELDS.includes(k)))];
+            if (unknown.length > 0 || wrong.length > 0) {
+                reportViolation(cannotDecide("the append-only invariant", args, unknown, wrong));
+                return;
+            }
+            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), ["appendOnly", "locked", "appRole"]);
+            const appRoles = () => appRolesOf(appRole, context);
+            if (args.type === TYPES.grantRole) {
+                checkGrantRole(args.name, grantRoleInputs(view), appRoles(), reportViolation);
+            } else if (args.type === TYPES.role) {
+                checkRole(args.name, roleInputs(view), appRoles(), reportViolation);
+            } else {
+                checkGrant(args.type, args.name, grantInputs(view), appendOnly, locked, reportViolation);
+            }
         },
     };
 }
 
-function checkMembership(
-    type: string, name: string, p: Record<string, unknown>, appRoles: readonly string[], reportViolation: (message: string) => void,
-): void {
-    if (type === TYPES.grantRole) {
-        const member = p["role"];
-        const granted = p["grantRole"];
-        const option = p["withAdminOption"] === true ? " WITH ADMIN OPTION" : "";
-        if (sameRole(member, appRoles)) {
-            reportViolation(
-                `GrantRole ${name} makes the app role ${JSON.stringify(member)} a member of ${JSON.stringify(granted)}${option}: it would ` +
-                    "inherit every privilege of that role (for the owner, UPDATE and DELETE on the append-only tables and any " +
-                    `privilege on the locked ones), outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
-            );
-        }
-        if (sameRole(granted, appRoles)) {
-            reportViolation(
-                `GrantRole ${name} makes ${JSON.stringify(member)} a member of the app role ${JSON.stringify(granted)}${option}: ` +
-                    "it could SET ROLE to the application and act with its privileges, outside the reviewed matrix. " + MEMBERSHIP_FIX,
-            );
-        }
-        return;
-    }
-    if (sameRole(p["name"], appRoles)) {
+function checkGrantRole(name: string, g: GrantRoleInputs, appRoles: readonly string[], reportViolation: (message: string) => void): void {
+    const option = g.withAdminOption ? " WITH ADMIN OPTION" : "";
+    if (sameRole(g.role, appRoles)) {
         reportViolation(
-            `Role ${name} declares the app role ${JSON.stringify(p["name"])} itself, so its attributes (superuser, createrole, ` +
+            `GrantRole ${name} makes the app role ${shown(g.role)} a member of ${shown(g.grantRole)}${option}: it would ` +
+                "inherit every privilege of that role (for the owner, UPDATE and DELETE on the append-only tables and any " +
+                `privilege on the locked ones), outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
+        );
+    }
+    if (sameRole(g.grantRole, appRoles)) {
+        reportViolation(
+            `GrantRole ${name} makes ${shown(g.role)} a member of the app role ${shown(g.grantRole)}${option}: ` +
+                "it could SET ROLE to the application and act with its privileges, outside the reviewed matrix. " + MEMBERSHIP_FIX,
+        );
+    }
+}
+
+function checkRole(name: string, r: RoleInputs, appRoles: readonly string[], reportViolation: (message: string) => void): void {
+    if (sameRole(r.name, appRoles)) {
+        reportViolation(
+            `Role ${name} declares the app role ${shown(r.name)} itself, so its attributes (superuser, createrole, ` +
                 "bypassrls, memberships, password...) would be set outside Heroku's credential path " +
                 `(\`heroku pg:credentials:create\`). ${MEMBERSHIP_FIX}`,
         );
     }
-    const memberOf = strs(p["roles"]).filter((r) => sameRole(r, appRoles));
+    const memberOf = r.roles.filter((x) => sameRole(x, appRoles));
     if (memberOf.length > 0) {
         reportViolation(
-            `Role ${name} (${JSON.stringify(p["name"] ?? name)}) is made a member of the app role ${memberOf.join(", ")}: it could ` +
+            `Role ${name} (${JSON.stringify(r.name ?? name)}) is made a member of the app role ${memberOf.join(", ")}: it could ` +
                 `SET ROLE to the application and act with its privileges, outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
         );
     }
 }
 
 function checkGrant(
-    type: string, name: string, p: Record<string, unknown>, appendOnly: readonly string[], locked: readonly string[],
+    type: string, name: string, g: GrantInputs, appendOnly: readonly string[], locked: readonly string[],
     reportViolation: (message: string) => void,
 ): void {
-    const role = JSON.stringify(p["role"]);
-    const privs = privilegesOf(p);
+    const role = shown(g.role);
+    const privs = privilegesOf(g);
     if (type === TYPES.defaultPrivileges) {
-        if (p["objectType"] === "table" && privs.length > 0) {
+        if (g.objectType === "table" && privs.length > 0) {
             reportViolation(
                 `DefaultPrivileges ${name} gives ${privs.join(", ")} on every table the owner creates later in schema ` +
-                    `${String(p["schema"])} to ${role}: a blanket future-table grant reaches new audit tables unreviewed. ` +
+                    `${String(g.schema)} to ${role}: a blanket future-table grant reaches new audit tables unreviewed. ` +
                     "Required: no table default privileges; each new table is classified and granted by name. " +
                     "Fix: add the table to core/classification.ts instead.",
             );
         }
         return;
     }
-    if (type !== TYPES.grant || (p["objectType"] !== "table" && p["objectType"] !== "column") || privs.length === 0) {
+    if (type !== TYPES.grant || (g.objectType !== "table" && g.objectType !== "column") || privs.length === 0) {
         return;
     }
-    const what = p["objectType"] === "column" ? "column-level " : "";
-    const objects = strs(p["objects"]);
+    const what = g.objectType === "column" ? "column-level " : "";
+    const objects = g.objects ?? [];
     if (objects.length === 0) {
         // A table grant without objects is ON ALL TABLES: no-all-tables-grant reports it, once.
-        if (p["objectType"] === "column") {
+        if (g.objectType === "column") {
             reportViolation(
-                `Grant ${name} gives column-level ${privs.join(", ")} in schema ${String(p["schema"])} to ${role} without naming its ` +
+                `Grant ${name} gives column-level ${privs.join(", ")} in schema ${String(g.schema)} to ${role} without naming its ` +
                     `table (objects is empty), so the append-only and locked tables cannot be ruled out. Required: grants name their tables. ${KEEP_IT}`,
             );
         }
@@ -152,7 +177,7 @@ function checkGrant(
     const hitAppendOnly = objects.filter((t) => appendOnly.includes(t));
     if (forbidden.length > 0 && hitAppendOnly.length > 0) {
         reportViolation(
-            `Grant ${name} gives ${what}${forbidden.join(", ")} on append-only table ${tableList(p["schema"], hitAppendOnly)} ` +
+            `Grant ${name} gives ${what}${forbidden.join(", ")} on append-only table ${tableList(g.schema, hitAppendOnly)} ` +
                 `to ${role}. Required: append-only tables allow SELECT and INSERT only; UPDATE, DELETE and TRUNCATE would let ` +
                 `the application rewrite or erase audit history. ${KEEP_IT}`,
         );
@@ -160,7 +185,7 @@ function checkGrant(
     const hitLocked = objects.filter((t) => locked.includes(t));
     if (hitLocked.length > 0) {
         reportViolation(
-            `Grant ${name} gives ${what}${privs.join(", ")} on locked table ${tableList(p["schema"], hitLocked)} to ${role}. ` +
+            `Grant ${name} gives ${what}${privs.join(", ")} on locked table ${tableList(g.schema, hitLocked)} to ${role}. ` +
                 `Required: no privilege at all (privileges: []), so the application cannot stamp a migration as applied. ${KEEP_IT}`,
         );
     }
@@ -171,13 +196,22 @@ export const noAllTablesGrant: ResourceValidationPolicy = {
     description: "A table Grant must name its tables: empty or missing objects means ON ALL TABLES IN SCHEMA.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        const p = args.props;
-        if (args.type !== TYPES.grant || p["objectType"] !== "table" || strs(p["objects"]).length > 0) {
+        if (args.type !== TYPES.grant) {
+            return;
+        }
+        const view = new PropsView(args);
+        const unknown = view.unknown("objectType", "objects");
+        if (unknown.length > 0) {
+            reportViolation(cannotDecide("for ON ALL TABLES", args, unknown));
+            return;
+        }
+        const g = grantInputs(view);
+        if (g.objectType !== "table" || (g.objects ?? []).length > 0) {
             return;
         }
         reportViolation(
-            `Grant ${args.name} to ${JSON.stringify(p["role"])} has objectType "table" and ${p["objects"] === undefined ? "no" : "empty"} ` +
-                `objects, which the provider applies ON ALL TABLES IN SCHEMA ${String(p["schema"])}: every table, including append-only, ` +
+            `Grant ${args.name} to ${shown(g.role)} has objectType "table" and ${g.objects === undefined ? "no" : "empty"} ` +
+                `objects, which the provider applies ON ALL TABLES IN SCHEMA ${String(g.schema)}: every table, including append-only, ` +
                 "locked and unclassified ones. Required: one Grant per classified table with objects: [table]. " +
                 "Fix: classify the table in core/classification.ts; the grants component declares its Grant.",
         );

@@ -1,7 +1,7 @@
 /**
  * The pack's own configuration (what `--policy-pack-config policy/config.json`
- * sets), its defaults, and the reader the offline `raptor-roles plan` uses to
- * load the same file.
+ * sets) and its defaults. The engine gives each policy only its own section,
+ * with its configSchema's defaults filled in (offline/pack-config.ts does the same).
  *
  * The append-only and locked lists default to the pack's own committed
  * policy/config.json, never to the program's classification: a table moved
@@ -12,8 +12,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface PolicyConfig {
-    /** Who may be recorded as the approver of a prod change (`raptor:signoff.operator`). */
+    /** Who may be recorded as the approver of an UNSIGNED prod sign-off (only with requireSignature false). */
     readonly operators: readonly string[];
+    /** ssh-keygen allowed_signers lines: who may sign a prod sign-off, with which key. */
+    readonly allowedSigners: readonly string[];
+    /** Refuse a sign-off without an SSH signature (default true; false only while migrating). */
+    readonly requireSignature: boolean;
+    /** A sign-off older than this is refused (default 168 h, a week). */
+    readonly maxAgeHours: number;
     /** Hours staging's flag must have been on before prod may turn it on. */
     readonly soakHours: number;
     /** Tables no role may UPDATE, DELETE or TRUNCATE. */
@@ -29,6 +35,9 @@ export type ConfigKey = keyof PolicyConfig;
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 const VALID: Record<ConfigKey, (v: unknown) => boolean> = {
     operators: isStrings,
+    allowedSigners: isStrings,
+    requireSignature: (v) => typeof v === "boolean",
+    maxAgeHours: (v) => typeof v === "number" && Number.isFinite(v) && v > 0,
     soakHours: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
     appendOnly: isStrings,
     locked: isStrings,
@@ -40,8 +49,9 @@ export const PACK_CONFIG_FILE = join(__dirname, "config.json");
 
 /** The append-only and locked lists of the committed policy/config.json; without them the pack refuses to load (fails closed). */
 function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
-    const { appendOnly, locked } = loadPackConfig(PACK_CONFIG_FILE);
-    if (appendOnly === undefined || locked === undefined) {
+    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<string, Record<string, unknown> | undefined>;
+    const { appendOnly, locked } = file["append-only-invariant"] ?? {};
+    if (!isStrings(appendOnly) || !isStrings(locked)) {
         throw new Error(
             `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): they are the ` +
                 "pack's defaults, kept equal to core/classification.ts by test/policy.test.ts",
@@ -56,6 +66,9 @@ function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
  */
 export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
     operators: [],
+    allowedSigners: [],
+    requireSignature: true,
+    maxAgeHours: 168,
     soakHours: 72,
     ...committedTableLists(),
     appRole: "raptor_app",
@@ -74,30 +87,4 @@ export function configOf<K extends ConfigKey>(raw: object, keys: readonly K[]): 
         out[k] = VALID[k](given[k]) ? given[k] : DEFAULT_POLICY_CONFIG[k];
     }
     return out as Pick<PolicyConfig, K>;
-}
-
-/**
- * Flattens a `--policy-pack-config` file ({policy-name: {key: value}}) into
- * the keys the policies read; enforcementLevel entries are not config.
- */
-export function packConfigFromFile(file: unknown): Partial<PolicyConfig> {
-    const out: Partial<Record<ConfigKey, unknown>> = {};
-    if (file === null || typeof file !== "object") {
-        return {};
-    }
-    for (const entry of Object.values(file as Record<string, unknown>)) {
-        if (entry !== null && typeof entry === "object") {
-            for (const [k, v] of Object.entries(entry)) {
-                if (k in VALID && VALID[k as ConfigKey](v)) {
-                    out[k as ConfigKey] = v;
-                }
-            }
-        }
-    }
-    return out as Partial<PolicyConfig>;
-}
-
-/** Reads and flattens a pack config file (default: policy/config.json). */
-export function loadPackConfig(path: string = PACK_CONFIG_FILE): Partial<PolicyConfig> {
-    return packConfigFromFile(JSON.parse(readFileSync(path, "utf8")));
 }

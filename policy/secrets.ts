@@ -4,7 +4,9 @@
  * and, where the caller can tell (offline), credential inputs are secret.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, envOf, stepOf } from "../core/resources";
+import { TYPES } from "./core/resources";
+import { commandInputs } from "./inputs";
+import { PropsView, cannotDecide, isUnknown } from "./props";
 
 /**
  * The engine unwraps secrets before policies see them; `evaluatePolicies`
@@ -29,8 +31,10 @@ export const secretsStaySecret: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const secretPaths = (args as ResourceValidationArgs & SecretAware).secretPaths;
+        const view = new PropsView(args);
+        const p = view.plain;
         if (args.type === TYPES.postgresProvider) {
-            if (secretPaths !== undefined && args.props["password"] !== undefined && !isSecretPath(secretPaths, "password")) {
+            if (secretPaths !== undefined && p["password"] !== undefined && !isSecretPath(secretPaths, "password")) {
                 reportViolation(
                     `Provider ${args.name} has a password that is not secret, so the owner's password would be stored in plain text ` +
                         "in the state. Required: a secret password. Fix: wrap it with pulumi.secret() (components/grants.ts does).",
@@ -41,15 +45,20 @@ export const secretsStaySecret: ResourceValidationPolicy = {
         if (args.type !== TYPES.command) {
             return;
         }
-        const env = envOf(args);
+        const cmd = commandInputs(view);
+        const env = cmd.environment;
         const secretKeys = Object.keys(env).filter(SECRET_ENV);
-        const step = stepOf(args);
-        // Option checks first: reading an environment value can be unknown during preview, which ends the check.
+        const step = cmd.step;
+        const undecided = view.unknown("environment.RAPTOR_STEP", "logging", ...SCRIPTS);
+        if (undecided.length > 0) {
+            // An unknown step may be a URL step; an unknown script may splice a credential: neither can pass unseen.
+            reportViolation(cannotDecide("that secrets stay secret", args, undecided));
+        }
         if ((step !== undefined && URL_STEPS.has(step)) || secretKeys.length > 0) {
             const why = `Command ${args.name} (RAPTOR_STEP=${String(step)}) handles the application's URL, password included`;
-            if (args.props["logging"] !== "none") {
+            if (cmd.logging !== "none" && !undecided.includes("logging")) {
                 reportViolation(
-                    `${why}, but its logging is ${JSON.stringify(args.props["logging"] ?? "stdoutAndStderr (default)")}. ` +
+                    `${why}, but its logging is ${JSON.stringify(cmd.logging ?? "stdoutAndStderr (default)")}. ` +
                         "Required: logging \"none\", so the URL never reaches the console or CI logs. Fix: set logging: \"none\".",
                 );
             }
@@ -64,8 +73,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             }
         }
         for (const key of SCRIPTS) {
-            const script = args.props[key];
-            if (typeof script !== "string") {
+            const script = cmd[key];
+            if (script === undefined) {
                 continue;
             }
             if (URL_WITH_PASSWORD.test(script)) {
@@ -76,7 +85,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             }
             for (const name of secretKeys) {
                 const value = env[name];
-                if (typeof value === "string" && value !== "" && script.includes(value)) {
+                // An unknown value is computed during the update; a known script cannot have it spliced in.
+                if (typeof value === "string" && value !== "" && !isUnknown(value) && script.includes(value)) {
                     reportViolation(
                         `Command ${args.name}'s ${key} script contains the literal value of environment.${name} (not quoted here). ` +
                             `Required: the script reads $${name} at run time. Fix: reference the variable, never splice its value.`,
@@ -86,7 +96,9 @@ export const secretsStaySecret: ResourceValidationPolicy = {
         }
         if (secretPaths !== undefined) {
             for (const name of secretKeys) {
-                if (env[name] !== undefined && env[name] !== "" && !isSecretPath(secretPaths, `environment.${name}`)) {
+                // An unknown value's secrecy is not visible before the update (the mocks drop it); the engine never sends it.
+                const value = env[name];
+                if (value !== undefined && value !== "" && !isUnknown(value) && !isSecretPath(secretPaths, `environment.${name}`)) {
                     reportViolation(
                         `Command ${args.name}'s environment.${name} carries a credential but is not secret, so it would be stored in ` +
                             "plain text. Required: a secret value. Fix: wrap it with pulumi.secret() (components/url-delivery.ts does).",

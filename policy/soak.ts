@@ -4,9 +4,10 @@
  * says through the StackReference the program declares.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { TYPES, envOf, stepOf } from "../core/resources";
+import { TYPES, envOf, stepOf } from "./core/resources";
 import { configOf } from "./pack-config";
 import { StackContextProvider, prodReason, pulumiStackContext } from "./context";
+import { PropsView, cannotDecide } from "./props";
 
 const HOUR_MS = 3600 * 1000;
 
@@ -27,10 +28,20 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
         },
         validateStack: (args, reportViolation) => {
             const ctx = context();
-            const why = prodReason(ctx, args.resources);
-            const flag = args.resources.find((r) => stepOf(r) === "flag");
-            // Flag off (rollback, emergency stop) or not prod: nothing to soak.
-            if (why === undefined || flag === undefined || envOf(flag)["FLAG_VALUE"] !== "1") {
+            const views = args.resources.map((r) => new PropsView(r));
+            const plain = args.resources.map((r, i) => ({ type: r.type, name: r.name, urn: r.urn, props: views[i].plain }));
+            const why = prodReason(ctx, plain);
+            const flagAt = plain.findIndex((r) => stepOf(r) === "flag");
+            if (why === undefined || flagAt < 0) {
+                return;
+            }
+            const unknownFlag = views[flagAt].unknown("environment.FLAG_VALUE");
+            if (unknownFlag.length > 0) {
+                reportViolation(cannotDecide("the staging soak", plain[flagAt], unknownFlag), plain[flagAt].urn);
+                return;
+            }
+            // Flag off (rollback, emergency stop): nothing to soak.
+            if (envOf(plain[flagAt])["FLAG_VALUE"] !== "1") {
                 return;
             }
             const { soakHours } = configOf(args.getConfig<object>(), ["soakHours"]);
@@ -51,13 +62,19 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
                 );
                 return;
             }
-            const ref = args.resources.find((r) => r.type === TYPES.stackReference && r.props["name"] === soakStack);
+            const refAt = plain.findIndex((r) => r.type === TYPES.stackReference && r.props["name"] === soakStack);
+            const ref = refAt < 0 ? undefined : plain[refAt];
             if (ref === undefined) {
                 reportViolation(
                     `Prod turns the flag on but declares no StackReference to ${soakStack} (raptor:soakStack), so staging's ` +
                         `roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, which declares it. ` +
                         howToGetEvidence(soakStack, soakHours),
                 );
+                return;
+            }
+            const unknownOutputs = views[refAt].unknown("outputs");
+            if (unknownOutputs.length > 0) {
+                reportViolation(cannotDecide("the staging soak", ref, unknownOutputs), ref.urn);
                 return;
             }
             const outputs = ref.props["outputs"] as Record<string, unknown> | undefined;

@@ -7,8 +7,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { plan, planDocument } from "../cli/plan";
+import { signoffIn } from "../cli/signoff";
 import { sql } from "../cli/sql";
 import { recorder } from "./support/io";
+import { keyPath, publicKey } from "./support/ssh-keys";
 import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { buildPlan } from "../core/plan";
 import { renderSql } from "../core/sql";
@@ -65,19 +67,14 @@ describe("plan for prod", () => {
         expect(io.stdout).toContain("Result: BLOCKED");
     });
 
-    it("passes with a sign-off that quotes the plan's own fingerprint", async () => {
+    it("passes with the operator's signed sign-off of the plan's own fingerprint", async () => {
         const unsigned = await planDocument({ stack: "prod" });
-        const d = projectWith("prod", [
-            "config:",
-            "  raptor:app: raxx-api-prod",
-            "  raptor:soakStack: organization/raptor/staging",
-            "  raptor:signoff:",
-            `    operator: ${(JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config.json"), "utf8"))["prod-signoff"].operators as string[])[0]}`,
-            "    ticket: RM-10",
-            "    approvedAt: 2026-11-28T10:00:00Z",
-            `    fingerprint: ${unsigned.fingerprint}`,
-            "",
-        ].join("\n"));
+        const d = projectWith("prod", "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n");
+        const file = path.join(d, "policy", "config.json");
+        const config = JSON.parse(fs.readFileSync(file, "utf8"));
+        config["prod-signoff"].allowedSigners = [`operator@raxx.app ${publicKey("ed25519")}`];
+        fs.writeFileSync(file, JSON.stringify(config));
+        expect(await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519")], recorder())).toBe(0);
         const doc = await planDocument({ stack: "prod", dir: d });
         expect(doc.fingerprint).toBe(unsigned.fingerprint);
         expect(doc.violations.filter((v) => v.level === "mandatory")).toEqual([]);

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { evaluatePolicies } from "../policy/evaluate";
+import { evaluatePolicies } from "../offline/evaluate";
 import { createPolicies } from "../policy/policies";
 import { NOW, STAGING_CONFIG, declared, mandatory, tableGrant } from "./support/policy-harness";
 

@@ -1,37 +1,46 @@
 /**
  * The pack as the engine runs it: started by @pulumi/pulumi's own policy-pack
  * runner (ts-node, type-checked) from policy/, with the stack and its config
- * in the runtime's environment, and called over the Analyzer gRPC protocol
- * with resources the program declares. Its verdicts must equal
- * evaluatePolicies' on the same resources.
+ * in the runtime's environment as the Node.js language host sets them
+ * (PULUMI_CONFIG: strings, a --path object as JSON text), configured with the
+ * reconciled --policy-pack-config, and called over the Analyzer gRPC protocol
+ * as the engine calls it: Analyze on each resource's inputs before its step,
+ * AnalyzeStack on the outputs after all steps (pulumi v3.248
+ * pkg/resource/deploy/step_generator.go analyzeAll / AnalyzeResources), props
+ * marshalled with unknowns and secrets kept (analyzer_plugin.go).
+ * Every row of the scenario table must get exactly the offline verdicts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { Violation, evaluatePolicies, loadPackConfig, stackUrn } from "../policy/evaluate";
-import { Recorded } from "./support/mocks";
 import {
-    GRANT_ROLE, PROD_CONFIG, added, declared, edit, fingerprintOf, hoursBefore, signoff, step, tableGrant, variant,
-} from "./support/policy-harness";
+    PackConfigFile,
+    Violation,
+    asRuntimeConfig,
+    evaluatePolicies,
+    reconcilePackConfig,
+    stackUrn,
+    wireProperties,
+} from "../offline/evaluate";
+import { createPolicies } from "../policy/policies";
+import { Recorded, UNKNOWN } from "./support/mocks";
+import { PROD_CONFIG, declared, edit, step, variant } from "./support/policy-harness";
+import { Mode, SCENARIOS, Setup } from "./support/policy-scenarios";
 
 const ROOT = join(__dirname, "..");
 const RUNNER = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
-const FLAG_ON = { ...PROD_CONFIG, roleSeparation: "true" };
-/** How the engine sends a value not known until the update (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const LEVELS: Record<number, Violation["level"]> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
+const LEVEL_OF = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 } as const;
 
-let child: ChildProcess | undefined;
-let client: rpc.AnalyzerClient;
-let signed: Recorded[];
-let stackConfig: Record<string, string>;
-
-const plain = (v: unknown) => Struct.fromJavaScript(JSON.parse(JSON.stringify(v ?? {})));
+interface Pack {
+    child: ChildProcess;
+    client: rpc.AnalyzerClient;
+}
+const packs = new Map<string, Promise<Pack>>();
 
 function options(r: Recorded): pb.AnalyzerResourceOptions {
     const o = new pb.AnalyzerResourceOptions();
@@ -41,127 +50,232 @@ function options(r: Recorded): pb.AnalyzerResourceOptions {
     return o;
 }
 
-const unary = <Req, Res>(call: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
-    new Promise<Res>((resolve, reject) => call.call(client, req, (e, res) => (e ? reject(e) : resolve(res))));
+const unary = <Req, Res>(
+    client: rpc.AnalyzerClient,
+    call: (req: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => unknown,
+    req: Req,
+) => new Promise<Res>((resolve, reject) => call.call(client, req, (e, res) => (e ? reject(e) : resolve(res))));
 
 /**
  * Diagnostics as the CLI shows them: @pulumi/policy prefixes each message with
  * the policy's description, and the engine attaches the analyzed resource's
  * URN, or for a stack policy that names none, the stack's.
  */
-const verdicts = (res: pb.AnalyzeResponse, fallbackUrn: string): Violation[] =>
+const verdicts = (res: pb.AnalyzeResponse, fallbackUrn: string, phase: Violation["phase"]): Violation[] =>
     res.getDiagnosticsList().map((d) => {
-        const urn = d.getUrn() || fallbackUrn;
         const prefix = `${d.getDescription()}\n`;
         const message = d.getMessage().startsWith(prefix) ? d.getMessage().slice(prefix.length) : d.getMessage();
-        return { policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message, urn };
+        return {
+            policy: d.getPolicyname(),
+            level: LEVELS[d.getEnforcementlevel()],
+            message,
+            urn: d.getUrn() || fallbackUrn,
+            phase,
+        };
     });
 
-/** What the engine would report for these resources: each one's inputs, then the stack's outputs. */
-async function engineVerdicts(resources: Recorded[]): Promise<Violation[]> {
+async function analyzeOne(pack: Pack, r: Recorded, props: Record<string, unknown> = r.props): Promise<Violation[]> {
+    const req = new pb.AnalyzeRequest();
+    req.setType(r.type)
+        .setName(r.name)
+        .setUrn(r.urn)
+        .setProperties(wireProperties(props, r.secretPaths))
+        .setOptions(options(r));
+    return verdicts(await unary(pack.client, pack.client.analyze, req), r.urn, "resource");
+}
+
+/** What the engine would report: each resource's inputs in order, then the stack's outputs. */
+async function engineVerdicts(pack: Pack, stack: string, resources: Recorded[]): Promise<Violation[]> {
     const out: Violation[] = [];
     for (const r of resources) {
-        const req = new pb.AnalyzeRequest();
-        req.setType(r.type).setName(r.name).setUrn(r.urn).setProperties(plain(r.props)).setOptions(options(r));
-        out.push(...verdicts(await unary(client.analyze, req), r.urn));
+        out.push(...(await analyzeOne(pack, r)));
     }
-    const stack = new pb.AnalyzeStackRequest();
-    stack.setResourcesList(resources.map((r) => {
-        const a = new pb.AnalyzerResource();
-        a.setType(r.type).setName(r.name).setUrn(r.urn).setParent(r.parentUrn ?? "").setOptions(options(r));
-        return a.setProperties(plain(Object.keys(r.state).length > 0 ? r.state : r.props));
-    }));
-    out.push(...verdicts(await unary(client.analyzeStack, stack), stackUrn("prod")));
+    const req = new pb.AnalyzeStackRequest();
+    req.setResourcesList(
+        resources.map((r) => {
+            const a = new pb.AnalyzerResource();
+            a.setType(r.type)
+                .setName(r.name)
+                .setUrn(r.urn)
+                .setParent(r.parentUrn ?? "")
+                .setOptions(options(r));
+            return a.setProperties(wireProperties(Object.keys(r.state).length > 0 ? r.state : r.props, r.secretPaths));
+        }),
+    );
+    out.push(...verdicts(await unary(pack.client, pack.client.analyzeStack, req), stackUrn(stack), "stack"));
     return out;
 }
 
-const key = (v: Violation) => `${v.policy}|${v.level}|${v.urn ?? ""}|${v.message}`;
+const key = (v: Violation) => `${v.phase}|${v.policy}|${v.level}|${v.urn}|${v.message}`;
 const sorted = (vs: Violation[]) => vs.map(key).sort();
 
-async function startPack(env: Record<string, string>): Promise<number> {
-    child = spawn(process.execPath, [RUNNER, "127.0.0.1:1", "."], {
-        cwd: join(ROOT, "policy"), env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+async function startPack(env: Record<string, string>): Promise<Pack> {
+    const child = spawn(process.execPath, [RUNNER, "127.0.0.1:1", "."], {
+        cwd: join(ROOT, "policy"),
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
-    return new Promise<number>((resolve, reject) => {
+    const port = await new Promise<number>((resolve, reject) => {
         let out = "";
-        child!.stdout!.on("data", (d) => {
+        child.stdout!.on("data", (d) => {
             out += d;
-            const port = /^(\d+)\s*$/m.exec(out);
-            if (port) {
-                resolve(Number(port[1]));
+            const found = /^(\d+)\s*$/m.exec(out);
+            if (found) {
+                resolve(Number(found[1]));
             }
         });
-        child!.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${stderr}`)));
+        child.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${stderr}`)));
     });
+    return { child, client: new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
 }
 
-beforeAll(async () => {
-    const live = new Date();
-    signed = (await declared({ stack: "prod", config: FLAG_ON, soakOutputs: { roleSeparationEnabledAt: hoursBefore(73, live) } })).resources;
-    stackConfig = { ...FLAG_ON, signoff: JSON.stringify(signoff(fingerprintOf(signed), { approvedAt: hoursBefore(1, live) })) };
-    const config = Object.fromEntries(Object.entries(stackConfig).map(([k, v]) => [`raptor:${k}`, v]));
-    const port = await startPack({ PULUMI_NODEJS_STACK: "prod", PULUMI_NODEJS_PROJECT: "raptor", PULUMI_CONFIG: JSON.stringify(config) });
-    client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const configure = new pb.ConfigureAnalyzerRequest();
-    const file = JSON.parse(readFileSync(join(ROOT, "policy", "config.json"), "utf8")) as Record<string, object>;
-    for (const [policy, entry] of Object.entries(file)) {
-        // The CLI sends each configured policy's effective level with its properties.
-        configure.getPolicyconfigMap().set(policy, new pb.PolicyConfig().setEnforcementlevel(pb.EnforcementLevel.MANDATORY).setProperties(plain(entry)));
+/** The ConfigureAnalyzer request the engine sends: every policy's reconciled level and properties. */
+function configureRequest(file: PackConfigFile): pb.ConfigureAnalyzerRequest {
+    const req = new pb.ConfigureAnalyzerRequest();
+    for (const [policy, c] of Object.entries(reconcilePackConfig(createPolicies(), file))) {
+        const level = LEVEL_OF[c.enforcementLevel ?? "mandatory"];
+        req.getPolicyconfigMap().set(
+            policy,
+            new pb.PolicyConfig()
+                .setEnforcementlevel(level)
+                .setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(c.properties)))),
+        );
     }
-    await unary(client.configure, configure);
+    return req;
+}
+
+/** Starts at most this many packs at once: each one type-checks the pack with ts-node for a few seconds. */
+const STARTING = 4;
+let starting = 0;
+const waiting: Array<() => void> = [];
+async function limited<T>(start: () => Promise<T>): Promise<T> {
+    if (starting >= STARTING) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    starting++;
+    try {
+        return await start();
+    } finally {
+        starting--;
+        waiting.shift()?.();
+    }
+}
+
+/** A pack for this stack, config and pack config (the runtime reads config once, at start), reused across rows. */
+function packFor(stack: string, stackConfig: Record<string, unknown>, file: PackConfigFile): Promise<Pack> {
+    const config = Object.fromEntries(
+        Object.entries(stackConfig)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [`raptor:${k}`, asRuntimeConfig(v)]),
+    );
+    const env = { PULUMI_NODEJS_STACK: stack, PULUMI_NODEJS_PROJECT: "raptor", PULUMI_CONFIG: JSON.stringify(config) };
+    const id = JSON.stringify([env, file]);
+    let found = packs.get(id);
+    if (found === undefined) {
+        found = limited(async () => {
+            const pack = await startPack(env);
+            await unary(pack.client, pack.client.configure, configureRequest(file));
+            return pack;
+        });
+        packs.set(id, found);
+    }
+    return found;
+}
+
+afterAll(async () => {
+    for (const p of packs.values()) {
+        const pack = await p.catch(() => undefined);
+        pack?.client.close();
+        pack?.child.kill();
+    }
 });
 
-afterAll(() => {
-    client?.close();
-    child?.kill();
+// The pack reads the wall clock: the sign-offs and the evidence are dated from now.
+const now = new Date();
+const setups = new Map<string, Setup>();
+
+beforeAll(async () => {
+    // Every row's setup first, then every pack it needs, started a few at a time while the rows run.
+    for (const mode of ["update", "preview"] as const) {
+        for (const c of SCENARIOS) {
+            const s = await c.setup(mode, now);
+            setups.set(`${mode}|${c.name}`, s);
+            void packFor(s.stack, s.stackConfig, s.policyConfig).catch(() => undefined);
+        }
+    }
 });
 
-describe("the pack served by Pulumi's policy-pack runner", () => {
-    it("passes the signed prod change, reading the sign-off from stack config and the stack from the runtime", async () => {
-        expect(await engineVerdicts(signed)).toEqual([]);
-    });
-
-    it("blocks another change with the same verdicts as evaluatePolicies", async () => {
-        let changed = edit(signed, (r) => r.type === "pulumi:pulumi:StackReference", (r) =>
-            ({ ...r, state: { ...r.state, outputs: { roleSeparationEnabledAt: hoursBefore(10, new Date()) } } }));
-        changed = [...changed, variant(tableGrant(signed, "customer_audit_events"), "raptor-grants-extra", { privileges: ["UPDATE"] })];
-        changed = [...changed, added("prod", GRANT_ROLE, "raptor-app-owner", { role: "raptor_app", grantRole: "owner_u1" })];
-        changed = edit(changed, (r) => r === step(changed, "credential"), (r) =>
-            variant(r, r.name, { environment: { ...(r.props.environment as object), ADDON_PLAN: "heroku-postgresql:essential-0" } }));
-        const engine = await engineVerdicts(changed);
-        expect([...new Set(engine.map((v) => v.policy))].sort()).toEqual([
-            "append-only-invariant", "no-credential-on-essential", "prod-signoff", "soak-before-prod",
-        ]);
-        expect(engine.find((v) => v.policy === "prod-signoff")!.message).toContain("sign-off is for another change");
-        // The resource policy reads the app role through the runtime's stack config, as the stack policies do.
-        expect(engine.filter((v) => v.policy === "append-only-invariant").map((v) => v.urn.split("::").pop())).toEqual([
-            "raptor-grants-extra", "raptor-app-owner",
-        ]);
-        expect(engine.every((v) => v.urn !== "")).toBe(true);
-        const offline = await evaluatePolicies(changed, { stack: "prod", stackConfig, policyConfig: loadPackConfig() });
+describe.each(["update", "preview"] as const)("run-policy-pack agrees with the offline harness (%s)", (mode: Mode) => {
+    it.each(SCENARIOS.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+        const s = setups.get(`${mode}|${c.name}`)!;
+        const pack = await packFor(s.stack, s.stackConfig, s.policyConfig);
+        const engine = await engineVerdicts(pack, s.stack, s.resources);
+        // At the pack's clock (the rows run minutes after their setups were dated): ages it reports match to the ms.
+        const offline = await evaluatePolicies(s.resources, {
+            stack: s.stack,
+            stackConfig: s.stackConfig,
+            policyConfig: s.policyConfig,
+            now: new Date(),
+        });
         expect(sorted(engine)).toEqual(sorted(offline));
+        expect(engine.some((v) => v.level === "mandatory")).toBe(c.blockedBy !== undefined);
     });
+});
 
-    it("sees no retainOnDelete in the options, so it judges the credential by its delete script", async () => {
-        const cred = step(signed, "credential");
-        expect(cred.opts.retainOnDelete).toBe(true);
-        const destructive = edit(signed, (r) => r === cred, (r) => variant(r, r.name, { delete: "heroku pg:credentials:destroy" }));
-        const vs = (await engineVerdicts(destructive)).filter((v) => v.policy === "credential-retained");
-        expect(vs.map((v) => v.message)).toEqual([expect.stringContaining("this engine does not report retainOnDelete to policies")]);
-    });
-
-    it("in preview, reports a logging config-var command before its unknown VAR_VALUE ends the check", async () => {
-        const { resources } = await declared({ stack: "prod", config: { ...PROD_CONFIG, urlDelivery: "config-var" } });
+describe("the engine's view of a preview", () => {
+    it("reports a logging config-var command as mandatory although its VAR_VALUE is unknown, never advisory", async () => {
+        const { resources } = await declared({
+            stack: "prod",
+            config: { ...PROD_CONFIG, urlDelivery: "config-var" },
+            preview: true,
+        });
         const cv = step(resources, "config-var");
-        const req = new pb.AnalyzeRequest();
-        const props = { ...cv.props, logging: "stdoutAndStderr", environment: { ...(cv.props.environment as object), VAR_VALUE: UNKNOWN } };
-        req.setType(cv.type).setName(cv.name).setUrn(cv.urn).setProperties(plain(props)).setOptions(options(cv));
-        const vs = verdicts(await unary(client.analyze, req), cv.urn).filter((v) => v.policy === "secrets-stay-secret");
+        expect((cv.props.environment as Record<string, unknown>).VAR_VALUE).toBe(UNKNOWN);
+        const changed = edit(
+            resources,
+            (r) => r === cv,
+            (r) => variant(r, r.name, { logging: "stdoutAndStderr" }),
+        );
+        const pack = await packFor("prod", PROD_CONFIG, {});
+        const vs = (await analyzeOne(pack, step(changed, "config-var"))).filter(
+            (v) => v.policy === "secrets-stay-secret",
+        );
         expect(vs.map((v) => [v.level, v.message])).toEqual([
             ["mandatory", expect.stringContaining('logging is "stdoutAndStderr"')],
-            ["advisory", expect.stringContaining("can't run policy 'secrets-stay-secret'")],
+        ]);
+    });
+
+    it("reports a policy that reads an unknown through the proxy as advisory, as @pulumi/policy does", async () => {
+        // Not a Raptor policy: the server's own behaviour, which the views above exist to avoid.
+        const { resources } = await declared({
+            stack: "prod",
+            config: { ...PROD_CONFIG, urlDelivery: "config-var" },
+            preview: true,
+        });
+        const cv = step(resources, "config-var");
+        const offline = await evaluatePolicies([cv], { stack: "prod", stackConfig: PROD_CONFIG });
+        expect(offline.filter((v) => v.level === "advisory")).toEqual([]);
+        const { runPolicies } = await import("../offline/evaluate");
+        const naive = await runPolicies(
+            () => [
+                {
+                    name: "naive",
+                    description: "Reads the value.",
+                    enforcementLevel: "mandatory",
+                    validateResource: (a, report) =>
+                        report(String((a.props.environment as Record<string, unknown>).VAR_VALUE)),
+                },
+            ],
+            [cv],
+            { stack: "prod", stackConfig: PROD_CONFIG },
+        );
+        expect(naive.map((v) => [v.level, v.message])).toEqual([
+            [
+                "advisory",
+                "can't run policy 'naive' from policy pack 'raptor@v0.1.0' during preview: string value at .environment.VAR_VALUE can't be known during preview",
+            ],
         ]);
     });
 });

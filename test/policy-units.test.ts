@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES, deploymentFromResources } from "../core/resources";
 import { canonicalDeployment } from "../core/deployment";
-import { EvaluationContext, Violation, runPolicies, stackUrn } from "../policy/evaluate";
+import { EvaluationContext, Violation, runPolicies, stackUrn } from "../offline/evaluate";
 import { StackContextProvider } from "../policy/context";
 import {
     appendOnlyInvariant, credentialRetained, noAllTablesGrant, noCredentialOnEssential, prodSignoff, secretsStaySecret,
@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 const run = (make: (c: StackContextProvider) => Policies, rs: readonly Recorded[], ctx: Partial<EvaluationContext> = {}) =>
-    runPolicies(make, rs, { stack: "staging", stackConfig: {}, now: NOW, policyConfig: { operators: [OPERATOR] }, ...ctx });
+    runPolicies(make, rs, { stack: "staging", stackConfig: {}, now: NOW, policyConfig: { "prod-signoff": { operators: [OPERATOR], requireSignature: false } }, ...ctx });
 const messages = (vs: Violation[]) => vs.map((v) => v.message);
 
 describe("the sign-off fingerprint covers what gets deployed", () => {
@@ -97,8 +97,10 @@ describe("the sign-off fingerprint covers what gets deployed", () => {
 });
 
 describe("prod-signoff", () => {
-    const check = (rs: Recorded[], sign: unknown, ctx: Partial<EvaluationContext> = {}) =>
-        run((c) => [prodSignoff(c)], rs, { stack: "prod", stackConfig: { ...PROD_CONFIG, signoff: sign }, ...ctx });
+    // The complete (stack) layer; the per-step layer has its own tests below.
+    const check = async (rs: Recorded[], sign: unknown, ctx: Partial<EvaluationContext> = {}) =>
+        (await run((c) => [prodSignoff(c)], rs, { stack: "prod", stackConfig: { ...PROD_CONFIG, signoff: sign }, ...ctx }))
+            .filter((v) => v.phase === "stack");
 
     it("accepts the sign-off as the JSON string the runtime holds", async () => {
         expect(await check(prodOff, JSON.stringify(signoff(fingerprintOf(prodOff))))).toEqual([]);
@@ -115,7 +117,7 @@ describe("prod-signoff", () => {
 
     it("rejects a sign-off without a ticket", async () => {
         const sign = signoff(fingerprintOf(prodOff), { ticket: undefined });
-        expect(messages(await check(prodOff, sign))).toEqual([expect.stringContaining("ticket is missing; a non-empty string is required")]);
+        expect(messages(await check(prodOff, sign))).toEqual([expect.stringContaining("ticket is missing; a non-empty string or number is required")]);
     });
 
     it("rejects an approvedAt that is not ISO 8601", async () => {
@@ -133,7 +135,7 @@ describe("prod-signoff", () => {
     });
 
     it("with no operators configured, names the missing pack config", async () => {
-        const vs = await check(prodOff, signoff(fingerprintOf(prodOff)), { policyConfig: {} });
+        const vs = await check(prodOff, signoff(fingerprintOf(prodOff)), { policyConfig: { "prod-signoff": { requireSignature: false } } });
         expect(messages(vs)).toEqual([expect.stringContaining("which is empty: run with --policy-pack-config policy/config.json")]);
     });
 
@@ -144,7 +146,7 @@ describe("prod-signoff", () => {
 
     it("applies to the prod app deployed from a stack of another name", async () => {
         const { resources } = await declared({ stack: "prod-eu", config: PROD_CONFIG });
-        const vs = await run((c) => [prodSignoff(c)], resources, { stack: "prod-eu", stackConfig: PROD_CONFIG });
+        const vs = (await run((c) => [prodSignoff(c)], resources, { stack: "prod-eu", stackConfig: PROD_CONFIG })).filter((v) => v.phase === "stack");
         expect(messages(vs)).toEqual([expect.stringMatching(/^Prod \(app raxx-api-prod\) has no sign-off/)]);
     });
 
@@ -170,7 +172,7 @@ describe("soak-before-prod", () => {
     });
 
     it("takes soakHours from the pack config", async () => {
-        const vs = await check(prodOn, { policyConfig: { soakHours: 100 } });
+        const vs = await check(prodOn, { policyConfig: { "soak-before-prod": { soakHours: 100 } } });
         expect(messages(vs)).toEqual([expect.stringContaining("only 73.0 h ago. Required: staging's flag on for at least 100 h")]);
     });
 
@@ -238,7 +240,7 @@ describe("append-only-invariant", () => {
     });
 
     it("reads its lists from the pack config, not the program", async () => {
-        const vs = await check(staging, { policyConfig: { appendOnly: ["users"] } });
+        const vs = await check(staging, { policyConfig: { "append-only-invariant": { appendOnly: ["users"] } } });
         expect(messages(vs)).toEqual([expect.stringContaining("gives UPDATE, DELETE on append-only table public.users")]);
     });
 
@@ -258,7 +260,7 @@ describe("append-only-invariant", () => {
         const rs = [...staging, grantRole("raptor_svc", "owner_u1")];
         expect(await check(rs)).toEqual([]);
         expect(messages(await check(rs, { stackConfig: { role: "raptor_svc" } }))).toEqual([expect.stringContaining('app role "raptor_svc"')]);
-        expect(messages(await check(rs, { policyConfig: { appRole: "raptor_svc" } }))).toEqual([expect.stringContaining('app role "raptor_svc"')]);
+        expect(messages(await check(rs, { policyConfig: { "append-only-invariant": { appRole: "raptor_svc" } } }))).toEqual([expect.stringContaining('app role "raptor_svc"')]);
     });
 
     it("blocks a Role resource that declares the app role itself", async () => {
@@ -393,15 +395,16 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         expect(seen).toHaveLength(staging.length);
         const cred = seen.find((a) => a.name === "raptor-credential-raptor_app")!;
         expect(cred.urn).toBe("urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential$command:local:Command::raptor-credential-raptor_app");
-        expect(cred.opts).toMatchObject({ parent: "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential::raptor-credential", protect: false, retainOnDelete: true });
-        expect(cred.getConfig()).toEqual({ soakHours: 72 });
+        expect(cred.opts).toMatchObject({ parent: "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential::raptor-credential", protect: false });
+        expect(cred.opts).not.toHaveProperty("retainOnDelete");
+        expect(cred.getConfig()).toEqual({});
         expect(cred.stackTags).toBeInstanceOf(Map);
         expect(seen.filter((a) => a.type.startsWith("raptor:"))).toHaveLength(5);
     });
 
     it("reports with the policy's name, its level and the resource's URN", async () => {
         const vs = await run(() => [probe([])], prodOn, { stack: "prod" });
-        expect(vs).toEqual([{ policy: "probe", level: "advisory", message: "seen", urn: "urn:pulumi:prod::raptor::pulumi:pulumi:StackReference::raptor-soak" }]);
+        expect(vs).toEqual([{ policy: "probe", level: "advisory", message: "seen", urn: "urn:pulumi:prod::raptor::pulumi:pulumi:StackReference::raptor-soak", phase: "resource" }]);
     });
 
     it("gives stack policies the outputs, with parents linked", async () => {
@@ -419,7 +422,7 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
 
     it("turns a policy that throws into a mandatory violation naming the error, at the stack's URN", async () => {
         const vs = await run(() => [{ name: "boom", description: "Throws.", enforcementLevel: "advisory", validateStack: () => { throw new Error("kaput"); } }], staging);
-        expect(vs).toEqual([{ policy: "boom", level: "mandatory", message: "policy failed: Error: kaput", urn: "urn:pulumi:staging::raptor::pulumi:pulumi:Stack::raptor-staging" }]);
+        expect(vs).toEqual([{ policy: "boom", level: "mandatory", message: "policy failed: Error: kaput", urn: "urn:pulumi:staging::raptor::pulumi:pulumi:Stack::raptor-staging", phase: "stack" }]);
     });
 
     it("gives a stack policy's violation the stack's URN when it names no resource, and keeps the one it names", async () => {

@@ -3,10 +3,12 @@
  * declares, for a stack, config and time; builds sign-offs and the
  * hand-made resources the blocked cases inject.
  */
-import { fingerprint } from "../../core/deployment";
+import { canonicalExtra, fingerprint } from "../../core/deployment";
+import { SignedFields, signoffMessage } from "../../core/signoff-message";
 import { TYPES, deploymentFromResources } from "../../core/resources";
-import { EvaluationContext, Violation, evaluatePolicies, loadPackConfig } from "../../policy/evaluate";
-import { Recorded, Run, Scenario, runProgram } from "./mocks";
+import { EvaluationContext, PackConfigFile, Violation, evaluatePolicies, loadPackConfigFile } from "../../offline/evaluate";
+import { Recorded, Run, Scenario, UNKNOWN, runProgram } from "./mocks";
+import { KeyName, publicKey, sshSign } from "./ssh-keys";
 
 export const NOW = new Date("2026-11-24T12:00:00Z");
 export const OPERATOR = "operator@raxx.app";
@@ -33,18 +35,57 @@ export function fingerprintOf(resources: readonly Recorded[]): string {
     return fingerprint(deployment);
 }
 
-export function signoff(fp: string, over: Record<string, unknown> = {}): Record<string, unknown> {
-    return { operator: OPERATOR, ticket: "RM-10 #1568", approvedAt: hoursBefore(2), fingerprint: fp, ...over };
+export function signoff(fp: string, over: Record<string, unknown> = {}, now: Date = NOW): Record<string, unknown> {
+    return { operator: OPERATOR, ticket: "RM-10 #1568", approvedAt: hoursBefore(2, now), fingerprint: fp, ...over };
 }
 
-/** Evaluates with the committed policy/config.json, at NOW, unless told otherwise. */
+/** How a test sign-off is signed: with which key, in which namespace, over which fields (default: its own). */
+export interface Signing {
+    key?: KeyName;
+    namespace?: string;
+    over?: Partial<SignedFields>;
+    /** No signature at all. */
+    unsigned?: boolean;
+}
+
+/**
+ * The sign-off `raptor-roles signoff` writes for these prod resources: their fingerprint, the extras (by
+ * digest) if any, and the real ssh-keygen's signature over stack, app, fingerprint, ticket and approvedAt.
+ */
+export function signoffOf(
+    resources: readonly Recorded[], over: Record<string, unknown> = {}, now: Date = NOW, signing: Signing = {},
+): Record<string, unknown> {
+    const { deployment, problems } = deploymentFromResources(resources);
+    if (!deployment) {
+        throw new Error(`not a complete deployment: ${problems.join("; ")}`);
+    }
+    const extras = deployment.extras.map(canonicalExtra);
+    const value = signoff(fingerprint(deployment), { ...(extras.length > 0 ? { extras } : {}), ...over }, now);
+    if (signing.unsigned === true) {
+        return value;
+    }
+    const fields: SignedFields = {
+        stack: "prod", app: deployment.app, fingerprint: String(value.fingerprint), ticket: String(value.ticket),
+        approvedAt: String(value.approvedAt), ...signing.over,
+    };
+    return { ...value, signature: sshSign(signing.key ?? "ed25519", signoffMessage(fields), signing.namespace) };
+}
+
+/** policy/config.json with the test operator's three keys as the allowed signers. */
+export function testPackConfig(): PackConfigFile {
+    const file = loadPackConfigFile() as Record<string, Record<string, unknown>>;
+    const allowedSigners = (["ed25519", "ecdsa", "rsa"] as const).map((k) => `${OPERATOR} ${publicKey(k)} ${k}`);
+    return { ...file, "prod-signoff": { ...file["prod-signoff"], allowedSigners } };
+}
+
+/** Evaluates with the committed policy/config.json (plus the test signers), at NOW, unless told otherwise. */
 export function evaluate(
     resources: readonly Recorded[],
     stack: string,
     stackConfig: Record<string, unknown>,
     over: Partial<EvaluationContext> = {},
 ): Promise<Violation[]> {
-    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: loadPackConfig(), now: NOW, ...over });
+    return evaluatePolicies(resources, { stack, stackConfig, policyConfig: testPackConfig(), now: NOW, ...over });
 }
 
 export const mandatory = (vs: readonly Violation[]) => vs.filter((v) => v.level === "mandatory");
@@ -84,9 +125,12 @@ export const step = (rs: readonly Recorded[], s: string) =>
  * outputs the policy sees but the plan's fingerprint never did.
  */
 export function added(
-    stack: string, type: string, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {},
+    stack: string, type: string, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {}, preview = false,
 ): Recorded {
-    const state = type === TYPES.command ? { ...props, stdout: "GRANT\n", stderr: "" } : { ...props };
+    const outputs = preview ? { stdout: UNKNOWN, stderr: UNKNOWN } : { stdout: "GRANT\n", stderr: "" };
+    // A bridged resource's outputs carry its id, which the engine only knows after the create.
+    const id = type.startsWith("postgresql:") ? { id: preview ? UNKNOWN : `${name}-id` } : {};
+    const state = type === TYPES.command ? { ...props, ...outputs } : { ...props, ...id };
     return { type, name, urn: `urn:pulumi:${stack}::raptor::${type}::${name}`, props, secretPaths: [], state, rawProps: props, opts, custom: true };
 }
 
