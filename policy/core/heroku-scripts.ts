@@ -97,7 +97,9 @@ export const CREDENTIAL_DELETE = String.raw`echo "raptor: credential $ROLE on $A
 /**
  * Attaches the credential as ATTACHMENT_NAME so Heroku sets and rotates
  * ATTACHMENT_NAME_URL. Converges from config-var delivery by unsetting the
- * hand-set var first. Env: APP, DATABASE, ROLE, ATTACHMENT_NAME.
+ * hand-set var first. Env: APP, ADDON_NAME, ROLE, ATTACHMENT_NAME. ADDON_NAME is the add-on's globally unique
+ * name: `heroku addons:attach` looks its argument up with GET /addons/{id or name} and no app (heroku 11.10
+ * dist/commands/addons/attach.js:21), so an attachment name such as DATABASE is "Couldn't find that add-on."
  */
 export const ATTACHMENT_CREATE = `${PRELUDE}
 status=$(retry attachment_status)
@@ -119,7 +121,7 @@ attach_unless_ours() {
   local now
   now=$(attachment_status) || return 1
   [ "$now" = ours ] && return 0
-  heroku addons:attach "$DATABASE" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2
+  heroku addons:attach "$ADDON_NAME" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2
 }
 retry attach_unless_ours
 echo "$ATTACHMENT_NAME attached on $APP"

@@ -17,6 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RAPTOR_CLASSIFICATION } from "../../core/classification";
 import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
 import { probeTable } from "../support/probe";
+import { recorder } from "../support/io";
+import { keyPath, publicKey } from "../support/ssh-keys";
+import { signoffIn } from "../../cli/signoff";
 import { REPO, Workspace, engineBuild } from "./engine";
 import { APPS, Rig, filesUnder, startRig } from "./rig";
 
@@ -27,6 +30,7 @@ if (missing.length > 0) {
 }
 const PACK = path.join(REPO, "policy");
 const MUTATING = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+const OPERATOR = "operator@raxx.app";
 
 describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine (providers: models)", () => {
     let rig: Rig;
@@ -34,7 +38,9 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
     const packConfig = (soakHours: number): string => {
         const file = path.join(ws.root, `pack-config-${soakHours}.json`);
         const base = JSON.parse(fs.readFileSync(path.join(PACK, "config.json"), "utf8"));
-        fs.writeFileSync(file, JSON.stringify({ ...base, "soak-before-prod": { soakHours } }));
+        // The committed allowedSigners is empty (no sign-off passes until an operator adds their key): add the test's.
+        const signers = { ...base["prod-signoff"], allowedSigners: [`${OPERATOR} ${publicKey("ed25519")}`] };
+        fs.writeFileSync(file, JSON.stringify({ ...base, "prod-signoff": signers, "soak-before-prod": { soakHours } }));
         return file;
     };
     const gated = (stack: string, soakHours = 72) => ["-s", stack, "--policy-pack", PACK, "--policy-pack-config", packConfig(soakHours)];
@@ -139,11 +145,17 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
 
     describe("prod, with staging read through a real StackReference", () => {
         let required = "";
-        const signoff = async (fingerprint: string) => {
-            for (const [k, v] of [["operator", "operator@raxx.app"], ["ticket", "RM-10"],
-                ["approvedAt", new Date(Date.now() - 60_000).toISOString()], ["fingerprint", fingerprint]]) {
-                await setConfig("prod", "--path", `raptor:signoff.${k}`, v);
-            }
+        /** The operator's sign-off as the README has it made: `raptor-roles signoff`, with a real SSH key. */
+        const signoff = async (): Promise<string> => {
+            const io = recorder();
+            const args = ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519"), "--operator", OPERATOR];
+            expect(await signoffIn(ws.project, args, io), io.stderr).toBe(0);
+            return /fingerprint[^\n]*?(sha256:[0-9a-f]{64})/.exec(io.stdout)?.[1] ?? "";
+        };
+        /** A signed sign-off whose fingerprint is then changed by hand. */
+        const tampered = async (fingerprint: string) => {
+            await signoff();
+            await setConfig("prod", "--path", "raptor:signoff.fingerprint", fingerprint);
         };
         const blocked = async (soakHours: number, policy: RegExp, ...more: string[]) => {
             const before = rig.api.requests.length;
@@ -164,23 +176,23 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
         });
 
         it("blocks a sign-off with a wrong fingerprint", async () => {
-            await signoff(`sha256:${"0".repeat(64)}`);
+            await tampered(`sha256:${"0".repeat(64)}`);
             await blocked(0, /prod-signoff/);
         });
 
         it("blocks a valid sign-off while staging's soak is too short", async () => {
-            await signoff(required);
+            expect(await signoff()).toBe(required);
             await blocked(72, /soak-before-prod/);
         });
 
         it("blocks a bad sign-off with --skip-preview before any write", async () => {
-            await signoff(`sha256:${"1".repeat(64)}`);
+            await tampered(`sha256:${"1".repeat(64)}`);
             await blocked(0, /prod-signoff/, "--skip-preview");
             expect(await appGrants("prod")).toBe(0);
         });
 
         it("passes and applies with a valid sign-off", async () => {
-            await signoff(required);
+            expect(await signoff()).toBe(required);
             const r = await up("prod", 0);
             expect(r.code, r.stdout + r.stderr).toBe(0);
             expect(config("prod")[FLAG_VAR]).toBe("1");
