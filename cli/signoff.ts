@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { Scalar, parseDocument } from "yaml";
 import { SIGNOFF_NAMESPACE, signoffMessage } from "../core/signoff-message";
 import { loadPackConfigFile } from "../offline/evaluate";
 import { projectDir, readStackFile } from "../offline/stack-file";
@@ -71,7 +71,12 @@ function sign(key: string, message: string): string {
 /** Writes raptor:signoff into the stack file, keeping everything else (comments included). */
 function writeSignoff(file: string, value: Record<string, unknown>): void {
     const doc = parseDocument(fs.readFileSync(file, "utf8"));
-    doc.setIn(["config", "raptor:signoff"], value);
+    const node = doc.createNode(value);
+    // Quoted: the Pulumi CLI reads stack files as YAML 1.1, where a plain 2026-11-30T11:08:51Z is a timestamp,
+    // and hands it to the pack as "2026-11-30 11:08:51 +0000 UTC", which is no ISO 8601 time (seen with the real
+    // engine; values written by `pulumi config set --path` reached the pack as the ISO text).
+    (node.get("approvedAt", true) as Scalar).type = Scalar.QUOTE_DOUBLE;
+    doc.setIn(["config", "raptor:signoff"], node);
     fs.writeFileSync(file, doc.toString());
 }
 

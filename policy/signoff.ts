@@ -177,7 +177,7 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
     if (why === undefined) {
         return;
     }
-    const unknown = view.unknown(...fingerprintReads(r));
+    const unknown = unknownReads(view, fingerprintReads(r));
     if (unknown.length > 0) {
         report(`Prod (${why}): ${cannotDecide("the sign-off", r, unknown)}`);
         return;
@@ -204,6 +204,15 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
     }
 }
 
+/**
+ * The unknowns among the values the fingerprint reads. None when it reads nothing: PropsView.unknown() with no
+ * paths walks every prop, and the stack's outputs and components' registered outputs (e.g. the flag's enabledAt,
+ * from a command's stdout) are unknown at preview under the real engine although the fingerprint ignores them.
+ */
+function unknownReads(view: PropsView, reads: string[]): string[] {
+    return reads.length === 0 ? [] : view.unknown(...reads);
+}
+
 /** The complete layer: the fingerprint of every declared resource. */
 function validateWhole(args: StackValidationArgs, report: ReportViolation, ctx: StackContext): void {
     const views = args.resources.map((r: PolicyResource) => new PropsView(r));
@@ -214,7 +223,7 @@ function validateWhole(args: StackValidationArgs, report: ReportViolation, ctx: 
     }
     let undecided = false;
     plain.forEach((r, i) => {
-        const unknown = views[i].unknown(...fingerprintReads(r));
+        const unknown = unknownReads(views[i], fingerprintReads(r));
         if (unknown.length > 0) {
             undecided = true;
             report(`Prod (${why}): ${cannotDecide("the sign-off's fingerprint", r, unknown)}`, r.urn);

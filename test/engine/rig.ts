@@ -1,0 +1,88 @@
+/**
+ * The world `pulumi up` meets in the engine scenario: a real PostgreSQL with SSL (the program's provider
+ * requires it, as Heroku does), the local Heroku API behind the real `heroku` CLI (test/support/heroku-api),
+ * the two apps with a Standard-0 add-on each holding Raptor's tables, owned by a non-superuser owner.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "pg";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { quoteIdent } from "../../core/identifiers";
+import { PgServer, startPostgres } from "../support/pg-server";
+import { withClient } from "../support/pg-client";
+import { Addon, HerokuApi, startHerokuApi } from "../support/heroku-api";
+
+export const APPS = { staging: "raxx-api-staging", prod: "raxx-api-prod" } as const;
+export const TABLES = [
+    ...RAPTOR_CLASSIFICATION.application, ...RAPTOR_CLASSIFICATION.appendOnly, ...RAPTOR_CLASSIFICATION.locked,
+];
+
+export interface Rig {
+    readonly pg: PgServer;
+    readonly api: HerokuApi;
+    readonly addons: Record<keyof typeof APPS, Addon>;
+    stop(): Promise<void>;
+}
+
+/** SSL on with a certificate made for this run: sslmode=require needs only encryption, not a trusted CA. */
+async function enableSsl(pg: PgServer): Promise<void> {
+    const su = { host: "127.0.0.1", port: pg.port, user: pg.superuser, password: pg.password, database: "postgres" };
+    const dataDir = await withClient(su, async (c) => (await c.query("SHOW data_directory")).rows[0].data_directory as string);
+    const key = path.join(dataDir, "server.key");
+    const crt = path.join(dataDir, "server.crt");
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", crt], { encoding: "utf8" });
+    if (made.status !== 0) {
+        throw new Error(`openssl could not make the test server's certificate: ${made.stderr}`);
+    }
+    const { uid, gid } = fs.statSync(dataDir);
+    for (const f of [key, crt]) {
+        fs.chownSync(f, uid, gid);
+    }
+    fs.chmodSync(key, 0o600);
+    await withClient(su, async (c) => {
+        await c.query("ALTER SYSTEM SET ssl = on");
+        await c.query("SELECT pg_reload_conf()");
+    });
+}
+
+/** Raptor's tables in the add-on's database, created by its owner as the app's migrations would. */
+async function createTables(ownerUrl: string): Promise<void> {
+    const c = new Client({ connectionString: ownerUrl });
+    await c.connect();
+    try {
+        const ddl = TABLES.map((t) => t === "alembic_version" || t === "schema_migrations"
+            ? `CREATE TABLE ${quoteIdent(t)} (version varchar(64) PRIMARY KEY)`
+            : `CREATE TABLE ${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`);
+        await c.query(ddl.join(";\n"));
+    } finally {
+        await c.end();
+    }
+}
+
+export async function startRig(): Promise<Rig> {
+    const pg = await startPostgres();
+    try {
+        await enableSsl(pg);
+        const api = await startHerokuApi({ postgres: { port: pg.port, user: pg.superuser, password: pg.password } });
+        const addons = {} as Record<keyof typeof APPS, Addon>;
+        for (const [stack, app] of Object.entries(APPS) as [keyof typeof APPS, string][]) {
+            api.createApp(app);
+            addons[stack] = await api.createPostgresAddon({ app });
+            await createTables(api.config(app).DATABASE_URL);
+        }
+        return { pg, api, addons, stop: async () => { await api.stop(); await pg.stop(); } };
+    } catch (e) {
+        await pg.stop();
+        throw e;
+    }
+}
+
+/** Every file under dir, recursively, as text (state, its history and backups, logs). */
+export function filesUnder(dir: string): { file: string; text: string }[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name))
+        .map((file) => ({ file, text: fs.readFileSync(file, "latin1") }));
+}
