@@ -54,7 +54,7 @@ function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
     if (!isStrings(appendOnly) || !isStrings(locked)) {
         throw new Error(
             `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): they are the ` +
-                "pack's defaults, kept equal to core/classification.ts by test/policy.test.ts",
+                "pack's defaults, kept equal to core/classification.ts by test/policy/policies.test.ts",
         );
     }
     return { appendOnly, locked };

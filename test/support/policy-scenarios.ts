@@ -1,7 +1,7 @@
 /**
  * The scenario table of the policy pack, run twice: offline by
- * test/policy.test.ts and through Pulumi's real `run-policy-pack` by
- * test/policy-grpc.test.ts, which must agree row by row. Every row runs as an
+ * test/policy/policies.test.ts and through Pulumi's real `run-policy-pack` by
+ * test/policy/grpc.test.ts, which must agree row by row. Every row runs as an
  * update and as a preview (outputs unknown, and every input computed from
  * them), with the sign-off and the evidence dated from `now`.
  */

@@ -4,11 +4,11 @@
  * secrecy, and equivalence with the SQL plan.
  */
 import { describe, expect, it } from "vitest";
-import { RAPTOR_CLASSIFICATION, classify } from "../core/classification";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
-import { TYPES } from "../core/resources";
-import { OWNER_PASSWORD, PROD, Recorded, STAGING, isSecret, runProgram } from "./support/mocks";
+import { RAPTOR_CLASSIFICATION, classify } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
+import { TYPES } from "../../core/resources";
+import { OWNER_PASSWORD, PROD, Recorded, STAGING, isSecret, runProgram } from "../support/mocks";
 
 const STACKS = [["staging", STAGING], ["prod", PROD]] as const;
 const tableGrants = (rs: Recorded[]) => rs.filter((r) => r.type === TYPES.grant && r.props.objectType === "table");

@@ -4,9 +4,9 @@
  * If a CLI upgrade changes one of these, this file says which.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, APP, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { runBash } from "./support/run-commands";
-import { parseCredentialUrl } from "../core/heroku";
+import { ADDON, APP, rig, usePostgres, whoami } from "./heroku-scenario";
+import { runBash } from "./run-commands";
+import { parseCredentialUrl } from "../../core/heroku";
 
 usePostgres();
 

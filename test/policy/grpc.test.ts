@@ -25,13 +25,13 @@ import {
     reconcilePackConfig,
     stackUrn,
     wireProperties,
-} from "../offline/evaluate";
-import { createPolicies } from "../policy/policies";
-import { Recorded, UNKNOWN } from "./support/mocks";
-import { PROD_CONFIG, declared, edit, step, variant } from "./support/policy-harness";
-import { Mode, SCENARIOS, Setup } from "./support/policy-scenarios";
+} from "../../offline/evaluate";
+import { createPolicies } from "../../policy/policies";
+import { Recorded, UNKNOWN } from "../support/mocks";
+import { PROD_CONFIG, declared, edit, step, variant } from "../support/policy-harness";
+import { Mode, SCENARIOS, Setup } from "../support/policy-scenarios";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 const RUNNER = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
 const LEVELS: Record<number, Violation["level"]> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
 const LEVEL_OF = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 } as const;
@@ -257,7 +257,7 @@ describe("the engine's view of a preview", () => {
         const cv = step(resources, "config-var");
         const offline = await evaluatePolicies([cv], { stack: "prod", stackConfig: PROD_CONFIG });
         expect(offline.filter((v) => v.level === "advisory")).toEqual([]);
-        const { runPolicies } = await import("../offline/evaluate");
+        const { runPolicies } = await import("../../offline/evaluate");
         const naive = await runPolicies(
             () => [
                 {

@@ -4,12 +4,12 @@
  * at 1 and no RAPTOR_APP_DATABASE_URL.
  */
 import { describe, expect, it } from "vitest";
-import { APP, Rig, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { credentialUrl } from "./support/heroku-api";
-import { runBash } from "./support/run-commands";
-import { parseCredentialUrl } from "../core/heroku";
-import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
-import { APP_URL_VAR, FLAG_VAR } from "../core/settings";
+import { APP, Rig, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "../../support/heroku-scenario";
+import { credentialUrl } from "../../support/heroku-api";
+import { runBash } from "../../support/run-commands";
+import { parseCredentialUrl } from "../../../core/heroku";
+import { READ_ADDONS, READ_OWNER_URL } from "../../../core/heroku-scripts";
+import { APP_URL_VAR, FLAG_VAR } from "../../../core/settings";
 
 usePostgres();
 const CONFIG = /^\/apps\/[^/]+\/config-vars$/;

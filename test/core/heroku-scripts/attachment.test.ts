@@ -4,9 +4,9 @@
  * promote to a new database. The URL the app receives must connect as raptor_app.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, APP, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { declaredSteps } from "./support/run-commands";
-import { APP_URL_VAR, FLAG_VAR } from "../core/settings";
+import { ADDON, APP, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "../../support/heroku-scenario";
+import { declaredSteps } from "../../support/run-commands";
+import { APP_URL_VAR, FLAG_VAR } from "../../../core/settings";
 
 usePostgres();
 const ATTACH = /^\/addon-attachments$/;

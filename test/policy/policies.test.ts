@@ -1,21 +1,21 @@
 /**
  * The policy pack over the real program under mocks: the scenario table
  * (test/support/policy-scenarios.ts, also run through `run-policy-pack` by
- * policy-grpc.test.ts) as an update and as a preview, each blocked case naming
+ * grpc.test.ts) as an update and as a preview, each blocked case naming
  * its policy and a distinctive part of the message, plus the guards that make
  * the table meaningful.
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { TYPES } from "../core/resources";
-import { Violation } from "../offline/evaluate";
-import { createPolicies } from "../policy/policies";
-import { changesHerokuOrDatabase } from "../policy/signoff";
-import { Recorded } from "./support/mocks";
-import { NOW, PROD_CONFIG, STAGING_CONFIG, declared, evaluate, fingerprintOf, hoursBefore, mandatory } from "./support/policy-harness";
-import { SCENARIOS } from "./support/policy-scenarios";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { TYPES } from "../../core/resources";
+import { Violation } from "../../offline/evaluate";
+import { createPolicies } from "../../policy/policies";
+import { changesHerokuOrDatabase } from "../../policy/signoff";
+import { Recorded } from "../support/mocks";
+import { NOW, PROD_CONFIG, STAGING_CONFIG, declared, evaluate, fingerprintOf, hoursBefore, mandatory } from "../support/policy-harness";
+import { SCENARIOS } from "../support/policy-scenarios";
 
 const FLAG_ON = { ...PROD_CONFIG, roleSeparation: "true" };
 const EVIDENCE_73H = { roleSeparationEnabledAt: hoursBefore(73) };
@@ -75,7 +75,7 @@ describe("what makes the table meaningful", () => {
 });
 
 describe("the pack's configuration", () => {
-    const file = JSON.parse(readFileSync(join(__dirname, "..", "policy", "config.json"), "utf8"));
+    const file = JSON.parse(readFileSync(join(__dirname, "..", "..", "policy", "config.json"), "utf8"));
 
     it("policy/config.json keeps the shared classification's append-only and locked lists", () => {
         expect(file["append-only-invariant"]).toEqual({
@@ -108,8 +108,8 @@ describe("the pack's configuration", () => {
     });
 
     it("the pack's package.json names it and carries the version the PolicyPack needs", () => {
-        const pkg = JSON.parse(readFileSync(join(__dirname, "..", "policy", "package.json"), "utf8"));
-        const root = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+        const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "policy", "package.json"), "utf8"));
+        const root = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
         expect(pkg).toMatchObject({ name: "raptor-policy", main: "index.ts" });
         expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
         expect(pkg.dependencies).toEqual({

@@ -4,8 +4,8 @@
  * failures are retried. FORCE_COLOR=1 is in every script's environment.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, expectNoSecretIn, requests, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { credentialUrl } from "./support/heroku-api";
+import { ADDON, expectNoSecretIn, requests, rig, usePostgres, whoami } from "../../support/heroku-scenario";
+import { credentialUrl } from "../../support/heroku-api";
 
 usePostgres();
 const CREATE = /^\/postgres\/v0\/databases\/[^/]+\/credentials$/;

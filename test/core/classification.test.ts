@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RAPTOR_CLASSIFICATION, classify, Classification } from "../core/classification";
-import { buildPlan } from "../core/plan";
+import { RAPTOR_CLASSIFICATION, classify, Classification } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
 
 const BLOCK_B = [
     "audit_log", "backup_codes", "bootstrap_tokens_pending", "bootstrap_tokens_revoked", "bootstrap_tokens_used",

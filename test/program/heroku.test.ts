@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { TYPES, deploymentFromResources, stepOf } from "../core/resources";
-import { fingerprint } from "../core/deployment";
-import { READ_OWNER_URL } from "../core/heroku-scripts";
+import { TYPES, deploymentFromResources, stepOf } from "../../core/resources";
+import { fingerprint } from "../../core/deployment";
+import { READ_OWNER_URL } from "../../core/heroku-scripts";
 import {
     APP_PASSWORD, ENABLED_AT, OWNER_PASSWORD, PROD, Recorded, STAGING, addonsJson, runProgram,
-} from "./support/mocks";
+} from "../support/mocks";
 
 const STACKS = [["staging", STAGING], ["prod", PROD]] as const;
 const named = (rs: Recorded[], name: string) => rs.find((r) => r.name === name)!;

@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROD, STAGING, runProgram } from "./support/mocks";
+import { PROD, STAGING, runProgram } from "../support/mocks";
 
-const FIXTURE = path.join(__dirname, "fixtures", "urns.json");
+const FIXTURE = path.join(__dirname, "..", "fixtures", "urns.json");
 const SCENARIOS = {
     "staging": { stack: "staging", config: STAGING },
     "staging config-var": { stack: "staging", config: { ...STAGING, urlDelivery: "config-var" } },

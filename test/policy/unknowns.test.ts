@@ -7,8 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Policies } from "@pulumi/policy";
-import { Violation, runPolicies } from "../offline/evaluate";
-import { StackContextProvider } from "../policy/context";
+import { Violation, runPolicies } from "../../offline/evaluate";
+import { StackContextProvider } from "../../policy/context";
 import {
     appendOnlyInvariant,
     credentialRetained,
@@ -16,8 +16,8 @@ import {
     noCredentialOnEssential,
     secretsStaySecret,
     soakBeforeProd,
-} from "../policy/policies";
-import { Recorded, UNKNOWN } from "./support/mocks";
+} from "../../policy/policies";
+import { Recorded, UNKNOWN } from "../support/mocks";
 import {
     GRANT_ROLE,
     NOW,
@@ -30,7 +30,7 @@ import {
     step,
     tableGrant,
     variant,
-} from "./support/policy-harness";
+} from "../support/policy-harness";
 
 let staging: Recorded[];
 let configVar: Recorded[];

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SETTING_KEYS, parseSettings } from "../core/settings";
+import { SETTING_KEYS, parseSettings } from "../../core/settings";
 
 describe("settings", () => {
     it("defaults everything but the app", () => {
@@ -34,7 +34,7 @@ describe("settings", () => {
 });
 
 describe("Pulumi.yaml's config block", () => {
-    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"));
     const declared = doc.config as Record<string, { default?: unknown; description?: string }>;
 
     it("documents every setting the program reads, with the same default", () => {

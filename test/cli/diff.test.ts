@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { diff, diffRevisions } from "../cli/diff";
-import { planDocument } from "../cli/plan";
-import { signoffMessage } from "../core/signoff-message";
-import { recorder } from "./support/io";
-import { publicKey, sshSign } from "./support/ssh-keys";
+import { diff, diffRevisions } from "../../cli/diff";
+import { planDocument } from "../../cli/plan";
+import { signoffMessage } from "../../core/signoff-message";
+import { recorder } from "../support/io";
+import { publicKey, sshSign } from "../support/ssh-keys";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const OPERATOR = "operator@raxx.app";
 /** An hour ago, so the sign-off is inside prod-signoff's maxAgeHours whenever the test runs. */
 const APPROVED_AT = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -4,10 +4,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { RaptorCredential } from "../components/credential";
-import { RaptorGrants } from "../components/grants";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { buildPlan } from "../core/plan";
+import { RaptorCredential } from "../../components/credential";
+import { RaptorGrants } from "../../components/grants";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
 
 const created: string[] = [];
 beforeAll(async () => {
