@@ -43,24 +43,28 @@ export class RaptorCredential extends pulumi.ComponentResource {
             );
         }
         this.role = args.role;
-        this.command = new command.local.Command(`${name}-${args.role}`, {
-            interpreter: BASH,
-            create: CREDENTIAL_CREATE,
-            update: CREDENTIAL_CREATE,
-            delete: CREDENTIAL_DELETE,
-            environment: {
-                RAPTOR_STEP: "credential",
-                APP: args.app,
-                DATABASE: args.database,
-                ADDON_NAME: args.addonName,
-                ADDON_ID: args.addonId,
-                ROLE: args.role,
-                ADDON_PLAN: args.addonPlan,
-                MAX_POLLS: String(maxPolls),
-                POLL_SECONDS: String(pollSeconds),
+        this.command = new command.local.Command(
+            `${name}-${args.role}`,
+            {
+                interpreter: BASH,
+                create: CREDENTIAL_CREATE,
+                update: CREDENTIAL_CREATE,
+                delete: CREDENTIAL_DELETE,
+                environment: {
+                    RAPTOR_STEP: "credential",
+                    APP: args.app,
+                    DATABASE: args.database,
+                    ADDON_NAME: args.addonName,
+                    ADDON_ID: args.addonId,
+                    ROLE: args.role,
+                    ADDON_PLAN: args.addonPlan,
+                    MAX_POLLS: String(maxPolls),
+                    POLL_SECONDS: String(pollSeconds),
+                },
+                logging: "stdoutAndStderr",
             },
-            logging: "stdoutAndStderr",
-        }, { parent: this, retainOnDelete: true });
+            { parent: this, retainOnDelete: true },
+        );
         this.registerOutputs({ role: this.role });
     }
 }

@@ -29,7 +29,8 @@ const MEMBERSHIP_FIX =
     "is a reviewed change to the classification.";
 
 /** Role names compared as Postgres folds unquoted identifiers: a case variant counts as the app role. */
-const sameRole = (a: string | undefined, roles: readonly string[]) => a !== undefined && roles.includes(a.trim().toLowerCase());
+const sameRole = (a: string | undefined, roles: readonly string[]) =>
+    a !== undefined && roles.includes(a.trim().toLowerCase());
 
 /**
  * The app roles: the pack's `appRole` (default raptor_app) and the stack's
@@ -38,7 +39,13 @@ const sameRole = (a: string | undefined, roles: readonly string[]) => a !== unde
  */
 function appRolesOf(configured: string, context: StackContextProvider): string[] {
     const fromStack = context().config("role");
-    return [...new Set([configured, ...(typeof fromStack === "string" && fromStack !== "" ? [fromStack] : [])].map((r) => r.toLowerCase()))];
+    return [
+        ...new Set(
+            [configured, ...(typeof fromStack === "string" && fromStack !== "" ? [fromStack] : [])].map((r) =>
+                r.toLowerCase(),
+            ),
+        ),
+    ];
 }
 
 /** What the invariant reads of each type it judges; an unknown or wrong-typed one among them blocks. */
@@ -57,7 +64,8 @@ const shown = (v: string | undefined) => (v === undefined ? "(unknown or absent 
 export function appendOnlyInvariant(context: StackContextProvider = pulumiStackContext): ResourceValidationPolicy {
     return {
         name: "append-only-invariant",
-        description: "No role may UPDATE, DELETE or TRUNCATE an append-only table, nor get any privilege on a locked table, nor make the app role a member of another role.",
+        description:
+            "No role may UPDATE, DELETE or TRUNCATE an append-only table, nor get any privilege on a locked table, nor make the app role a member of another role.",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
@@ -65,19 +73,22 @@ export function appendOnlyInvariant(context: StackContextProvider = pulumiStackC
                     type: "array",
                     items: { type: "string" },
                     default: [...DEFAULT_POLICY_CONFIG.appendOnly],
-                    description: "Append-only (audit and history) tables; defaults to the committed policy/config.json.",
+                    description:
+                        "Append-only (audit and history) tables; defaults to the committed policy/config.json.",
                 },
                 locked: {
                     type: "array",
                     items: { type: "string" },
                     default: [...DEFAULT_POLICY_CONFIG.locked],
-                    description: "Tables no role may touch (migration state); defaults to the committed policy/config.json.",
+                    description:
+                        "Tables no role may touch (migration state); defaults to the committed policy/config.json.",
                 },
                 appRole: {
                     type: "string",
                     minLength: 1,
                     default: DEFAULT_POLICY_CONFIG.appRole,
-                    description: "The application role no role membership may touch; the stack's raptor:role counts too.",
+                    description:
+                        "The application role no role membership may touch; the stack's raptor:role counts too.",
                 },
             },
         },
@@ -88,13 +99,19 @@ export function appendOnlyInvariant(context: StackContextProvider = pulumiStackC
             }
             const view = new PropsView(args);
             const unknown = view.unknown(...reads);
-            const wrong = [...view.wrongType("string", ...reads.filter((k) => STRING_FIELDS.includes(k))),
-                ...view.wrongType("string[]", ...reads.filter((k) => LIST_FIELDS.includes(k)))];
+            const wrong = [
+                ...view.wrongType("string", ...reads.filter((k) => STRING_FIELDS.includes(k))),
+                ...view.wrongType("string[]", ...reads.filter((k) => LIST_FIELDS.includes(k))),
+            ];
             if (unknown.length > 0 || wrong.length > 0) {
                 reportViolation(cannotDecide("the append-only invariant", args, unknown, wrong));
                 return;
             }
-            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), ["appendOnly", "locked", "appRole"]);
+            const { appendOnly, locked, appRole } = configOf(args.getConfig<object>(), [
+                "appendOnly",
+                "locked",
+                "appRole",
+            ]);
             const appRoles = () => appRolesOf(appRole, context);
             if (args.type === TYPES.grantRole) {
                 checkGrantRole(args.name, grantRoleInputs(view), appRoles(), reportViolation);
@@ -107,7 +124,12 @@ export function appendOnlyInvariant(context: StackContextProvider = pulumiStackC
     };
 }
 
-function checkGrantRole(name: string, g: GrantRoleInputs, appRoles: readonly string[], reportViolation: (message: string) => void): void {
+function checkGrantRole(
+    name: string,
+    g: GrantRoleInputs,
+    appRoles: readonly string[],
+    reportViolation: (message: string) => void,
+): void {
     const option = g.withAdminOption ? " WITH ADMIN OPTION" : "";
     if (sameRole(g.role, appRoles)) {
         reportViolation(
@@ -119,12 +141,18 @@ function checkGrantRole(name: string, g: GrantRoleInputs, appRoles: readonly str
     if (sameRole(g.grantRole, appRoles)) {
         reportViolation(
             `GrantRole ${name} makes ${shown(g.role)} a member of the app role ${shown(g.grantRole)}${option}: ` +
-                "it could SET ROLE to the application and act with its privileges, outside the reviewed matrix. " + MEMBERSHIP_FIX,
+                "it could SET ROLE to the application and act with its privileges, outside the reviewed matrix. " +
+                MEMBERSHIP_FIX,
         );
     }
 }
 
-function checkRole(name: string, r: RoleInputs, appRoles: readonly string[], reportViolation: (message: string) => void): void {
+function checkRole(
+    name: string,
+    r: RoleInputs,
+    appRoles: readonly string[],
+    reportViolation: (message: string) => void,
+): void {
     if (sameRole(r.name, appRoles)) {
         reportViolation(
             `Role ${name} declares the app role ${shown(r.name)} itself, so its attributes (superuser, createrole, ` +
@@ -142,7 +170,11 @@ function checkRole(name: string, r: RoleInputs, appRoles: readonly string[], rep
 }
 
 function checkGrant(
-    type: string, name: string, g: GrantInputs, appendOnly: readonly string[], locked: readonly string[],
+    type: string,
+    name: string,
+    g: GrantInputs,
+    appendOnly: readonly string[],
+    locked: readonly string[],
     reportViolation: (message: string) => void,
 ): void {
     const role = shown(g.role);

@@ -49,7 +49,10 @@ export const PACK_CONFIG_FILE = join(__dirname, "config.json");
 
 /** The append-only and locked lists of the committed policy/config.json; without them the pack refuses to load (fails closed). */
 function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
-    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<string, Record<string, unknown> | undefined>;
+    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<
+        string,
+        Record<string, unknown> | undefined
+    >;
     const { appendOnly, locked } = file["append-only-invariant"] ?? {};
     if (!isStrings(appendOnly) || !isStrings(locked)) {
         throw new Error(

@@ -27,7 +27,8 @@ const isSecretPath = (paths: readonly string[], path: string) =>
 
 export const secretsStaySecret: ResourceValidationPolicy = {
     name: "secrets-stay-secret",
-    description: "Commands handling the app's URL log nothing and keep stdout/stderr secret; no script text carries a credential.",
+    description:
+        "Commands handling the app's URL log nothing and keep stdout/stderr secret; no script text carries a credential.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const secretPaths = (args as ResourceValidationArgs & SecretAware).secretPaths;
@@ -59,7 +60,7 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             if (cmd.logging !== "none" && !undecided.includes("logging")) {
                 reportViolation(
                     `${why}, but its logging is ${JSON.stringify(cmd.logging ?? "stdoutAndStderr (default)")}. ` +
-                        "Required: logging \"none\", so the URL never reaches the console or CI logs. Fix: set logging: \"none\".",
+                        'Required: logging "none", so the URL never reaches the console or CI logs. Fix: set logging: "none".',
                 );
             }
             const aso = args.opts.additionalSecretOutputs ?? [];
@@ -68,7 +69,7 @@ export const secretsStaySecret: ResourceValidationPolicy = {
                 reportViolation(
                     `${why}, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not in additionalSecretOutputs, so the ` +
                         "state would store the output in plain text (a secret environment does not make stdout secret). Required: " +
-                        "additionalSecretOutputs [\"stdout\", \"stderr\"]. Fix: add that resource option.",
+                        'additionalSecretOutputs ["stdout", "stderr"]. Fix: add that resource option.',
                 );
             }
         }
@@ -98,7 +99,12 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             for (const name of secretKeys) {
                 // An unknown value's secrecy is not visible before the update (the mocks drop it); the engine never sends it.
                 const value = env[name];
-                if (value !== undefined && value !== "" && !isUnknown(value) && !isSecretPath(secretPaths, `environment.${name}`)) {
+                if (
+                    value !== undefined &&
+                    value !== "" &&
+                    !isUnknown(value) &&
+                    !isSecretPath(secretPaths, `environment.${name}`)
+                ) {
                     reportViolation(
                         `Command ${args.name}'s environment.${name} carries a credential but is not secret, so it would be stored in ` +
                             "plain text. Required: a secret value. Fix: wrap it with pulumi.secret() (components/url-delivery.ts does).",

@@ -19,17 +19,28 @@ const howToGetEvidence = (soakStack: string, hours: number) =>
 export function soakBeforeProd(context: StackContextProvider = pulumiStackContext): StackValidationPolicy {
     return {
         name: "soak-before-prod",
-        description: "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72).",
+        description:
+            "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72).",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
-                soakHours: { type: "number", minimum: 0, default: 72, description: "Hours staging's flag must have been on." },
+                soakHours: {
+                    type: "number",
+                    minimum: 0,
+                    default: 72,
+                    description: "Hours staging's flag must have been on.",
+                },
             },
         },
         validateStack: (args, reportViolation) => {
             const ctx = context();
             const views = args.resources.map((r) => new PropsView(r));
-            const plain = args.resources.map((r, i) => ({ type: r.type, name: r.name, urn: r.urn, props: views[i].plain }));
+            const plain = args.resources.map((r, i) => ({
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                props: views[i].plain,
+            }));
             const why = prodReason(ctx, plain);
             const flagAt = plain.findIndex((r) => stepOf(r) === "flag");
             if (why === undefined || flagAt < 0) {
@@ -81,10 +92,13 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             const value = outputs?.["roleSeparationEnabledAt"];
             const at = typeof value === "string" ? Date.parse(value) : NaN;
             if (Number.isNaN(at)) {
-                const found = value === undefined || value === null
-                    ? "has no roleSeparationEnabledAt (its flag is off or it never exported one)"
-                    : `exports roleSeparationEnabledAt ${JSON.stringify(value)}, which is not an ISO 8601 time`;
-                reportViolation(`Prod turns the flag on but ${soakStack} ${found}. ${need} ${howToGetEvidence(soakStack, soakHours)}`);
+                const found =
+                    value === undefined || value === null
+                        ? "has no roleSeparationEnabledAt (its flag is off or it never exported one)"
+                        : `exports roleSeparationEnabledAt ${JSON.stringify(value)}, which is not an ISO 8601 time`;
+                reportViolation(
+                    `Prod turns the flag on but ${soakStack} ${found}. ${need} ${howToGetEvidence(soakStack, soakHours)}`,
+                );
                 return;
             }
             const ageHours = (ctx.now.getTime() - at) / HOUR_MS;

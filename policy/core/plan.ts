@@ -39,7 +39,10 @@ export class PlanError extends Error {
 }
 
 export function buildPlan(input: PlanInput): GrantPlan {
-    for (const [what, value] of [["role", input.role], ["schema", input.schema]] as const) {
+    for (const [what, value] of [
+        ["role", input.role],
+        ["schema", input.schema],
+    ] as const) {
         if (!isPlainIdentifier(value)) {
             throw new PlanError(
                 `${what} ${JSON.stringify(value)} is not a plain Postgres identifier; ` +

@@ -55,11 +55,21 @@ const addRiskLimits = (t: string) =>
 /** raptor:signoff as `raptor-roles signoff` writes it: signed with the operator's key by the real ssh-keygen. */
 function signoff(fingerprint: string): string {
     const message = signoffMessage({
-        stack: "prod", app: "raxx-api-prod", fingerprint, ticket: "RM-11", approvedAt: APPROVED_AT,
+        stack: "prod",
+        app: "raxx-api-prod",
+        fingerprint,
+        ticket: "RM-11",
+        approvedAt: APPROVED_AT,
     });
-    const signature = sshSign("ed25519", message).trimEnd().split("\n").map((l) => `      ${l}`).join("\n");
-    return `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: ${APPROVED_AT}\n` +
-        `    fingerprint: ${fingerprint}\n    signature: |\n${signature}\n`;
+    const signature = sshSign("ed25519", message)
+        .trimEnd()
+        .split("\n")
+        .map((l) => `      ${l}`)
+        .join("\n");
+    return (
+        `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: ${APPROVED_AT}\n` +
+        `    fingerprint: ${fingerprint}\n    signature: |\n${signature}\n`
+    );
 }
 
 describe("diff --format markdown", () => {

@@ -11,15 +11,20 @@ import { buildPlan } from "../../core/plan";
 
 const created: string[] = [];
 beforeAll(async () => {
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            created.push(args.name);
-            return { id: `${args.name}-id`, state: args.inputs };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                created.push(args.name);
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call: (args) => {
+                throw new Error(`unmocked invoke ${args.token}`);
+            },
         },
-        call: (args) => {
-            throw new Error(`unmocked invoke ${args.token}`);
-        },
-    }, "raptor", "staging", false);
+        "raptor",
+        "staging",
+        false,
+    );
 });
 
 /** The error `make` throws, with the resource it names. */
@@ -37,20 +42,37 @@ function refusal(make: () => unknown): { error: pulumi.ResourceError; resource: 
 
 describe("component input errors", () => {
     it("RaptorCredential refuses maxPolls 0 as a ResourceError on itself, creating no command", () => {
-        const { error, resource } = refusal(() => new RaptorCredential("cred", {
-            app: "raxx-api-staging", database: "DATABASE", role: "raptor_app", addonPlan: "heroku-postgresql:standard-0", maxPolls: 0,
-        } as ConstructorParameters<typeof RaptorCredential>[1]));
-        expect(error.message).toBe("RaptorCredential cred: maxPolls (0) must be an integer >= 1 and pollSeconds (5) >= 0");
+        const { error, resource } = refusal(
+            () =>
+                new RaptorCredential("cred", {
+                    app: "raxx-api-staging",
+                    database: "DATABASE",
+                    role: "raptor_app",
+                    addonPlan: "heroku-postgresql:standard-0",
+                    maxPolls: 0,
+                } as ConstructorParameters<typeof RaptorCredential>[1]),
+        );
+        expect(error.message).toBe(
+            "RaptorCredential cred: maxPolls (0) must be an integer >= 1 and pollSeconds (5) >= 0",
+        );
         expect(resource).toBeInstanceOf(RaptorCredential);
         expect(created.filter((n) => n.startsWith("cred-"))).toEqual([]);
     });
 
     it("RaptorGrants refuses maxConnections 9 as a ResourceError on itself, creating no provider", () => {
         const plan = buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" });
-        const { error, resource } = refusal(() => new RaptorGrants("grants", {
-            plan, ownerDatabaseUrl: "postgres://o:p@h:5432/d", ownerUrlSource: "test", maxConnections: 9,
-        }));
-        expect(error.message).toBe("RaptorGrants grants: maxConnections 9 is outside 1-4; Standard-0's 120 connections are shared with the application");
+        const { error, resource } = refusal(
+            () =>
+                new RaptorGrants("grants", {
+                    plan,
+                    ownerDatabaseUrl: "postgres://o:p@h:5432/d",
+                    ownerUrlSource: "test",
+                    maxConnections: 9,
+                }),
+        );
+        expect(error.message).toBe(
+            "RaptorGrants grants: maxConnections 9 is outside 1-4; Standard-0's 120 connections are shared with the application",
+        );
         expect(resource).toBeInstanceOf(RaptorGrants);
         expect(created.filter((n) => n.startsWith("grants-"))).toEqual([]);
     });

@@ -3,16 +3,45 @@ import { RAPTOR_CLASSIFICATION, classify, Classification } from "../../core/clas
 import { buildPlan } from "../../core/plan";
 
 const BLOCK_B = [
-    "audit_log", "backup_codes", "bootstrap_tokens_pending", "bootstrap_tokens_revoked", "bootstrap_tokens_used",
-    "customer_sessions", "email_verifications", "freescout_ticket_cache", "historical_bars", "login_challenges",
-    "onboarding_state", "paper_orders", "postmark_delivery_events", "postmark_inbound_dedup", "quebec_waitlist",
-    "support_customer_map", "support_pending_submissions", "symbols", "trace_events", "trace_workflows", "users",
-    "vendor_billing_alert_config", "vendor_billing_alert_log", "vendor_billing_fixed", "vendor_billing_snapshots",
+    "audit_log",
+    "backup_codes",
+    "bootstrap_tokens_pending",
+    "bootstrap_tokens_revoked",
+    "bootstrap_tokens_used",
+    "customer_sessions",
+    "email_verifications",
+    "freescout_ticket_cache",
+    "historical_bars",
+    "login_challenges",
+    "onboarding_state",
+    "paper_orders",
+    "postmark_delivery_events",
+    "postmark_inbound_dedup",
+    "quebec_waitlist",
+    "support_customer_map",
+    "support_pending_submissions",
+    "symbols",
+    "trace_events",
+    "trace_workflows",
+    "users",
+    "vendor_billing_alert_config",
+    "vendor_billing_alert_log",
+    "vendor_billing_fixed",
+    "vendor_billing_snapshots",
     "webauthn_credentials",
 ];
 const BLOCK_C = [
-    "audit_archival_runs", "audit_integrity_log", "customer_audit_events", "dsr_log", "passkeys_history",
-    "positions_history", "sessions_history", "subscriptions_history", "support_audit_log", "trades_history", "users_history",
+    "audit_archival_runs",
+    "audit_integrity_log",
+    "customer_audit_events",
+    "dsr_log",
+    "passkeys_history",
+    "positions_history",
+    "sessions_history",
+    "subscriptions_history",
+    "support_audit_log",
+    "trades_history",
+    "users_history",
 ];
 const base: Classification = { application: ["users"], appendOnly: ["dsr_log"], locked: ["alembic_version"] };
 
@@ -34,23 +63,31 @@ describe("Raptor's classification", () => {
 
 describe("classification validation", () => {
     it("rejects a table in two sets, naming the table and both sets", () => {
-        expect(() => classify({ ...base, application: ["users", "dsr_log"] }))
-            .toThrow(/table "dsr_log" is in both the application and the appendOnly sets/);
+        expect(() => classify({ ...base, application: ["users", "dsr_log"] })).toThrow(
+            /table "dsr_log" is in both the application and the appendOnly sets/,
+        );
     });
 
     it("rejects a duplicate within a set", () => {
-        expect(() => classify({ ...base, application: ["users", "symbols", "users"] }))
-            .toThrow(/table "users" is listed twice in the application set/);
+        expect(() => classify({ ...base, application: ["users", "symbols", "users"] })).toThrow(
+            /table "users" is listed twice in the application set/,
+        );
     });
 
     it.each(["application", "appendOnly", "locked"] as const)("rejects an empty %s set", (set) => {
         expect(() => classify({ ...base, [set]: [] })).toThrow(new RegExp(`the ${set} set is empty or missing`));
     });
 
-    it.each(["Users", "audit-log", "1users", "public.users", "x".repeat(64), ""])("rejects the non-plain name %j", (name) => {
-        expect(() => classify({ ...base, application: ["users", name] }))
-            .toThrow(new RegExp(`table ${JSON.stringify(name).replace(/[.]/g, "\\.")} in the application set is not a plain Postgres identifier`));
-    });
+    it.each(["Users", "audit-log", "1users", "public.users", "x".repeat(64), ""])(
+        "rejects the non-plain name %j",
+        (name) => {
+            expect(() => classify({ ...base, application: ["users", name] })).toThrow(
+                new RegExp(
+                    `table ${JSON.stringify(name).replace(/[.]/g, "\\.")} in the application set is not a plain Postgres identifier`,
+                ),
+            );
+        },
+    );
 
     it("sorts the result by table name whatever the input order", () => {
         const tables = classify({ application: ["b", "a"], appendOnly: ["c"], locked: ["_z"] }).map((t) => t.table);
@@ -58,7 +95,8 @@ describe("classification validation", () => {
     });
 
     it("rejects a role that is not a plain identifier", () => {
-        expect(() => buildPlan({ classification: base, role: "Raptor App", schema: "public" }))
-            .toThrow(/role "Raptor App" is not a plain Postgres identifier/);
+        expect(() => buildPlan({ classification: base, role: "Raptor App", schema: "public" })).toThrow(
+            /role "Raptor App" is not a plain Postgres identifier/,
+        );
     });
 });

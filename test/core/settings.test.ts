@@ -7,19 +7,28 @@ import { SETTING_KEYS, parseSettings } from "../../core/settings";
 describe("settings", () => {
     it("defaults everything but the app", () => {
         expect(parseSettings("staging", { app: "raxx-api-staging" })).toEqual({
-            app: "raxx-api-staging", database: "DATABASE", role: "raptor_app", schema: "public",
-            urlDelivery: "attachment", roleSeparation: false,
+            app: "raxx-api-staging",
+            database: "DATABASE",
+            role: "raptor_app",
+            schema: "public",
+            urlDelivery: "attachment",
+            roleSeparation: false,
         });
     });
 
     it("accepts DATABASE_URL as the attachment DATABASE", () => {
-        expect(parseSettings("staging", { app: "raxx-api-staging", database: "DATABASE_URL" }).database).toBe("DATABASE");
+        expect(parseSettings("staging", { app: "raxx-api-staging", database: "DATABASE_URL" }).database).toBe(
+            "DATABASE",
+        );
     });
 
     it("requires prod's soak evidence to come from this project's staging stack", () => {
-        expect(() => parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/other-project/staging" }))
-            .toThrow(`raptor:soakStack = "acme/other-project/staging": prod's soak evidence must come from this project's staging stack`);
-        expect(parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/raptor/staging" }).soakStack).toBe("acme/raptor/staging");
+        expect(() => parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/other-project/staging" })).toThrow(
+            `raptor:soakStack = "acme/other-project/staging": prod's soak evidence must come from this project's staging stack`,
+        );
+        expect(parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/raptor/staging" }).soakStack).toBe(
+            "acme/raptor/staging",
+        );
     });
 
     it("reports every bad value at once", () => {
@@ -29,7 +38,9 @@ describe("settings", () => {
     });
 
     it.each(["default", "postgres", "pg_monitor"])("refuses the reserved role name %s", (role) => {
-        expect(() => parseSettings("staging", { app: "raxx-api-staging", role })).toThrow(`raptor:role = "${role}": that name is reserved`);
+        expect(() => parseSettings("staging", { app: "raxx-api-staging", role })).toThrow(
+            `raptor:role = "${role}": that name is reserved`,
+        );
     });
 });
 
@@ -49,7 +60,14 @@ describe("Pulumi.yaml's config block", () => {
     });
 
     it("declares nothing the program does not read", () => {
-        expect(Object.keys(declared).map((k) => k.replace(/^raptor:/, "")).sort())
-            .toEqual(Object.keys(SETTING_KEYS).filter((k) => k !== "signoff").sort());
+        expect(
+            Object.keys(declared)
+                .map((k) => k.replace(/^raptor:/, ""))
+                .sort(),
+        ).toEqual(
+            Object.keys(SETTING_KEYS)
+                .filter((k) => k !== "signoff")
+                .sort(),
+        );
     });
 });

@@ -36,7 +36,9 @@ describe("customer_audit_events moved to application in core/classification.ts a
 
     it("is blocked by append-only-invariant when no pack config is passed", async () => {
         const { resources } = await declared({ stack: "staging", config: STAGING_CONFIG });
-        const vs = mandatory(await evaluatePolicies(resources, { stack: "staging", stackConfig: STAGING_CONFIG, now: NOW }));
+        const vs = mandatory(
+            await evaluatePolicies(resources, { stack: "staging", stackConfig: STAGING_CONFIG, now: NOW }),
+        );
         expect(vs.map((v) => v.policy)).toEqual(["append-only-invariant"]);
         expect(vs[0].message).toContain(`gives UPDATE, DELETE on append-only table public.${TABLE}`);
     });

@@ -4,7 +4,16 @@
  * promote to a new database. The URL the app receives must connect as raptor_app.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, APP, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "../../support/heroku-scenario";
+import {
+    ADDON,
+    APP,
+    expectNoSecretIn,
+    expectUrlWhileFlagOn,
+    requests,
+    rig,
+    usePostgres,
+    whoami,
+} from "../../support/heroku-scenario";
 import { declaredSteps } from "../../support/run-commands";
 import { APP_URL_VAR, FLAG_VAR } from "../../../core/settings";
 
@@ -20,10 +29,20 @@ describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
         const r = await run((await steps()).attachment, "create");
         expect(r.code).toBe(0);
         expect(requests(api, "GET", /^\/addons\/[^/]+$/).map((q) => q.path)).toEqual([`/addons/${ADDON}`]);
-        expect(requests(api, "POST", ATTACH).map((q) => q.body)).toEqual([{
-            addon: { name: ADDON }, app: { name: APP }, confirm: APP, name: "RAPTOR_APP_DATABASE", namespace: "credential:raptor_app",
-        }]);
-        expect(await whoami(config()[APP_URL_VAR])).toEqual({ user: "raptor_app", db: addon.db.database, superuser: false });
+        expect(requests(api, "POST", ATTACH).map((q) => q.body)).toEqual([
+            {
+                addon: { name: ADDON },
+                app: { name: APP },
+                confirm: APP,
+                name: "RAPTOR_APP_DATABASE",
+                namespace: "credential:raptor_app",
+            },
+        ]);
+        expect(await whoami(config()[APP_URL_VAR])).toEqual({
+            user: "raptor_app",
+            db: addon.db.database,
+            superuser: false,
+        });
         expectNoSecretIn(api, r.stdout, r.stderr);
         const again = await run((await steps()).attachment, "create");
         expect(again.stdout).toBe("RAPTOR_APP_DATABASE already attached on raxx-api-staging\n");
@@ -36,7 +55,9 @@ describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
         api.attach(APP, addon, "RAPTOR_APP_DATABASE"); // the owner's: the app would run as the owner
         const r = await run((await steps()).attachment, "create");
         expect(r.code).toBe(0);
-        expect(r.stderr).toContain("RAPTOR_APP_DATABASE on raxx-api-staging is held by other credential or database; replacing it");
+        expect(r.stderr).toContain(
+            "RAPTOR_APP_DATABASE on raxx-api-staging is held by other credential or database; replacing it",
+        );
         expect((await whoami(config()[APP_URL_VAR])).user).toBe("raptor_app");
         const history = api.configHistory(APP);
         const first = history.findIndex((rel) => rel.config[APP_URL_VAR] !== undefined);
@@ -98,7 +119,11 @@ describe.concurrent("a promote to a new database", { timeout: 900_000 }, () => {
         expect((await run(after.attachment, "create")).code).toBe(0); // replacement: the new one first
         expect((await run(before.attachment, "delete")).code).toBe(0); // then the old resource's delete
         expect(api.credential(fresh, "raptor_app")?.state).toBe("active");
-        expect(await whoami(config()[APP_URL_VAR])).toEqual({ user: "raptor_app", db: fresh.db.database, superuser: false });
+        expect(await whoami(config()[APP_URL_VAR])).toEqual({
+            user: "raptor_app",
+            db: fresh.db.database,
+            superuser: false,
+        });
         expect(config()[FLAG_VAR]).toBe("1");
         expectUrlWhileFlagOn(api);
     });

@@ -21,7 +21,11 @@ describe.concurrent("the credential", { timeout: 900_000 }, () => {
             [`/postgres/v0/databases/${ADDON}/credentials`, { name: "raptor_app" }, 201],
         ]);
         const cred = api.credential(addon, "raptor_app")!;
-        expect(await whoami(credentialUrl(addon, cred))).toEqual({ user: "raptor_app", db: addon.db.database, superuser: false });
+        expect(await whoami(credentialUrl(addon, cred))).toEqual({
+            user: "raptor_app",
+            db: addon.db.database,
+            superuser: false,
+        });
         expectNoSecretIn(api, r.stdout, r.stderr);
         const again = await run((await steps()).credential, "update");
         expect(again.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
@@ -35,7 +39,9 @@ describe.concurrent("the credential", { timeout: 900_000 }, () => {
         await api.createCredential(addon, "raptor_app");
         const r = await run((await steps()).credential, "update");
         expect(r.code).toBe(0);
-        expect(r.stderr).toContain("credential raptor_app already exists on postgresql-adjacent-27271 (active); adopting it");
+        expect(r.stderr).toContain(
+            "credential raptor_app already exists on postgresql-adjacent-27271 (active); adopting it",
+        );
         expect(requests(api, "POST", CREATE)).toEqual([]);
     });
 
@@ -43,7 +49,9 @@ describe.concurrent("the credential", { timeout: 900_000 }, () => {
         const { run, steps } = await rig({ provisioningReads: 50 });
         const r = await run((await steps()).credential, "create", { MAX_POLLS: "2" });
         expect(r.code).toBe(1);
-        expect(r.stderr).toContain("timed out: credential raptor_app on raxx-api-staging is still 'provisioning' after 2 checks");
+        expect(r.stderr).toContain(
+            "timed out: credential raptor_app on raxx-api-staging is still 'provisioning' after 2 checks",
+        );
         expect(r.stderr).toContain("run 'pulumi up' again");
     });
 
@@ -83,7 +91,10 @@ describe.concurrent("the credential under faults", { timeout: 900_000 }, () => {
         api.inject({ method: "POST", path: CREATE, kind: "lost-response" });
         const r = await run((await steps()).credential, "create");
         expect(r.code).toBe(0);
-        expect(requests(api, "POST", CREATE).map((q) => [q.status, q.fault])).toEqual([[201, "lost-response"], [422, undefined]]);
+        expect(requests(api, "POST", CREATE).map((q) => [q.status, q.fault])).toEqual([
+            [201, "lost-response"],
+            [422, undefined],
+        ]);
         expect(r.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
     });
 
@@ -125,4 +136,3 @@ describe.concurrent("the credential under faults", { timeout: 900_000 }, () => {
         expect(api.requests.length).toBe(before);
     });
 });
-
