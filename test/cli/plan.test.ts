@@ -100,7 +100,8 @@ describe("plan for prod", () => {
     it("turning the flag on without soak evidence is blocked", async () => {
         const d = projectWith(
             "prod",
-            "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n  raptor:roleSeparation: true\n",
+            "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n  " +
+                "raptor:roleSeparation: true\n",
         );
         const doc = await planDocument({ stack: "prod", dir: d });
         expect(doc.violations.map((v) => v.policy)).toContain("soak-before-prod");

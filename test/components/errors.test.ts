@@ -71,7 +71,8 @@ describe("component input errors", () => {
                 }),
         );
         expect(error.message).toBe(
-            "RaptorGrants grants: maxConnections 9 is outside 1-4; Standard-0's 120 connections are shared with the application",
+            "RaptorGrants grants: maxConnections 9 is outside 1-4; Standard-0's 120 connections are shared with the " +
+                "application",
         );
         expect(resource).toBeInstanceOf(RaptorGrants);
         expect(created.filter((n) => n.startsWith("grants-"))).toEqual([]);

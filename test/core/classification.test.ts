@@ -83,7 +83,8 @@ describe("classification validation", () => {
         (name) => {
             expect(() => classify({ ...base, application: ["users", name] })).toThrow(
                 new RegExp(
-                    `table ${JSON.stringify(name).replace(/[.]/g, "\\.")} in the application set is not a plain Postgres identifier`,
+                    `table ${JSON.stringify(name).replace(/[.]/g, "\\.")} in the application set is not a plain ` +
+                        `Postgres identifier`,
                 ),
             );
         },

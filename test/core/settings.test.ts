@@ -24,7 +24,8 @@ describe("settings", () => {
 
     it("requires prod's soak evidence to come from this project's staging stack", () => {
         expect(() => parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/other-project/staging" })).toThrow(
-            `raptor:soakStack = "acme/other-project/staging": prod's soak evidence must come from this project's staging stack`,
+            `raptor:soakStack = "acme/other-project/staging": prod's soak evidence must come from this project's ` +
+                `staging stack`,
         );
         expect(parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/raptor/staging" }).soakStack).toBe(
             "acme/raptor/staging",

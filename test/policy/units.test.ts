@@ -95,14 +95,18 @@ describe("the sign-off fingerprint covers what gets deployed", () => {
         expect(column(["email"])).not.toBe(column(["email", "password_hash"]));
     });
 
-    it("is the same for withGrantOption false and absent, columns [] and absent, as the engine and the mocks differ", () => {
-        const explicit = edit(
-            prodOff,
-            (r) => r.type === TYPES.grant,
-            (r) => variant(r, r.name, { withGrantOption: false, columns: [] }),
-        );
-        expect(fingerprintOf(explicit)).toBe(base());
-    });
+    it(
+        "is the same for withGrantOption false and absent, columns [] and absent, as the engine and the mocks " +
+            "differ",
+        () => {
+            const explicit = edit(
+                prodOff,
+                (r) => r.type === TYPES.grant,
+                (r) => variant(r, r.name, { withGrantOption: false, columns: [] }),
+            );
+            expect(fingerprintOf(explicit)).toBe(base());
+        },
+    );
 
     it("changes with a resource outside the model, and names it in the deployment", () => {
         const rs = [...prodOff, added("prod", GRANT_ROLE, "m", { role: "raptor_app", grantRole: "owner_u1" })];
@@ -588,7 +592,8 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         expect(seen).toHaveLength(staging.length);
         const cred = seen.find((a) => a.name === "raptor-credential-raptor_app")!;
         expect(cred.urn).toBe(
-            "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential$command:local:Command::raptor-credential-raptor_app",
+            "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential$command:local:Command::" +
+                "raptor-credential-raptor_app",
         );
         expect(cred.opts).toMatchObject({
             parent: "urn:pulumi:staging::raptor::raptor:heroku:RaptorCredential::raptor-credential",
@@ -665,28 +670,31 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         ]);
     });
 
-    it("gives a stack policy's violation the stack's URN when it names no resource, and keeps the one it names", async () => {
-        const ref = prodOn.find((r) => r.type === TYPES.stackReference)!;
-        const vs = await run(
-            () => [
-                {
-                    name: "stack-report",
-                    description: "Reports twice.",
-                    validateStack: (_a, report) => {
-                        report("whole");
-                        report("one", ref.urn);
+    it(
+        "gives a stack policy's violation the stack's URN when it names no resource, and keeps the one it " + "names",
+        async () => {
+            const ref = prodOn.find((r) => r.type === TYPES.stackReference)!;
+            const vs = await run(
+                () => [
+                    {
+                        name: "stack-report",
+                        description: "Reports twice.",
+                        validateStack: (_a, report) => {
+                            report("whole");
+                            report("one", ref.urn);
+                        },
                     },
-                },
-            ],
-            prodOn,
-            { stack: "prod" },
-        );
-        expect(vs.map((v) => [v.message, v.urn])).toEqual([
-            ["whole", "urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod"],
-            ["one", ref.urn],
-        ]);
-        expect(stackUrn("prod")).toBe("urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod");
-    });
+                ],
+                prodOn,
+                { stack: "prod" },
+            );
+            expect(vs.map((v) => [v.message, v.urn])).toEqual([
+                ["whole", "urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod"],
+                ["one", ref.urn],
+            ]);
+            expect(stackUrn("prod")).toBe("urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod");
+        },
+    );
 
     it("skips disabled policies", async () => {
         const vs = await run(

@@ -106,7 +106,8 @@ describe.each(STACKS)("the %s stack's Heroku resources", (stack, config) => {
 });
 
 function nameOf(r: pulumi.Resource): string {
-    // Resources keep their logical name in a private field; the URN is not resolved under mocks when options are captured.
+    // Resources keep their logical name in a private field; the URN is not resolved under mocks when options are
+    // captured.
     return (r as unknown as { __name: string }).__name;
 }
 
@@ -222,7 +223,8 @@ describe("the tier gate", () => {
         });
         expect(resources).toEqual([]);
         expect(error?.message).toContain(
-            "raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (its Postgres attachments: HEROKU_POSTGRESQL_GRAY)",
+            "raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (its Postgres attachments: " +
+                "HEROKU_POSTGRESQL_GRAY)",
         );
     });
 

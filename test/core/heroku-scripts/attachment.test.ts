@@ -23,31 +23,35 @@ const ATTACH = /^\/addon-attachments$/;
 describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
     // Finding 1: addons:attach resolves its argument with GET /addons/{id_or_name} (no app scope), so
     // `addons:attach DATABASE` is a 404 on real Heroku. It must name the add-on.
-    it("attaches the credential by add-on name, the app's URL connects as raptor_app, and a re-run attaches nothing", async () => {
-        const { api, addon, run, steps, config } = await rig();
-        await api.createCredential(addon, "raptor_app");
-        const r = await run((await steps()).attachment, "create");
-        expect(r.code).toBe(0);
-        expect(requests(api, "GET", /^\/addons\/[^/]+$/).map((q) => q.path)).toEqual([`/addons/${ADDON}`]);
-        expect(requests(api, "POST", ATTACH).map((q) => q.body)).toEqual([
-            {
-                addon: { name: ADDON },
-                app: { name: APP },
-                confirm: APP,
-                name: "RAPTOR_APP_DATABASE",
-                namespace: "credential:raptor_app",
-            },
-        ]);
-        expect(await whoami(config()[APP_URL_VAR])).toEqual({
-            user: "raptor_app",
-            db: addon.db.database,
-            superuser: false,
-        });
-        expectNoSecretIn(api, r.stdout, r.stderr);
-        const again = await run((await steps()).attachment, "create");
-        expect(again.stdout).toBe("RAPTOR_APP_DATABASE already attached on raxx-api-staging\n");
-        expect(requests(api, "POST", ATTACH)).toHaveLength(1);
-    });
+    it(
+        "attaches the credential by add-on name, the app's URL connects as raptor_app, and a re-run attaches " +
+            "nothing",
+        async () => {
+            const { api, addon, run, steps, config } = await rig();
+            await api.createCredential(addon, "raptor_app");
+            const r = await run((await steps()).attachment, "create");
+            expect(r.code).toBe(0);
+            expect(requests(api, "GET", /^\/addons\/[^/]+$/).map((q) => q.path)).toEqual([`/addons/${ADDON}`]);
+            expect(requests(api, "POST", ATTACH).map((q) => q.body)).toEqual([
+                {
+                    addon: { name: ADDON },
+                    app: { name: APP },
+                    confirm: APP,
+                    name: "RAPTOR_APP_DATABASE",
+                    namespace: "credential:raptor_app",
+                },
+            ]);
+            expect(await whoami(config()[APP_URL_VAR])).toEqual({
+                user: "raptor_app",
+                db: addon.db.database,
+                superuser: false,
+            });
+            expectNoSecretIn(api, r.stdout, r.stderr);
+            const again = await run((await steps()).attachment, "create");
+            expect(again.stdout).toBe("RAPTOR_APP_DATABASE already attached on raxx-api-staging\n");
+            expect(requests(api, "POST", ATTACH)).toHaveLength(1);
+        },
+    );
 
     it("replaces the owner's credential attached under the same name in one step", async () => {
         const { api, addon, run, steps, config } = await rig();
@@ -97,7 +101,8 @@ describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
         expect(config()[APP_URL_VAR]).toBeUndefined();
         api.attach(APP, addon, "RAPTOR_APP_DATABASE");
         expect((await run(att, "delete")).code).toBe(0);
-        expect(requests(api, "DELETE", /^\/addon-attachments\//)).toHaveLength(2); // the lost one and the CLI's own re-send
+        // The lost one and the CLI's own re-send.
+        expect(requests(api, "DELETE", /^\/addon-attachments\//)).toHaveLength(2);
         expect(config()[APP_URL_VAR]).toBeDefined();
     });
 });

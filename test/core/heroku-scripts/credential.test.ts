@@ -11,26 +11,30 @@ usePostgres();
 const CREATE = /^\/postgres\/v0\/databases\/[^/]+\/credentials$/;
 
 describe.concurrent("the credential", { timeout: 900_000 }, () => {
-    it("is created on the add-on by name with the role in --name, waits out provisioning, logs in; a re-run creates nothing", async () => {
-        const { api, addon, run, steps } = await rig({ provisioningReads: 2 });
-        const r = await run((await steps()).credential, "create");
-        expect(r.stderr).not.toMatch(/Unknown database|giving up/);
-        expect(r.code).toBe(0);
-        expect(r.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
-        expect(requests(api, "POST", CREATE).map((q) => [q.path, q.body, q.status])).toEqual([
-            [`/postgres/v0/databases/${ADDON}/credentials`, { name: "raptor_app" }, 201],
-        ]);
-        const cred = api.credential(addon, "raptor_app")!;
-        expect(await whoami(credentialUrl(addon, cred))).toEqual({
-            user: "raptor_app",
-            db: addon.db.database,
-            superuser: false,
-        });
-        expectNoSecretIn(api, r.stdout, r.stderr);
-        const again = await run((await steps()).credential, "update");
-        expect(again.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
-        expect(requests(api, "POST", CREATE)).toHaveLength(1);
-    });
+    it(
+        "is created on the add-on by name with the role in --name, waits out provisioning, logs in; a re-run creates " +
+            "nothing",
+        async () => {
+            const { api, addon, run, steps } = await rig({ provisioningReads: 2 });
+            const r = await run((await steps()).credential, "create");
+            expect(r.stderr).not.toMatch(/Unknown database|giving up/);
+            expect(r.code).toBe(0);
+            expect(r.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
+            expect(requests(api, "POST", CREATE).map((q) => [q.path, q.body, q.status])).toEqual([
+                [`/postgres/v0/databases/${ADDON}/credentials`, { name: "raptor_app" }, 201],
+            ]);
+            const cred = api.credential(addon, "raptor_app")!;
+            expect(await whoami(credentialUrl(addon, cred))).toEqual({
+                user: "raptor_app",
+                db: addon.db.database,
+                superuser: false,
+            });
+            expectNoSecretIn(api, r.stdout, r.stderr);
+            const again = await run((await steps()).credential, "update");
+            expect(again.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
+            expect(requests(api, "POST", CREATE)).toHaveLength(1);
+        },
+    );
 
     // Finding 5: with FORCE_COLOR set the CLI colours the table even into a pipe; the parse missed the
     // credential and ran create again, which Heroku refuses.

@@ -39,23 +39,26 @@ async function deployed(r: Rig, how: "config-var" | "attachment", flag: "0" | "1
 }
 
 describe.concurrent("config-var delivery", { timeout: 900_000 }, () => {
-    it("reads the URL with pg:credentials:url, sets it, and it connects as raptor_app; no output carries it", async () => {
-        const r = await rig();
-        await r.api.createCredential(r.addon, "raptor_app");
-        const s = await r.steps({ urlDelivery: "config-var" });
-        const read = await r.run(s["credential-url"], "create");
-        expect(read.code).toBe(0);
-        const url = parseCredentialUrl(read.stdout);
-        const set = await r.run(s["config-var"], "create", { VAR_VALUE: url });
-        expect(set.code).toBe(0);
-        expect(set.stdout).toBe("RAPTOR_APP_DATABASE_URL set on raxx-api-staging\n");
-        expect(await whoami(r.config()[APP_URL_VAR])).toEqual({
-            user: "raptor_app",
-            db: r.addon.db.database,
-            superuser: false,
-        });
-        expectNoSecretIn(r.api, read.stderr, set.stdout, set.stderr, s["config-var"].props.create as string);
-    });
+    it(
+        "reads the URL with pg:credentials:url, sets it, and it connects as raptor_app; no output carries " + "it",
+        async () => {
+            const r = await rig();
+            await r.api.createCredential(r.addon, "raptor_app");
+            const s = await r.steps({ urlDelivery: "config-var" });
+            const read = await r.run(s["credential-url"], "create");
+            expect(read.code).toBe(0);
+            const url = parseCredentialUrl(read.stdout);
+            const set = await r.run(s["config-var"], "create", { VAR_VALUE: url });
+            expect(set.code).toBe(0);
+            expect(set.stdout).toBe("RAPTOR_APP_DATABASE_URL set on raxx-api-staging\n");
+            expect(await whoami(r.config()[APP_URL_VAR])).toEqual({
+                user: "raptor_app",
+                db: r.addon.db.database,
+                superuser: false,
+            });
+            expectNoSecretIn(r.api, read.stderr, set.stdout, set.stderr, s["config-var"].props.create as string);
+        },
+    );
 
     it("withholds config:set's output when it keeps failing", async () => {
         const r = await rig();

@@ -178,7 +178,8 @@ export async function listen(routes: Route[], apiKey: string): Promise<Listener>
                               ? {
                                     id: "rate_limit",
                                     message:
-                                        "Your account reached the API rate limit\nPlease wait a few minutes before making new requests",
+                                        "Your account reached the API rate limit\nPlease wait a few minutes before " +
+                                        "making new requests",
                                 }
                               : {
                                     id: fault.kind === "json-500" ? "internal_server_error" : "unavailable",

@@ -16,7 +16,8 @@
  * HEROKU_DATA_HOST=127.0.0.1 (the CLI keeps HEROKU_HOST's protocol and port for the data API and swaps in only
  * this host name; a `host:port` value fails with ENOTFOUND), HEROKU_API_KEY (the key the API accepts),
  * DISABLE_TELEMETRY=true (seconds a call), HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE (else the
- * first call leaves a detached `heroku update` running), a scratch HOME (the CLI writes a cache there); FORCE_COLOR, HEROKU_APP and the machine's SSL_CERT_* (warnings on every call) are removed.
+ * first call leaves a detached `heroku update` running), a scratch HOME (the CLI writes a cache there); FORCE_COLOR,
+ * HEROKU_APP and the machine's SSL_CERT_* (warnings on every call) are removed.
  *
  * The add-on's database is a real one on that server, owned by a NOT-superuser owner whose URL is the
  * default credential: DATABASE_URL connects. `pg:credentials:create` makes a LOGIN role with a password, so
@@ -91,6 +92,7 @@ export interface HerokuApi {
 }
 
 const WORDS = ["adjacent", "curved", "fluffy", "rigid", "shallow", "silent"];
+const randomWord = (): string => WORDS[randomBytes(1)[0] % WORDS.length];
 
 export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi> {
     const model = new Model();
@@ -159,9 +161,7 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
             databases.push(db.database);
             const addon: Addon = {
                 id: o.id ?? randomUUID(),
-                name:
-                    o.name ??
-                    `postgresql-${WORDS[randomBytes(1)[0] % WORDS.length]}-${10000 + (randomBytes(2).readUInt16BE() % 90000)}`,
+                name: o.name ?? `postgresql-${randomWord()}-${10000 + (randomBytes(2).readUInt16BE() % 90000)}`,
                 appId: app.id,
                 plan: o.plan ?? "heroku-postgresql:standard-0",
                 planId: randomUUID(),

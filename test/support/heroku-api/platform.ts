@@ -59,7 +59,8 @@ function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
             throw new ApiError(
                 422,
                 "confirmation_required",
-                `This action will replace the attachment ${name} on ${app.name}.\nTo proceed, type ${app.name} or re-run this command with --confirm ${app.name}`,
+                `This action will replace the attachment ${name} on ${app.name}.\nTo proceed, type ${app.name} or ` +
+                    `re-run this command with --confirm ${app.name}`,
             );
         }
         if (!taken && app.vars[`${name}_URL`] !== undefined) {
@@ -205,7 +206,8 @@ export function platformRoutes(m: Model, opts: PlatformOptions): Route[] {
                 const owned = new Set(m.attachmentsOf(app).map((x) => `${x.name}_URL`));
                 const blocked = Object.keys(changes).filter((k) => owned.has(k));
                 if (blocked.length > 0) {
-                    // The API's own text (seen in xavdid/heroku-config#32: "Cannot overwrite attachment values DATABASE_URL").
+                    // The API's own text (seen in xavdid/heroku-config#32: "Cannot overwrite attachment values
+                    // DATABASE_URL").
                     throw new ApiError(
                         422,
                         "invalid_params",

@@ -46,7 +46,8 @@ export class RealPostgres {
         const password = randomBytes(24).toString("hex");
         await withClient(this.config(), async (c) => {
             await c.query(
-                `CREATE ROLE ${quoteIdent(owner)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD ${literal(password)}`,
+                `CREATE ROLE ${quoteIdent(owner)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD ` +
+                    `${literal(password)}`,
             );
             await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner)}`);
         });
