@@ -205,7 +205,8 @@ export const plan: Subcommand = async (argv: string[], io: Io) => {
     const stagingEnabledAt = values["staging-enabled-at"];
     if (stagingEnabledAt !== undefined && Number.isNaN(Date.parse(stagingEnabledAt))) {
         throw new UsageError(
-            `--staging-enabled-at ${JSON.stringify(stagingEnabledAt)} is not an ISO 8601 time, e.g. 2026-11-20T09:00:00Z`,
+            `--staging-enabled-at ${JSON.stringify(stagingEnabledAt)} is not an ISO 8601 time, e.g. ` +
+                `2026-11-20T09:00:00Z`,
         );
     }
     const doc = await planDocument({

@@ -38,7 +38,8 @@ export class RaptorCredential extends pulumi.ComponentResource {
         const pollSeconds = args.pollSeconds ?? 5;
         if (!Number.isInteger(maxPolls) || maxPolls < 1 || !Number.isInteger(pollSeconds) || pollSeconds < 0) {
             throw new pulumi.ResourceError(
-                `RaptorCredential ${name}: maxPolls (${maxPolls}) must be an integer >= 1 and pollSeconds (${pollSeconds}) >= 0`,
+                `RaptorCredential ${name}: maxPolls (${maxPolls}) must be an integer >= 1 and pollSeconds ` +
+                    `(${pollSeconds}) >= 0`,
                 this,
             );
         }

@@ -96,7 +96,10 @@ export function isSharedStep(r: DeclaredResource): boolean {
     );
 }
 
-/** Outputs the engine adds to a resource's props, which are not what is deployed (a command's stdout is only known after it ran). */
+/**
+ * Outputs the engine adds to a resource's props, which are not what is deployed (a command's stdout is only known after
+ * it ran).
+ */
 const OUTPUTS_ONLY: Readonly<Record<string, readonly string[]>> = {
     [TYPES.command]: ["stdout", "stderr", "assets", "archive"],
 };

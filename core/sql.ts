@@ -35,7 +35,8 @@ export function renderSql(plan: GrantPlan): string {
         "-- Sequences: USAGE for inserts through bigserial defaults, now and for sequences created later.",
         `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${schema} FROM ${role};`,
         `GRANT ${plan.sequencePrivileges.join(", ")} ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};`,
-        `ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT ${plan.sequencePrivileges.join(", ")} ON SEQUENCES TO ${role};`,
+        `ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT ${plan.sequencePrivileges.join(", ")} ON SEQUENCES TO ` +
+            `${role};`,
         "",
         "COMMIT;",
         "",

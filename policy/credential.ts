@@ -45,14 +45,18 @@ export const noCredentialOnEssential: ResourceValidationPolicy = {
         const found = {
             missing: "carries no ADDON_PLAN, so its Postgres plan is unknown",
             essential: `is on plan ${String(plan)}, an Essential-tier plan that cannot have custom credentials`,
-            advanced: `is on plan ${String(plan)}, an Advanced-tier plan managed with \`heroku data:pg:*\`, not pg:credentials`,
+            advanced:
+                `is on plan ${String(plan)}, an Advanced-tier plan managed with \`heroku data:pg:*\`, not ` +
+                `pg:credentials`,
             unknown: `is on plan ${String(plan)}, which is not known to allow custom credentials`,
         }[verdict];
         const fix =
             verdict === "advanced"
-                ? "Fix: set up the role by hand with `heroku data:pg:credentials:create` and `data:pg:attachments:create`."
-                : "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku pg:copy` " +
-                  "the data (downtime) and `heroku pg:promote` it; a tier change is the operator's cost decision.";
+                ? "Fix: set up the role by hand with `heroku data:pg:credentials:create` and " +
+                  "`data:pg:attachments:create`."
+                : "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku " +
+                  "pg:copy` the data (downtime) and `heroku pg:promote` it; a tier change is the operator's cost " +
+                  "decision.";
         reportViolation(
             `Credential command ${args.name} ${found}. Required: standard-*, premium-*, private-* or shield-*. ${fix}`,
         );
@@ -94,12 +98,13 @@ export const credentialRetained: ResourceValidationPolicy = {
         const found =
             opts.retainOnDelete === false
                 ? "has neither retainOnDelete nor protect"
-                : "has no protect, and its delete script is not the shared non-destructive CREDENTIAL_DELETE " +
-                  "(this engine does not report retainOnDelete to policies)";
+                : "has no protect, and its delete script is not the shared non-destructive CREDENTIAL_DELETE (this " +
+                  "engine does not report retainOnDelete to policies)";
         reportViolation(
-            `Credential command ${args.name} ${found}, so a delete or replacement could drop the raptor_app role and the ` +
-                "application's access with it. Required: retainOnDelete: true or protect: true. Fix: keep " +
-                "`{ retainOnDelete: true }` in components/credential.ts; dropping the role is an operator decision (runbook: Escalation).",
+            `Credential command ${args.name} ${found}, so a delete or replacement could drop the raptor_app role and ` +
+                "the application's access with it. Required: retainOnDelete: true or protect: true. Fix: keep `{ " +
+                "retainOnDelete: true }` in components/credential.ts; dropping the role is an operator decision " +
+                "(runbook: Escalation).",
         );
     },
 };

@@ -25,8 +25,8 @@ const KEEP_IT =
 
 const MEMBERSHIP_FIX =
     "Required: the app role's privileges come only from the per-table Grants of core/classification.ts, and its role " +
-    "is the Heroku credential (components/credential.ts). Fix: remove the resource; a privilege the application needs " +
-    "is a reviewed change to the classification.";
+    "is the Heroku credential (components/credential.ts). Fix: remove the resource; a privilege the application " +
+    "needs is a reviewed change to the classification.";
 
 /** Role names compared as Postgres folds unquoted identifiers: a case variant counts as the app role. */
 const sameRole = (a: string | undefined, roles: readonly string[]) =>
@@ -65,7 +65,8 @@ export function appendOnlyInvariant(context: StackContextProvider = pulumiStackC
     return {
         name: "append-only-invariant",
         description:
-            "No role may UPDATE, DELETE or TRUNCATE an append-only table, nor get any privilege on a locked table, nor make the app role a member of another role.",
+            "No role may UPDATE, DELETE or TRUNCATE an append-only table, nor get any privilege on a locked table, " +
+            "nor make the app role a member of another role.",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
@@ -133,9 +134,9 @@ function checkGrantRole(
     const option = g.withAdminOption ? " WITH ADMIN OPTION" : "";
     if (sameRole(g.role, appRoles)) {
         reportViolation(
-            `GrantRole ${name} makes the app role ${shown(g.role)} a member of ${shown(g.grantRole)}${option}: it would ` +
-                "inherit every privilege of that role (for the owner, UPDATE and DELETE on the append-only tables and any " +
-                `privilege on the locked ones), outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
+            `GrantRole ${name} makes the app role ${shown(g.role)} a member of ${shown(g.grantRole)}${option}: it ` +
+                `would inherit every privilege of that role (for the owner, UPDATE and DELETE on the append-only ` +
+                `tables and any privilege on the locked ones), outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
         );
     }
     if (sameRole(g.grantRole, appRoles)) {
@@ -163,8 +164,9 @@ function checkRole(
     const memberOf = r.roles.filter((x) => sameRole(x, appRoles));
     if (memberOf.length > 0) {
         reportViolation(
-            `Role ${name} (${JSON.stringify(r.name ?? name)}) is made a member of the app role ${memberOf.join(", ")}: it could ` +
-                `SET ROLE to the application and act with its privileges, outside the reviewed matrix. ${MEMBERSHIP_FIX}`,
+            `Role ${name} (${JSON.stringify(r.name ?? name)}) is made a member of the app role ` +
+                `${memberOf.join(", ")}: it could SET ROLE to the application and act with its privileges, outside ` +
+                `the reviewed matrix. ${MEMBERSHIP_FIX}`,
         );
     }
 }
@@ -182,10 +184,10 @@ function checkGrant(
     if (type === TYPES.defaultPrivileges) {
         if (g.objectType === "table" && privs.length > 0) {
             reportViolation(
-                `DefaultPrivileges ${name} gives ${privs.join(", ")} on every table the owner creates later in schema ` +
-                    `${String(g.schema)} to ${role}: a blanket future-table grant reaches new audit tables unreviewed. ` +
-                    "Required: no table default privileges; each new table is classified and granted by name. " +
-                    "Fix: add the table to core/classification.ts instead.",
+                `DefaultPrivileges ${name} gives ${privs.join(", ")} on every table the owner creates later in ` +
+                    `schema ${String(g.schema)} to ${role}: a blanket future-table grant reaches new audit tables ` +
+                    `unreviewed. Required: no table default privileges; each new table is classified and granted by ` +
+                    `name. Fix: add the table to core/classification.ts instead.`,
             );
         }
         return;
@@ -199,8 +201,9 @@ function checkGrant(
         // A table grant without objects is ON ALL TABLES: no-all-tables-grant reports it, once.
         if (g.objectType === "column") {
             reportViolation(
-                `Grant ${name} gives column-level ${privs.join(", ")} in schema ${String(g.schema)} to ${role} without naming its ` +
-                    `table (objects is empty), so the append-only and locked tables cannot be ruled out. Required: grants name their tables. ${KEEP_IT}`,
+                `Grant ${name} gives column-level ${privs.join(", ")} in schema ${String(g.schema)} to ${role} ` +
+                    `without naming its table (objects is empty), so the append-only and locked tables cannot be ` +
+                    `ruled out. Required: grants name their tables. ${KEEP_IT}`,
             );
         }
         return;
@@ -209,16 +212,18 @@ function checkGrant(
     const hitAppendOnly = objects.filter((t) => appendOnly.includes(t));
     if (forbidden.length > 0 && hitAppendOnly.length > 0) {
         reportViolation(
-            `Grant ${name} gives ${what}${forbidden.join(", ")} on append-only table ${tableList(g.schema, hitAppendOnly)} ` +
-                `to ${role}. Required: append-only tables allow SELECT and INSERT only; UPDATE, DELETE and TRUNCATE would let ` +
-                `the application rewrite or erase audit history. ${KEEP_IT}`,
+            `Grant ${name} gives ${what}${forbidden.join(", ")} on append-only table ` +
+                `${tableList(g.schema, hitAppendOnly)} to ${role}. Required: append-only tables allow SELECT and ` +
+                `INSERT only; UPDATE, DELETE and TRUNCATE would let the application rewrite or erase audit history. ` +
+                `${KEEP_IT}`,
         );
     }
     const hitLocked = objects.filter((t) => locked.includes(t));
     if (hitLocked.length > 0) {
         reportViolation(
-            `Grant ${name} gives ${what}${privs.join(", ")} on locked table ${tableList(g.schema, hitLocked)} to ${role}. ` +
-                `Required: no privilege at all (privileges: []), so the application cannot stamp a migration as applied. ${KEEP_IT}`,
+            `Grant ${name} gives ${what}${privs.join(", ")} on locked table ${tableList(g.schema, hitLocked)} to ` +
+                `${role}. Required: no privilege at all (privileges: []), so the application cannot stamp a ` +
+                `migration as applied. ${KEEP_IT}`,
         );
     }
 }
@@ -242,10 +247,11 @@ export const noAllTablesGrant: ResourceValidationPolicy = {
             return;
         }
         reportViolation(
-            `Grant ${args.name} to ${shown(g.role)} has objectType "table" and ${g.objects === undefined ? "no" : "empty"} ` +
-                `objects, which the provider applies ON ALL TABLES IN SCHEMA ${String(g.schema)}: every table, including append-only, ` +
-                "locked and unclassified ones. Required: one Grant per classified table with objects: [table]. " +
-                "Fix: classify the table in core/classification.ts; the grants component declares its Grant.",
+            `Grant ${args.name} to ${shown(g.role)} has objectType "table" and ` +
+                `${g.objects === undefined ? "no" : "empty"} objects, which the provider applies ON ALL TABLES IN ` +
+                `SCHEMA ${String(g.schema)}: every table, including append-only, locked and unclassified ones. ` +
+                `Required: one Grant per classified table with objects: [table]. Fix: classify the table in ` +
+                `core/classification.ts; the grants component declares its Grant.`,
         );
     },
 };

@@ -40,7 +40,10 @@ export interface DeploymentGrant {
 export interface DeploymentExtra {
     readonly type: string;
     readonly name: string;
-    /** Its inputs (secrets in plain text, as the engine gives them to policies); only their digest enters the canonical form. */
+    /**
+     * Its inputs (secrets in plain text, as the engine gives them to policies); only their digest enters the canonical
+     * form.
+     */
     readonly props: Readonly<Record<string, unknown>>;
     /** The digest of props, when only the digest is known (a sign-off's `extras`); wins over props. */
     readonly propsDigest?: string;
