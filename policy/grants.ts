@@ -141,8 +141,8 @@ function checkGrantRole(
     }
     if (sameRole(g.grantRole, appRoles)) {
         reportViolation(
-            `GrantRole ${name} makes ${shown(g.role)} a member of the app role ${shown(g.grantRole)}${option}: ` +
-                "it could SET ROLE to the application and act with its privileges, outside the reviewed matrix. " +
+            `GrantRole ${name} makes ${shown(g.role)} a member of the app role ${shown(g.grantRole)}${option}: it ` +
+                `could SET ROLE to the application and act with its privileges, outside the reviewed matrix. ` +
                 MEMBERSHIP_FIX,
         );
     }
@@ -186,8 +186,8 @@ function checkGrant(
             reportViolation(
                 `DefaultPrivileges ${name} gives ${privs.join(", ")} on every table the owner creates later in ` +
                     `schema ${String(g.schema)} to ${role}: a blanket future-table grant reaches new audit tables ` +
-                    `unreviewed. Required: no table default privileges; each new table is classified and granted by ` +
-                    `name. Fix: add the table to core/classification.ts instead.`,
+                    "unreviewed. Required: no table default privileges; each new table is classified and granted by " +
+                    "name. Fix: add the table to core/classification.ts instead.",
             );
         }
         return;
@@ -250,8 +250,8 @@ export const noAllTablesGrant: ResourceValidationPolicy = {
             `Grant ${args.name} to ${shown(g.role)} has objectType "table" and ` +
                 `${g.objects === undefined ? "no" : "empty"} objects, which the provider applies ON ALL TABLES IN ` +
                 `SCHEMA ${String(g.schema)}: every table, including append-only, locked and unclassified ones. ` +
-                `Required: one Grant per classified table with objects: [table]. Fix: classify the table in ` +
-                `core/classification.ts; the grants component declares its Grant.`,
+                "Required: one Grant per classified table with objects: [table]. Fix: classify the table in " +
+                "core/classification.ts; the grants component declares its Grant.",
         );
     },
 };

@@ -39,8 +39,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             if (secretPaths !== undefined && p["password"] !== undefined && !isSecretPath(secretPaths, "password")) {
                 reportViolation(
                     `Provider ${args.name} has a password that is not secret, so the owner's password would be ` +
-                        `stored in plain text in the state. Required: a secret password. Fix: wrap it with ` +
-                        `pulumi.secret() (components/grants.ts does).`,
+                        "stored in plain text in the state. Required: a secret password. Fix: wrap it with " +
+                        "pulumi.secret() (components/grants.ts does).",
                 );
             }
             return;
@@ -73,8 +73,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             if (missing.length > 0) {
                 reportViolation(
                     `${why}, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not in ` +
-                        `additionalSecretOutputs, so the state would store the output in plain text (a secret ` +
-                        `environment does not make stdout secret). Required: ` +
+                        "additionalSecretOutputs, so the state would store the output in plain text (a secret " +
+                        "environment does not make stdout secret). Required: " +
                         'additionalSecretOutputs ["stdout", "stderr"]. Fix: add that resource option.',
                 );
             }
@@ -87,8 +87,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
             if (URL_WITH_PASSWORD.test(script)) {
                 reportViolation(
                     `Command ${args.name}'s ${key} script contains a postgres:// URL with a password (not quoted ` +
-                        `here). Scripts are stored in state and quoted in error messages. Required: no credential in ` +
-                        `script text. Fix: pass it in environment.`,
+                        "here). Scripts are stored in state and quoted in error messages. Required: no credential in " +
+                        "script text. Fix: pass it in environment.",
                 );
             }
             for (const name of secretKeys) {
@@ -116,8 +116,8 @@ export const secretsStaySecret: ResourceValidationPolicy = {
                 ) {
                     reportViolation(
                         `Command ${args.name}'s environment.${name} carries a credential but is not secret, so it ` +
-                            `would be stored in plain text. Required: a secret value. Fix: wrap it with ` +
-                            `pulumi.secret() (components/url-delivery.ts does).`,
+                            "would be stored in plain text. Required: a secret value. Fix: wrap it with " +
+                            "pulumi.secret() (components/url-delivery.ts does).",
                     );
                 }
             }

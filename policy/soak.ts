@@ -80,9 +80,8 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             if (ref === undefined) {
                 reportViolation(
                     `Prod turns the flag on but declares no StackReference to ${soakStack} (raptor:soakStack), so ` +
-                        `staging's ` +
-                        `roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, which declares ` +
-                        `it. ` +
+                        `staging's roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, ` +
+                        `which declares it. ` +
                         howToGetEvidence(soakStack, soakHours),
                 );
                 return;

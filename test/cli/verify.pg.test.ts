@@ -707,9 +707,8 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
             expect(await verify(["--database-url", url], io)).toBe(1);
             expect(io.stderr).toBe(
                 `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server ` +
-                    `does not accept SSL, and verify uses SSL unless the URL says sslmode=disable (for a local ` +
-                    `database without SSL, add ` +
-                    "?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
+                    "does not accept SSL, and verify uses SSL unless the URL says sslmode=disable (for a local " +
+                    "database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
             );
             expect(io.stdout).toBe("");
             expect(io.stderr).not.toContain(pg.password);

@@ -74,8 +74,8 @@ describe("a value a mandatory check needs, unknown at preview or of the wrong ty
                 "mandatory",
                 expect.stringMatching(
                     new RegExp(
-                        "^Cannot check the append-only invariant for postgresql:index/grantRole:GrantRole m: " +
-                            "role is unknown \\(at preview",
+                        "^Cannot check the append-only invariant for postgresql:index/grantRole:GrantRole m: role is " +
+                            "unknown \\(at preview",
                     ),
                 ),
             ],
