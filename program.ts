@@ -41,50 +41,69 @@ export async function raptor(
     const plan = buildPlan({ classification, role: settings.role, schema: settings.schema });
     const addon = await PostgresAddon.read("raptor-addon", { app: settings.app, database: settings.database });
 
-    const credential = new RaptorCredential("raptor-credential", {
-        app: settings.app,
-        database: settings.database,
-        addonName: addon.addonName,
-        addonId: addon.addonId,
-        role: settings.role,
-        addonPlan: addon.plan,
-    }, { dependsOn: [addon] });
+    const credential = new RaptorCredential(
+        "raptor-credential",
+        {
+            app: settings.app,
+            database: settings.database,
+            addonName: addon.addonName,
+            addonId: addon.addonId,
+            role: settings.role,
+            addonPlan: addon.plan,
+        },
+        { dependsOn: [addon] },
+    );
 
     // Read at deploy time so a rotated DATABASE_URL never breaks `pulumi up`; a secret override wins.
     const ownerUrlSource = config.ownerDatabaseUrl
         ? "raptor:ownerDatabaseUrl"
         : `\`heroku config:get ${settings.database}_URL -a ${settings.app}\``;
-    const ownerDatabaseUrl = config.ownerDatabaseUrl ?? pulumi.secret(
-        command.local.runOutput({
-            command: READ_OWNER_URL,
-            interpreter: BASH,
-            environment: { APP: settings.app, DATABASE: settings.database },
-            logging: "none",
-        }).stdout,
+    const ownerDatabaseUrl =
+        config.ownerDatabaseUrl ??
+        pulumi.secret(
+            command.local.runOutput({
+                command: READ_OWNER_URL,
+                interpreter: BASH,
+                environment: { APP: settings.app, DATABASE: settings.database },
+                logging: "none",
+            }).stdout,
+        );
+    const grants = new RaptorGrants(
+        "raptor-grants",
+        {
+            plan,
+            ownerDatabaseUrl,
+            ownerUrlSource,
+        },
+        { dependsOn: [credential] },
     );
-    const grants = new RaptorGrants("raptor-grants", {
-        plan,
-        ownerDatabaseUrl,
-        ownerUrlSource,
-    }, { dependsOn: [credential] });
 
-    const delivery = new UrlDelivery("raptor-url", {
-        mode: settings.urlDelivery,
-        app: settings.app,
-        addonName: addon.addonName,
-        addonId: addon.addonId,
-        role: settings.role,
-    }, { dependsOn: [credential] });
+    const delivery = new UrlDelivery(
+        "raptor-url",
+        {
+            mode: settings.urlDelivery,
+            app: settings.app,
+            addonName: addon.addonName,
+            addonId: addon.addonId,
+            role: settings.role,
+        },
+        { dependsOn: [credential] },
+    );
 
-    const flag = new RoleSeparationFlag("raptor-flag", {
-        app: settings.app,
-        enabled: settings.roleSeparation,
-    }, { dependsOn: [addon, credential, delivery, grants, ...grants.allGrants] });
+    const flag = new RoleSeparationFlag(
+        "raptor-flag",
+        {
+            app: settings.app,
+            enabled: settings.roleSeparation,
+        },
+        { dependsOn: [addon, credential, delivery, grants, ...grants.allGrants] },
+    );
 
     // Read only when the flag is to be on: rollback must never depend on staging's stack being reachable.
-    const soak = settings.soakStack !== undefined && settings.roleSeparation
-        ? new pulumi.StackReference("raptor-soak", { name: settings.soakStack })
-        : undefined;
+    const soak =
+        settings.soakStack !== undefined && settings.roleSeparation
+            ? new pulumi.StackReference("raptor-soak", { name: settings.soakStack })
+            : undefined;
 
     return {
         app: settings.app,

@@ -44,7 +44,8 @@ export async function benchPlan(sizes: readonly number[] = [40, 1_000, 10_000]):
         const ms = performance.now() - t0;
         if (doc.matrix.length !== tables || doc.error) {
             throw new Error(
-                `plan for ${tables} tables declared ${doc.matrix.length} table grants${doc.error ? `: ${doc.error}` : ""}`,
+                `plan for ${tables} tables declared ${doc.matrix.length} table ` +
+                    `grants${doc.error ? `: ${doc.error}` : ""}`,
             );
         }
         figures.push({ tables, resources: doc.resources.length, ms, msPerTable: ms / tables });
@@ -56,7 +57,8 @@ export function printPlanFigures(figures: readonly PlanFigure[]): void {
     console.log("plan (program under mocks + policy pack), staging stack:");
     for (const f of figures) {
         console.log(
-            `  ${String(f.tables).padStart(6)} tables  ${String(f.resources).padStart(6)} resources  ${f.ms.toFixed(0).padStart(7)} ms  ${f.msPerTable.toFixed(3)} ms/table`,
+            `  ${String(f.tables).padStart(6)} tables  ${String(f.resources).padStart(6)} resources  ` +
+                `${f.ms.toFixed(0).padStart(7)} ms  ${f.msPerTable.toFixed(3)} ms/table`,
         );
     }
     const first = figures[figures.length - 2];
@@ -64,7 +66,8 @@ export function printPlanFigures(figures: readonly PlanFigure[]): void {
     if (first && last) {
         const ratio = last.msPerTable / first.msPerTable;
         console.log(
-            `  per-table cost ${first.tables} -> ${last.tables} tables: x${ratio.toFixed(2)} (1.00 = linear; above ~2 means worse than linear)`,
+            `  per-table cost ${first.tables} -> ${last.tables} tables: x${ratio.toFixed(2)} (1.00 = linear; above ` +
+                `~2 means worse than linear)`,
         );
     }
 }

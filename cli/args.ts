@@ -6,7 +6,12 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export function parse<O extends Options>(argv: string[], options: O) {
     try {
-        return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: false, strict: true });
+        return parseArgs({
+            args: argv,
+            options: { ...options, help: { type: "boolean", short: "h" } },
+            allowPositionals: false,
+            strict: true,
+        });
     } catch (e) {
         throw new UsageError((e as Error).message);
     }

@@ -156,7 +156,9 @@ export function renderPlan(doc: PlanDocument): string {
     }
     const width = Math.max(5, ...doc.matrix.map((m) => m.table.length));
     lines.push("", `Privilege matrix for the app role (${doc.matrix.length} tables):`);
-    lines.push(`  ${"table".padEnd(width)}  ${"set".padEnd(12)} ${MATRIX_COLUMNS.map((c) => c.padEnd(8)).join(" ")}`.trimEnd());
+    lines.push(
+        `  ${"table".padEnd(width)}  ${"set".padEnd(12)} ${MATRIX_COLUMNS.map((c) => c.padEnd(8)).join(" ")}`.trimEnd(),
+    );
     for (const m of doc.matrix) {
         const cells = MATRIX_COLUMNS.map((c) => (m.privileges.includes(c) ? "yes" : "-").padEnd(8));
         lines.push(`  ${m.table.padEnd(width)}  ${m.set.padEnd(12)} ${cells.join(" ")}`.trimEnd());
@@ -170,11 +172,19 @@ export function renderPlan(doc: PlanDocument): string {
     }
     lines.push("", `Sign-off fingerprint: ${doc.fingerprint ?? "(none: the program did not complete)"}`);
     if (doc.signoffExtras !== undefined) {
-        lines.push("Sign-off extras (resources outside the model; raptor:signoff.extras lists exactly these):",
-            ...doc.signoffExtras.map((e) => `  ${JSON.stringify(e)}`));
+        lines.push(
+            "Sign-off extras (resources outside the model; raptor:signoff.extras lists exactly these):",
+            ...doc.signoffExtras.map((e) => `  ${JSON.stringify(e)}`),
+        );
     }
     lines.push("", "Not checked live (stand-ins):", ...doc.notCheckedLive.map((n) => `  - ${n}`));
-    lines.push("", isBlocked(doc) ? "Result: BLOCKED (a mandatory policy is violated or the program failed)" : "Result: OK (no mandatory violation)", "");
+    lines.push(
+        "",
+        isBlocked(doc)
+            ? "Result: BLOCKED (a mandatory policy is violated or the program failed)"
+            : "Result: OK (no mandatory violation)",
+        "",
+    );
     return lines.join("\n");
 }
 
@@ -194,7 +204,10 @@ export const plan: Subcommand = async (argv: string[], io: Io) => {
     }
     const stagingEnabledAt = values["staging-enabled-at"];
     if (stagingEnabledAt !== undefined && Number.isNaN(Date.parse(stagingEnabledAt))) {
-        throw new UsageError(`--staging-enabled-at ${JSON.stringify(stagingEnabledAt)} is not an ISO 8601 time, e.g. 2026-11-20T09:00:00Z`);
+        throw new UsageError(
+            `--staging-enabled-at ${JSON.stringify(stagingEnabledAt)} is not an ISO 8601 time, e.g. ` +
+                `2026-11-20T09:00:00Z`,
+        );
     }
     const doc = await planDocument({
         stack: values.stack,

@@ -35,6 +35,8 @@ export const sql: Subcommand = async (argv: string[], io: Io) => {
         throw new UsageError("--stack is required (e.g. --stack staging)");
     }
     const settings = stackSettings(values.stack);
-    io.out(renderSql(buildPlan({ classification: RAPTOR_CLASSIFICATION, role: settings.role, schema: settings.schema })));
+    io.out(
+        renderSql(buildPlan({ classification: RAPTOR_CLASSIFICATION, role: settings.role, schema: settings.schema })),
+    );
     return 0;
 };

@@ -38,29 +38,34 @@ export class RaptorCredential extends pulumi.ComponentResource {
         const pollSeconds = args.pollSeconds ?? 5;
         if (!Number.isInteger(maxPolls) || maxPolls < 1 || !Number.isInteger(pollSeconds) || pollSeconds < 0) {
             throw new pulumi.ResourceError(
-                `RaptorCredential ${name}: maxPolls (${maxPolls}) must be an integer >= 1 and pollSeconds (${pollSeconds}) >= 0`,
+                `RaptorCredential ${name}: maxPolls (${maxPolls}) must be an integer >= 1 and pollSeconds ` +
+                    `(${pollSeconds}) >= 0`,
                 this,
             );
         }
         this.role = args.role;
-        this.command = new command.local.Command(`${name}-${args.role}`, {
-            interpreter: BASH,
-            create: CREDENTIAL_CREATE,
-            update: CREDENTIAL_CREATE,
-            delete: CREDENTIAL_DELETE,
-            environment: {
-                RAPTOR_STEP: "credential",
-                APP: args.app,
-                DATABASE: args.database,
-                ADDON_NAME: args.addonName,
-                ADDON_ID: args.addonId,
-                ROLE: args.role,
-                ADDON_PLAN: args.addonPlan,
-                MAX_POLLS: String(maxPolls),
-                POLL_SECONDS: String(pollSeconds),
+        this.command = new command.local.Command(
+            `${name}-${args.role}`,
+            {
+                interpreter: BASH,
+                create: CREDENTIAL_CREATE,
+                update: CREDENTIAL_CREATE,
+                delete: CREDENTIAL_DELETE,
+                environment: {
+                    RAPTOR_STEP: "credential",
+                    APP: args.app,
+                    DATABASE: args.database,
+                    ADDON_NAME: args.addonName,
+                    ADDON_ID: args.addonId,
+                    ROLE: args.role,
+                    ADDON_PLAN: args.addonPlan,
+                    MAX_POLLS: String(maxPolls),
+                    POLL_SECONDS: String(pollSeconds),
+                },
+                logging: "stdoutAndStderr",
             },
-            logging: "stdoutAndStderr",
-        }, { parent: this, retainOnDelete: true });
+            { parent: this, retainOnDelete: true },
+        );
         this.registerOutputs({ role: this.role });
     }
 }

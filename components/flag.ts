@@ -22,14 +22,23 @@ export class RoleSeparationFlag extends pulumi.ComponentResource {
 
     constructor(name: string, args: RoleSeparationFlagArgs, opts?: pulumi.ComponentResourceOptions) {
         super("raptor:heroku:RoleSeparationFlag", name, {}, opts);
-        this.command = new command.local.Command(`${name}-flag`, {
-            interpreter: BASH,
-            create: FLAG_SET,
-            update: FLAG_SET,
-            delete: FLAG_DELETE,
-            environment: { RAPTOR_STEP: "flag", APP: args.app, FLAG_NAME: FLAG_VAR, FLAG_VALUE: args.enabled ? "1" : "0" },
-            logging: "stdoutAndStderr",
-        }, { parent: this });
+        this.command = new command.local.Command(
+            `${name}-flag`,
+            {
+                interpreter: BASH,
+                create: FLAG_SET,
+                update: FLAG_SET,
+                delete: FLAG_DELETE,
+                environment: {
+                    RAPTOR_STEP: "flag",
+                    APP: args.app,
+                    FLAG_NAME: FLAG_VAR,
+                    FLAG_VALUE: args.enabled ? "1" : "0",
+                },
+                logging: "stdoutAndStderr",
+            },
+            { parent: this },
+        );
         this.enabledAt = this.command.stdout.apply((s) => (s && s.trim() !== "" ? s.trim() : null));
         this.registerOutputs({ enabledAt: this.enabledAt });
     }

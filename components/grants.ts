@@ -47,28 +47,36 @@ export class RaptorGrants extends pulumi.ComponentResource {
         const plan = args.plan;
         const owner = pulumi.secret(args.ownerDatabaseUrl).apply((url) => parseOwnerUrl(url, args.ownerUrlSource));
 
-        this.provider = new postgresql.Provider(`${name}-owner`, {
-            host: owner.apply((o) => o.host),
-            port: owner.apply((o) => o.port),
-            username: owner.apply((o) => o.username),
-            password: pulumi.secret(owner.apply((o) => o.password)),
-            database: owner.apply((o) => o.database),
-            sslmode: "require",
-            // Heroku's owner is not a superuser; the provider would otherwise read pg_shadow and fail.
-            superuser: false,
-            maxConnections,
-            connectTimeout: 30,
-        }, { parent: this });
+        this.provider = new postgresql.Provider(
+            `${name}-owner`,
+            {
+                host: owner.apply((o) => o.host),
+                port: owner.apply((o) => o.port),
+                username: owner.apply((o) => o.username),
+                password: pulumi.secret(owner.apply((o) => o.password)),
+                database: owner.apply((o) => o.database),
+                sslmode: "require",
+                // Heroku's owner is not a superuser; the provider would otherwise read pg_shadow and fail.
+                superuser: false,
+                maxConnections,
+                connectTimeout: 30,
+            },
+            { parent: this },
+        );
 
         const database = owner.apply((o) => o.database);
         const childOpts = { parent: this, provider: this.provider };
         const grant = (key: string, grantArgs: Omit<postgresql.GrantArgs, "database" | "role" | "schema">) =>
-            new postgresql.Grant(`${name}-${key}`, {
-                database,
-                role: plan.role,
-                schema: plan.schema,
-                ...grantArgs,
-            }, childOpts);
+            new postgresql.Grant(
+                `${name}-${key}`,
+                {
+                    database,
+                    role: plan.role,
+                    schema: plan.schema,
+                    ...grantArgs,
+                },
+                childOpts,
+            );
 
         this.schemaGrant = grant(`schema-${plan.schema}`, {
             objectType: "schema",
@@ -91,16 +99,25 @@ export class RaptorGrants extends pulumi.ComponentResource {
             privileges: [...plan.sequencePrivileges],
         });
 
-        this.defaultSequencePrivileges = new postgresql.DefaultPrivileges(`${name}-default-sequences-${plan.schema}`, {
-            database,
-            role: plan.role,
-            owner: owner.apply((o) => o.username),
-            schema: plan.schema,
-            objectType: "sequence",
-            privileges: [...plan.sequencePrivileges],
-        }, childOpts);
+        this.defaultSequencePrivileges = new postgresql.DefaultPrivileges(
+            `${name}-default-sequences-${plan.schema}`,
+            {
+                database,
+                role: plan.role,
+                owner: owner.apply((o) => o.username),
+                schema: plan.schema,
+                objectType: "sequence",
+                privileges: [...plan.sequencePrivileges],
+            },
+            childOpts,
+        );
 
-        this.allGrants = [this.schemaGrant, ...Object.values(tableGrants), this.sequenceGrant, this.defaultSequencePrivileges];
+        this.allGrants = [
+            this.schemaGrant,
+            ...Object.values(tableGrants),
+            this.sequenceGrant,
+            this.defaultSequencePrivileges,
+        ];
         this.registerOutputs({
             tables: Object.keys(tableGrants),
         });

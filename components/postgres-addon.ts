@@ -25,7 +25,11 @@ export class PostgresAddon extends pulumi.ComponentResource {
     public readonly plan: string;
 
     /** Reads the add-on and checks its tier; throws a TierError naming app, plan and fix. */
-    static async read(name: string, args: PostgresAddonArgs, opts?: pulumi.ComponentResourceOptions): Promise<PostgresAddon> {
+    static async read(
+        name: string,
+        args: PostgresAddonArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ): Promise<PostgresAddon> {
         const result = await command.local.run({
             command: READ_ADDONS,
             interpreter: BASH,
@@ -40,7 +44,12 @@ export class PostgresAddon extends pulumi.ComponentResource {
         return new PostgresAddon(name, args, addon, opts);
     }
 
-    private constructor(name: string, args: PostgresAddonArgs, addon: AddonInfo, opts?: pulumi.ComponentResourceOptions) {
+    private constructor(
+        name: string,
+        args: PostgresAddonArgs,
+        addon: AddonInfo,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("raptor:heroku:PostgresAddon", name, {}, opts);
         this.app = args.app;
         this.addonName = addon.name;

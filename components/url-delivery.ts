@@ -2,7 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { parseCredentialUrl } from "../core/heroku";
 import {
-    ATTACHMENT_CREATE, ATTACHMENT_DELETE, BASH, CONFIG_VAR_SET, CONFIG_VAR_UNSET, CREDENTIAL_URL_READ,
+    ATTACHMENT_CREATE,
+    ATTACHMENT_DELETE,
+    BASH,
+    CONFIG_VAR_SET,
+    CONFIG_VAR_UNSET,
+    CREDENTIAL_URL_READ,
 } from "../core/heroku-scripts";
 import { APP_ATTACHMENT, APP_URL_VAR, FLAG_VAR, UrlDelivery as Mode } from "../core/settings";
 
@@ -40,46 +45,67 @@ export class UrlDelivery extends pulumi.ComponentResource {
         super("raptor:heroku:UrlDelivery", name, {}, opts);
         this.mode = args.mode;
         const base = {
-            APP: args.app, ADDON_NAME: args.addonName, ADDON_ID: args.addonId, ROLE: args.role,
-            ATTACHMENT_NAME: APP_ATTACHMENT, FLAG_NAME: FLAG_VAR,
+            APP: args.app,
+            ADDON_NAME: args.addonName,
+            ADDON_ID: args.addonId,
+            ROLE: args.role,
+            ATTACHMENT_NAME: APP_ATTACHMENT,
+            FLAG_NAME: FLAG_VAR,
         };
         if (args.mode === "attachment") {
-            this.ready = new command.local.Command(`${name}-attachment`, {
-                interpreter: BASH,
-                create: ATTACHMENT_CREATE,
-                delete: ATTACHMENT_DELETE,
-                environment: { RAPTOR_STEP: "attachment", ...base },
-                // Another add-on, credential or name is a new attachment. The new one is made first: its attach
-                // (--confirm) replaces a same-named one in one step, and the old delete leaves what is not its own.
-                triggers: [args.app, args.addonId, args.role, APP_ATTACHMENT],
-                logging: "stdoutAndStderr",
-            }, { parent: this });
+            this.ready = new command.local.Command(
+                `${name}-attachment`,
+                {
+                    interpreter: BASH,
+                    create: ATTACHMENT_CREATE,
+                    delete: ATTACHMENT_DELETE,
+                    environment: { RAPTOR_STEP: "attachment", ...base },
+                    // Another add-on, credential or name is a new attachment. The new one is made first: its attach
+                    // (--confirm) replaces a same-named one in one step, and the old delete leaves what is not its own.
+                    triggers: [args.app, args.addonId, args.role, APP_ATTACHMENT],
+                    logging: "stdoutAndStderr",
+                },
+                { parent: this },
+            );
         } else {
-            const read = new command.local.Command(`${name}-credential-url`, {
-                interpreter: BASH,
-                create: CREDENTIAL_URL_READ,
-                environment: { RAPTOR_STEP: "credential-url", APP: args.app, ADDON_NAME: args.addonName, ROLE: args.role },
-                logging: "none",
-            }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
+            const read = new command.local.Command(
+                `${name}-credential-url`,
+                {
+                    interpreter: BASH,
+                    create: CREDENTIAL_URL_READ,
+                    environment: {
+                        RAPTOR_STEP: "credential-url",
+                        APP: args.app,
+                        ADDON_NAME: args.addonName,
+                        ROLE: args.role,
+                    },
+                    logging: "none",
+                },
+                { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },
+            );
             // Secret in code as well: additionalSecretOutputs is the engine's, and is not applied under test mocks.
             this.url = pulumi.secret(read.stdout).apply(parseCredentialUrl);
-            this.ready = new command.local.Command(`${name}-config-var`, {
-                interpreter: BASH,
-                create: CONFIG_VAR_SET,
-                update: CONFIG_VAR_SET,
-                delete: CONFIG_VAR_UNSET,
-                environment: {
-                    RAPTOR_STEP: "config-var",
-                    APP: args.app,
-                    ROLE: args.role,
-                    ADDON_ID: args.addonId,
-                    ATTACHMENT_NAME: APP_ATTACHMENT,
-                    FLAG_NAME: FLAG_VAR,
-                    VAR_NAME: APP_URL_VAR,
-                    VAR_VALUE: this.url,
+            this.ready = new command.local.Command(
+                `${name}-config-var`,
+                {
+                    interpreter: BASH,
+                    create: CONFIG_VAR_SET,
+                    update: CONFIG_VAR_SET,
+                    delete: CONFIG_VAR_UNSET,
+                    environment: {
+                        RAPTOR_STEP: "config-var",
+                        APP: args.app,
+                        ROLE: args.role,
+                        ADDON_ID: args.addonId,
+                        ATTACHMENT_NAME: APP_ATTACHMENT,
+                        FLAG_NAME: FLAG_VAR,
+                        VAR_NAME: APP_URL_VAR,
+                        VAR_VALUE: this.url,
+                    },
+                    logging: "none",
                 },
-                logging: "none",
-            }, { parent: this, additionalSecretOutputs: ["stdout", "stderr"] });
+                { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },
+            );
         }
         this.registerOutputs({ mode: this.mode, varName: this.varName });
     }

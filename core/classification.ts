@@ -10,7 +10,14 @@ import { isPlainIdentifier } from "./identifiers";
 
 /** Table privileges Postgres knows (PostgreSQL 17 added MAINTAIN). */
 export const TABLE_PRIVILEGES = [
-    "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+    "MAINTAIN",
 ] as const;
 export type TablePrivilege = (typeof TABLE_PRIVILEGES)[number];
 
@@ -130,7 +137,9 @@ export function classify(c: Classification): ClassifiedTable[] {
             }
             const previous = seen.get(table);
             if (previous === set) {
-                throw new ClassificationError(`table "${table}" is listed twice in the ${set} set; remove the duplicate`);
+                throw new ClassificationError(
+                    `table "${table}" is listed twice in the ${set} set; remove the duplicate`,
+                );
             }
             if (previous !== undefined) {
                 throw new ClassificationError(

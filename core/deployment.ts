@@ -39,7 +39,10 @@ export interface DeploymentGrant {
 export interface DeploymentExtra {
     readonly type: string;
     readonly name: string;
-    /** Its inputs (secrets in plain text, as the engine gives them to policies); only their digest enters the canonical form. */
+    /**
+     * Its inputs (secrets in plain text, as the engine gives them to policies); only their digest enters the canonical
+     * form.
+     */
     readonly props: Readonly<Record<string, unknown>>;
     /** The digest of props, when only the digest is known (a sign-off's `extras`); wins over props. */
     readonly propsDigest?: string;
@@ -67,7 +70,13 @@ export function deploymentFromPlan(settings: RaptorSettings, plan: GrantPlan): D
         roleSeparation: settings.roleSeparation,
         grants: [
             { objectType: "schema", schema: s, objects: [], privileges: plan.schemaPrivileges, ...to },
-            ...plan.tables.map((t) => ({ objectType: "table", schema: s, objects: [t.table], privileges: t.privileges, ...to })),
+            ...plan.tables.map((t) => ({
+                objectType: "table",
+                schema: s,
+                objects: [t.table],
+                privileges: t.privileges,
+                ...to,
+            })),
             { objectType: "sequence", schema: s, objects: [], privileges: plan.sequencePrivileges, ...to },
             { objectType: "default-sequence", schema: s, objects: [], privileges: plan.sequencePrivileges, ...to },
         ],
@@ -89,7 +98,12 @@ export function canonicalJson(v: unknown): string {
         }
         if (x !== null && typeof x === "object") {
             const o = x as Record<string, unknown>;
-            return Object.fromEntries(Object.keys(o).sort(byString).filter((k) => o[k] !== undefined && o[k] !== null).map((k) => [k, sortKeys(o[k])]));
+            return Object.fromEntries(
+                Object.keys(o)
+                    .sort(byString)
+                    .filter((k) => o[k] !== undefined && o[k] !== null)
+                    .map((k) => [k, sortKeys(o[k])]),
+            );
         }
         return x;
     };
@@ -118,7 +132,10 @@ export function canonicalExtra(e: DeploymentExtra): { type: string; name: string
 
 /** Key order, grant order and privilege order never change the fingerprint. */
 export function canonicalDeployment(d: Deployment): string {
-    const grants = d.grants.map(canonicalGrant).sort(byString).map((g) => JSON.parse(g) as unknown);
+    const grants = d.grants
+        .map(canonicalGrant)
+        .sort(byString)
+        .map((g) => JSON.parse(g) as unknown);
     return JSON.stringify({
         app: d.app,
         database: d.database,
@@ -127,9 +144,7 @@ export function canonicalDeployment(d: Deployment): string {
         roleSeparation: d.roleSeparation,
         grants,
         // A digest per resource, so the canonical text never carries a secret input in plain text.
-        extras: d.extras
-            .map(canonicalExtra)
-            .sort((a, b) => byString(JSON.stringify(a), JSON.stringify(b))),
+        extras: d.extras.map(canonicalExtra).sort((a, b) => byString(JSON.stringify(a), JSON.stringify(b))),
     });
 }
 

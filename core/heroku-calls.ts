@@ -5,13 +5,18 @@
  *
  * Reads the scripts of core/heroku-scripts.ts, which keep one layout: a
  * function is `name() {` ... `}` at column 0 (or one line), and a call is
- * `heroku`, or the scripts' `hk` wrapper around it, at the start of a command (line start, `$(`, `retry`,
- * after `|`, `;`, `&&`, `{` or a case arm's `)`, past any `VAR=value` prefixes); it is shown as `heroku`. Calls inside functions count only when the script uses
- * the function. Messages that mention heroku inside quotes are not calls.
+ * `heroku`, or the scripts' `hk` wrapper around it, at the start of a command
+ * (line start, `$(`, `retry`, after `|`, `;`, `&&`, `{` or a case arm's `)`,
+ * past any `VAR=value` prefixes); it is shown as `heroku`. Calls inside
+ * functions count only when the script uses the function. Messages that
+ * mention heroku inside quotes are not calls.
  */
 
+// A regular expression literal cannot be split across lines; rebuilding it from strings would hide its escapes.
+/* eslint-disable @stylistic/max-len */
 const CALL =
     /(?:^\s*|\$\(|\bretry\s+|[;|{]\s*|\)\s+|&&\s*)(?:[A-Z_]+=\S*\s+)*((?:heroku|hk)\s+[a-z][\w:-]*(?:\s+(?:"[^"]*"|'[^']*'|[^\s|;&)>"']+))*)/g;
+/* eslint-enable @stylistic/max-len */
 
 interface Script {
     readonly functions: ReadonlyMap<string, readonly string[]>;

@@ -45,11 +45,13 @@ export function tierOf(plan: string): TierVerdict {
 }
 
 const WHY: Record<Exclude<TierVerdict, "allowed">, string> = {
-    essential: "is on the Essential tier, which cannot have custom credentials (pg:credentials:create fails with " +
-        "\"You can't create a custom credential on Essential-tier databases.\")",
-    advanced: "is on the Advanced tier, whose credentials and attachments are managed with the `heroku data:pg:*` " +
-        "commands and the /data/postgres/v1 API, not the pg:credentials commands this program runs; it does not " +
-        "support Advanced yet",
+    essential:
+        "is on the Essential tier, which cannot have custom credentials (pg:credentials:create fails with " +
+        '"You can\'t create a custom credential on Essential-tier databases.")',
+    advanced:
+        "is on the Advanced tier, whose credentials and attachments are managed with the `heroku data:pg:*` commands " +
+        "and the /data/postgres/v1 API, not the pg:credentials commands this program runs; it does not support " +
+        "Advanced yet",
     unknown: "is on a plan this program does not know to support custom credentials",
 };
 
@@ -64,12 +66,14 @@ export function tierProblem(app: string, addon: Pick<PostgresAddon, "name" | "pl
         return undefined;
     }
     const tiers = CUSTOM_CREDENTIAL_TIERS.map((t) => `${t}-*`).join(", ");
-    const fix = verdict === "advanced"
-        ? "Run the role setup by hand with `heroku data:pg:credentials:create` and `heroku data:pg:attachments:create`, " +
-          `or use a ${tiers} database. Nothing was created.`
-        : "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 database, copy the data with " +
-          "`heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the operator's cost decision " +
-          "(runbook: Escalation). Nothing was created.";
+    const fix =
+        verdict === "advanced"
+            ? "Run the role setup by hand with `heroku data:pg:credentials:create` and `heroku " +
+              "data:pg:attachments:create`, " +
+              `or use a ${tiers} database. Nothing was created.`
+            : "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 database, copy the " +
+              "data with `heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the operator's " +
+              "cost decision (runbook: Escalation). Nothing was created.";
     return `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${WHY[verdict]}. Required: ${tiers}. ${fix}`;
 }
 
@@ -101,7 +105,9 @@ export function findPostgresAddon(addonsJson: string, app: string, attachment: s
     try {
         parsed = JSON.parse(addonsJson);
     } catch {
-        throw new TierError(`${app}: \`heroku addons --app ${app} --json\` did not print JSON; check the Heroku CLI and HEROKU_API_KEY`);
+        throw new TierError(
+            `${app}: \`heroku addons --app ${app} --json\` did not print JSON; check the Heroku CLI and HEROKU_API_KEY`,
+        );
     }
     if (!Array.isArray(parsed)) {
         throw new TierError(`${app}: \`heroku addons --app ${app} --json\` did not print a list of add-ons`);
@@ -112,18 +118,23 @@ export function findPostgresAddon(addonsJson: string, app: string, attachment: s
     if (chosen.length === 0) {
         const names = postgres.flatMap((a) => (a.attachments ?? []).filter(ours).map((x) => String(x.name)));
         throw new TierError(
-            `${app} has no heroku-postgresql add-on attached as ${attachment} (its Postgres attachments: ${names.join(", ") || "none"}); ` +
+            `${app} has no heroku-postgresql add-on attached as ${attachment} (its Postgres attachments: ` +
+                `${names.join(", ") || "none"}); ` +
                 "set raptor:database to the attachment of the app's database",
         );
     }
     if (chosen.length > 1) {
         // One app cannot hold two attachments of one name; a list saying so is not one this program understands.
-        throw new TierError(`${app}: \`heroku addons --json\` lists ${attachment} on ${chosen.length} add-ons ` +
-            `(${chosen.map((a) => String(a.name)).join(", ")}); check \`heroku addons -a ${app}\``);
+        throw new TierError(
+            `${app}: \`heroku addons --json\` lists ${attachment} on ${chosen.length} add-ons ` +
+                `(${chosen.map((a) => String(a.name)).join(", ")}); check \`heroku addons -a ${app}\``,
+        );
     }
     const a = chosen[0];
     if (typeof a.id !== "string" || typeof a.name !== "string") {
-        throw new TierError(`${app}: the add-on attached as ${attachment} has no id or name in \`heroku addons --json\``);
+        throw new TierError(
+            `${app}: the add-on attached as ${attachment} has no id or name in \`heroku addons --json\``,
+        );
     }
     return { id: a.id, name: a.name, plan: planName(a), state: typeof a.state === "string" ? a.state : "unknown" };
 }
@@ -138,8 +149,8 @@ export function parseCredentialUrl(stdout: string): string {
     const url = at >= 0 ? (lines.slice(at + 1).find((l) => l.trim() !== "") ?? "").trim() : "";
     if (!/^postgres(ql)?:\/\/\S+$/.test(url)) {
         throw new Error(
-            "heroku pg:credentials:url printed no `Connection URL:` line followed by a postgres:// URL " +
-                "(output withheld: it may carry a password); is the credential active? `heroku pg:credentials DATABASE -a APP`",
+            "heroku pg:credentials:url printed no `Connection URL:` line followed by a postgres:// URL (output " +
+                "withheld: it may carry a password); is the credential active? `heroku pg:credentials DATABASE -a APP`",
         );
     }
     return url;

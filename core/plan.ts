@@ -17,7 +17,9 @@ export interface PlanInput {
 export interface GrantPlan {
     readonly role: string;
     readonly schema: string;
-    /** USAGE on the schema and nothing else: a fresh Heroku credential has no schema access, and CREATE would be DDL. */
+    /**
+     * USAGE on the schema and nothing else: a fresh Heroku credential has no schema access, and CREATE would be DDL.
+     */
     readonly schemaPrivileges: readonly ["USAGE"];
     /** One entry per classified table, sorted by name. Locked tables have no privileges. */
     readonly tables: readonly ClassifiedTable[];
@@ -38,11 +40,14 @@ export class PlanError extends Error {
 }
 
 export function buildPlan(input: PlanInput): GrantPlan {
-    for (const [what, value] of [["role", input.role], ["schema", input.schema]] as const) {
+    for (const [what, value] of [
+        ["role", input.role],
+        ["schema", input.schema],
+    ] as const) {
         if (!isPlainIdentifier(value)) {
             throw new PlanError(
-                `${what} ${JSON.stringify(value)} is not a plain Postgres identifier; ` +
-                    "use lower-case letters, digits and _ (at most 63 bytes)",
+                `${what} ${JSON.stringify(value)} is not a plain Postgres identifier; use lower-case letters, digits ` +
+                    `and _ (at most 63 bytes)`,
             );
         }
     }

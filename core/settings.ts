@@ -84,11 +84,19 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
 
     const app = get("app");
     if (app === undefined) {
-        bad("app", app, `set it: pulumi config set raptor:app ${KNOWN_STACK_APPS[stack] ?? "<heroku-app>"} -s ${stack}`);
+        bad(
+            "app",
+            app,
+            `set it: pulumi config set raptor:app ${KNOWN_STACK_APPS[stack] ?? "<heroku-app>"} -s ${stack}`,
+        );
     } else if (!HEROKU_APP.test(app)) {
         bad("app", app, "a Heroku app name is 3-30 lower-case letters, digits and dashes, starting with a letter");
     } else if (KNOWN_STACK_APPS[stack] !== undefined && KNOWN_STACK_APPS[stack] !== app) {
-        bad("app", app, `stack ${stack} must manage ${KNOWN_STACK_APPS[stack]}; fix the value or select the right stack`);
+        bad(
+            "app",
+            app,
+            `stack ${stack} must manage ${KNOWN_STACK_APPS[stack]}; fix the value or select the right stack`,
+        );
     }
 
     let database = get("database") as string;
@@ -113,7 +121,11 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
 
     const urlDelivery = get("urlDelivery") as string;
     if (!(URL_DELIVERIES as readonly string[]).includes(urlDelivery)) {
-        bad("urlDelivery", urlDelivery, `use one of ${URL_DELIVERIES.join(" or ")} (attachment keeps the URL current across rotations)`);
+        bad(
+            "urlDelivery",
+            urlDelivery,
+            `use one of ${URL_DELIVERIES.join(" or ")} (attachment keeps the URL current across rotations)`,
+        );
     }
 
     const rs = get("roleSeparation") as string;
@@ -125,9 +137,17 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
     if (soakStack !== undefined && !STACK_REF.test(soakStack)) {
         bad("soakStack", soakStack, "use the fully qualified staging stack, e.g. my-org/raptor/staging");
     } else if (soakStack !== undefined && soakStack.split("/")[2] === stack) {
-        bad("soakStack", soakStack, "a stack cannot prove its own soak; name the staging stack, e.g. my-org/raptor/staging");
+        bad(
+            "soakStack",
+            soakStack,
+            "a stack cannot prove its own soak; name the staging stack, e.g. my-org/raptor/staging",
+        );
     } else if (soakStack !== undefined && stack === "prod" && !soakStack.endsWith("/raptor/staging")) {
-        bad("soakStack", soakStack, "prod's soak evidence must come from this project's staging stack: <org>/raptor/staging");
+        bad(
+            "soakStack",
+            soakStack,
+            "prod's soak evidence must come from this project's staging stack: <org>/raptor/staging",
+        );
     }
 
     if (problems.length > 0) {

@@ -11,7 +11,7 @@ export function renderSql(plan: GrantPlan): string {
     const schema = quoteIdent(plan.schema);
     const lines: string[] = [
         `-- Raptor grant matrix for role ${plan.role} in schema ${plan.schema}.`,
-        "-- Run as the database owner: psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f this-file.sql",
+        '-- Run as the database owner: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f this-file.sql',
         "-- Idempotent: every table is reset to exactly its set's privileges.",
         "BEGIN;",
         "",
@@ -35,7 +35,8 @@ export function renderSql(plan: GrantPlan): string {
         "-- Sequences: USAGE for inserts through bigserial defaults, now and for sequences created later.",
         `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${schema} FROM ${role};`,
         `GRANT ${plan.sequencePrivileges.join(", ")} ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};`,
-        `ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT ${plan.sequencePrivileges.join(", ")} ON SEQUENCES TO ${role};`,
+        `ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT ${plan.sequencePrivileges.join(", ")} ON SEQUENCES TO ` +
+            `${role};`,
         "",
         "COMMIT;",
         "",

@@ -1,7 +1,7 @@
 /**
  * Runs the pack without an engine, with arguments built as the engine and
  * @pulumi/policy 1.21 build them, so the verdicts equal `run-policy-pack`'s
- * (test/policy-grpc.test.ts holds them equal, scenario by scenario):
+ * (test/policy/grpc.test.ts holds them equal, scenario by scenario):
  * - props travel as the engine marshals them (KeepUnknowns, KeepSecrets:
  *   pulumi v3.248 sdk/go/common/resource/plugin/analyzer_plugin.go), through
  *   the pack's own deserializer (secrets unwrapped) and unknown-checking proxy;

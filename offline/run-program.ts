@@ -78,11 +78,24 @@ export function addonsJson(plan: string, attachment = "DATABASE", app = "raxx-ap
             plan: { name: plan },
             state: "provisioned",
             addon_service: { name: "heroku-postgresql" },
-            attachments: [{ id: "7b2c3d4e-0000-4000-8000-000000000001", name: attachment, app: appRef, namespace: null,
-                addon: { id: addonId, name: "postgresql-adjacent-27271" } }],
+            attachments: [
+                {
+                    id: "7b2c3d4e-0000-4000-8000-000000000001",
+                    name: attachment,
+                    app: appRef,
+                    namespace: null,
+                    addon: { id: addonId, name: "postgresql-adjacent-27271" },
+                },
+            ],
         },
-        { id: "8c3d4e5f-0000-4000-8000-000000001234", name: "papertrail-rigid-1234", app: appRef,
-            plan: { name: "papertrail:choklad" }, state: "provisioned", attachments: [] },
+        {
+            id: "8c3d4e5f-0000-4000-8000-000000001234",
+            name: "papertrail-rigid-1234",
+            app: appRef,
+            plan: { name: "papertrail:choklad" },
+            state: "provisioned",
+            attachments: [],
+        },
     ]);
 }
 
@@ -91,10 +104,12 @@ export const PROD: Record<string, string> = { app: "raxx-api-prod", soakStack: "
 
 /** Awaits an Output (or any Input) to its plain value. */
 export function promiseOf<T>(v: pulumi.Input<T>): Promise<T> {
-    return new Promise((resolve) => pulumi.output(v).apply((x) => {
-        resolve(x as T);
-        return x;
-    }));
+    return new Promise((resolve) =>
+        pulumi.output(v).apply((x) => {
+            resolve(x as T);
+            return x;
+        }),
+    );
 }
 
 /** True if the Input is an Output marked secret (plain values are not). */
@@ -122,7 +137,9 @@ export function unwrapSecrets(v: unknown, path: string, secrets: string[]): unkn
             secrets.push(path);
             return unwrapSecrets(o.value, path, []);
         }
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, path ? `${path}.${k}` : k, secrets)]));
+        return Object.fromEntries(
+            Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, path ? `${path}.${k}` : k, secrets)]),
+        );
     }
     return v;
 }
@@ -149,67 +166,99 @@ export async function runProgram(s: Scenario): Promise<Run> {
 }
 
 async function runProgramOnce(s: Scenario): Promise<Run> {
-    const plain = new Map<string, { props: Record<string, unknown>; secretPaths: string[]; state: Record<string, unknown> }>();
+    const plain = new Map<
+        string,
+        { props: Record<string, unknown>; secretPaths: string[]; state: Record<string, unknown> }
+    >();
     const invokes: string[] = [];
-    await pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-            const secretPaths: string[] = [];
-            const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
-            const env = (inputs.environment ?? {}) as Record<string, string>;
-            const state: Record<string, unknown> = { ...inputs };
-            plain.set(`${args.type}::${args.name}`, { props: inputs, secretPaths, state });
-            if (args.type === TYPES.command && s.preview === true) {
-                state.stdout = UNKNOWN;
-                state.stderr = UNKNOWN;
-            } else if (args.type === TYPES.command) {
-                const step = env.RAPTOR_STEP;
-                state.stdout = step === "credential-url"
-                    ? `Connection information for raptor_app credential.\nConnection URL:\n  ${APP_URL}\n`
-                    : step === "flag" && env.FLAG_VALUE === "1" ? `${ENABLED_AT}\n` : "";
-                state.stderr = "";
-            }
-            if (args.type === TYPES.stackReference) {
-                state.outputs = s.soakOutputs ?? {};
-                state.secretOutputNames = [];
-            }
-            return { id: s.preview === true ? "" : `${args.name}-id`, state };
-        },
-        call(args: pulumi.runtime.MockCallArgs) {
-            if (args.token === "command:local:run") {
-                const cmd = args.inputs.command as string;
-                invokes.push(cmd);
-                if (cmd === READ_ADDONS) {
-                    const app = String((args.inputs.environment as Record<string, unknown> | undefined)?.APP ?? "");
-                    return { stdout: s.addonsJson ?? addonsJson(s.plan ?? "heroku-postgresql:standard-0", "DATABASE", app), stderr: "" };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const secretPaths: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
+                const env = (inputs.environment ?? {}) as Record<string, string>;
+                const state: Record<string, unknown> = { ...inputs };
+                plain.set(`${args.type}::${args.name}`, { props: inputs, secretPaths, state });
+                if (args.type === TYPES.command && s.preview === true) {
+                    state.stdout = UNKNOWN;
+                    state.stderr = UNKNOWN;
+                } else if (args.type === TYPES.command) {
+                    const step = env.RAPTOR_STEP;
+                    state.stdout =
+                        step === "credential-url"
+                            ? `Connection information for raptor_app credential.\nConnection URL:\n  ${APP_URL}\n`
+                            : step === "flag" && env.FLAG_VALUE === "1"
+                              ? `${ENABLED_AT}\n`
+                              : "";
+                    state.stderr = "";
                 }
-                if (cmd === READ_OWNER_URL) {
-                    return { stdout: `${s.ownerUrl ?? OWNER_URL}\n`, stderr: "" };
+                if (args.type === TYPES.stackReference) {
+                    state.outputs = s.soakOutputs ?? {};
+                    state.secretOutputNames = [];
                 }
-            }
-            throw new Error(`unmocked invoke ${args.token}: ${JSON.stringify(args.inputs)}`);
+                return { id: s.preview === true ? "" : `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                if (args.token === "command:local:run") {
+                    const cmd = args.inputs.command as string;
+                    invokes.push(cmd);
+                    if (cmd === READ_ADDONS) {
+                        const app = String((args.inputs.environment as Record<string, unknown> | undefined)?.APP ?? "");
+                        return {
+                            stdout:
+                                s.addonsJson ?? addonsJson(s.plan ?? "heroku-postgresql:standard-0", "DATABASE", app),
+                            stderr: "",
+                        };
+                    }
+                    if (cmd === READ_OWNER_URL) {
+                        return { stdout: `${s.ownerUrl ?? OWNER_URL}\n`, stderr: "" };
+                    }
+                }
+                throw new Error(`unmocked invoke ${args.token}: ${JSON.stringify(args.inputs)}`);
+            },
         },
-    }, "raptor", s.stack, s.preview === true);
+        "raptor",
+        s.stack,
+        s.preview === true,
+    );
 
     const config: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.config)) {
         config[`raptor:${k}`] = v;
     }
-    pulumi.runtime.setAllConfig(config, (s.secretKeys ?? []).map((k) => `raptor:${k}`));
+    pulumi.runtime.setAllConfig(
+        config,
+        (s.secretKeys ?? []).map((k) => `raptor:${k}`),
+    );
 
     const captured: Array<{
-        resource: pulumi.Resource; type: string; name: string; props: pulumi.Inputs; opts: pulumi.CustomResourceOptions; custom: boolean;
+        resource: pulumi.Resource;
+        type: string;
+        name: string;
+        props: pulumi.Inputs;
+        opts: pulumi.CustomResourceOptions;
+        custom: boolean;
     }> = [];
     let outputs: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
         const out = await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
-                captured.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts, custom: args.resource instanceof pulumi.CustomResource });
+                captured.push({
+                    resource: args.resource,
+                    type: args.type,
+                    name: args.name,
+                    props: args.props,
+                    opts: args.opts,
+                    custom: args.resource instanceof pulumi.CustomResource,
+                });
                 return undefined;
             });
             // Caught here, not outside: a rejected stack init also surfaces as an unhandled rejection.
             try {
-                return await (s.classification ? raptor(readStackConfig(), s.classification) : raptor(readStackConfig()));
+                return await (s.classification
+                    ? raptor(readStackConfig(), s.classification)
+                    : raptor(readStackConfig()));
             } catch (e) {
                 error = e as Error;
                 return {};

@@ -38,7 +38,10 @@ export function readStackFile(stack: string, dir: string = projectDir()): StackF
     }
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        const known = fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+        const known = fs
+            .readdirSync(dir)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter(Boolean);
         throw new StackFileError(`no stack file ${file}; known stacks: ${known.join(", ") || "none"}`);
     }
     const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };

@@ -9,7 +9,9 @@ import { DeclaredResource, envOf, stepOf } from "./core/resources";
 
 export interface StackContext {
     readonly stack: string;
-    /** A `raptor:*` value by key without the prefix: a string (structured values JSON-encoded) or, offline, an object. */
+    /**
+     * A `raptor:*` value by key without the prefix: a string (structured values JSON-encoded) or, offline, an object.
+     */
     config(key: string): unknown;
     readonly now: Date;
 }

@@ -9,7 +9,10 @@ import { CommandInputs, commandInputs } from "./inputs";
 import { PropsView, cannotDecide } from "./props";
 
 /** A command's typed inputs (read behind the proxy), and the unknown ones among `paths`; undefined for other types. */
-function viewed(args: ResourceValidationArgs, ...paths: string[]): { cmd: CommandInputs; unknown: string[]; wrong: string[] } | undefined {
+function viewed(
+    args: ResourceValidationArgs,
+    ...paths: string[]
+): { cmd: CommandInputs; unknown: string[]; wrong: string[] } | undefined {
     if (args.type !== TYPES.command) {
         return undefined;
     }
@@ -19,11 +22,15 @@ function viewed(args: ResourceValidationArgs, ...paths: string[]): { cmd: Comman
 
 export const noCredentialOnEssential: ResourceValidationPolicy = {
     name: "no-credential-on-essential",
-    description: "The application credential is only created on a plan that allows custom credentials (Standard-0 or better).",
+    description:
+        "The application credential is only created on a plan that allows custom credentials (Standard-0 or better).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const v = viewed(args, "environment.RAPTOR_STEP", "environment.ADDON_PLAN");
-        if (v !== undefined && (v.unknown.includes("environment.RAPTOR_STEP") || (v.cmd.step === "credential" && v.unknown.length > 0))) {
+        if (
+            v !== undefined &&
+            (v.unknown.includes("environment.RAPTOR_STEP") || (v.cmd.step === "credential" && v.unknown.length > 0))
+        ) {
             reportViolation(cannotDecide("the credential's plan", args, v.unknown));
             return;
         }
@@ -38,13 +45,18 @@ export const noCredentialOnEssential: ResourceValidationPolicy = {
         const found = {
             missing: "carries no ADDON_PLAN, so its Postgres plan is unknown",
             essential: `is on plan ${String(plan)}, an Essential-tier plan that cannot have custom credentials`,
-            advanced: `is on plan ${String(plan)}, an Advanced-tier plan managed with \`heroku data:pg:*\`, not pg:credentials`,
+            advanced:
+                `is on plan ${String(plan)}, an Advanced-tier plan managed with \`heroku data:pg:*\`, not ` +
+                `pg:credentials`,
             unknown: `is on plan ${String(plan)}, which is not known to allow custom credentials`,
         }[verdict];
-        const fix = verdict === "advanced"
-            ? "Fix: set up the role by hand with `heroku data:pg:credentials:create` and `data:pg:attachments:create`."
-            : "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku pg:copy` " +
-              "the data (downtime) and `heroku pg:promote` it; a tier change is the operator's cost decision.";
+        const fix =
+            verdict === "advanced"
+                ? "Fix: set up the role by hand with `heroku data:pg:credentials:create` and " +
+                  "`data:pg:attachments:create`."
+                : "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku " +
+                  "pg:copy` the data (downtime) and `heroku pg:promote` it; a tier change is the operator's cost " +
+                  "decision.";
         reportViolation(
             `Credential command ${args.name} ${found}. Required: standard-*, premium-*, private-* or shield-*. ${fix}`,
         );
@@ -62,8 +74,11 @@ export const credentialRetained: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const v = viewed(args, "environment.RAPTOR_STEP", "delete");
-        const undecided = v !== undefined && (v.cmd.step === "credential" ? v.unknown.length + v.wrong.length > 0
-            : v.unknown.includes("environment.RAPTOR_STEP"));
+        const undecided =
+            v !== undefined &&
+            (v.cmd.step === "credential"
+                ? v.unknown.length + v.wrong.length > 0
+                : v.unknown.includes("environment.RAPTOR_STEP"));
         if (v !== undefined && undecided) {
             reportViolation(cannotDecide("that the credential is retained", args, v.unknown, v.wrong));
             return;
@@ -80,14 +95,16 @@ export const credentialRetained: ResourceValidationPolicy = {
         if (opts.retainOnDelete === undefined && harmlessDelete) {
             return;
         }
-        const found = opts.retainOnDelete === false
-            ? "has neither retainOnDelete nor protect"
-            : "has no protect, and its delete script is not the shared non-destructive CREDENTIAL_DELETE " +
-              "(this engine does not report retainOnDelete to policies)";
+        const found =
+            opts.retainOnDelete === false
+                ? "has neither retainOnDelete nor protect"
+                : "has no protect, and its delete script is not the shared non-destructive CREDENTIAL_DELETE (this " +
+                  "engine does not report retainOnDelete to policies)";
         reportViolation(
-            `Credential command ${args.name} ${found}, so a delete or replacement could drop the raptor_app role and the ` +
-                "application's access with it. Required: retainOnDelete: true or protect: true. Fix: keep " +
-                "`{ retainOnDelete: true }` in components/credential.ts; dropping the role is an operator decision (runbook: Escalation).",
+            `Credential command ${args.name} ${found}, so a delete or replacement could drop the raptor_app role and ` +
+                "the application's access with it. Required: retainOnDelete: true or protect: true. Fix: keep `{ " +
+                "retainOnDelete: true }` in components/credential.ts; dropping the role is an operator decision " +
+                "(runbook: Escalation).",
         );
     },
 };

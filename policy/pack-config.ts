@@ -47,14 +47,20 @@ const VALID: Record<ConfigKey, (v: unknown) => boolean> = {
 /** The committed pack config, next to this module. */
 export const PACK_CONFIG_FILE = join(__dirname, "config.json");
 
-/** The append-only and locked lists of the committed policy/config.json; without them the pack refuses to load (fails closed). */
+/**
+ * The append-only and locked lists of the committed policy/config.json; without them the pack refuses to load (fails
+ * closed).
+ */
 function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
-    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<string, Record<string, unknown> | undefined>;
+    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<
+        string,
+        Record<string, unknown> | undefined
+    >;
     const { appendOnly, locked } = file["append-only-invariant"] ?? {};
     if (!isStrings(appendOnly) || !isStrings(locked)) {
         throw new Error(
-            `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): they are the ` +
-                "pack's defaults, kept equal to core/classification.ts by test/policy.test.ts",
+            `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): ` +
+                "they are the pack's defaults, kept equal to core/classification.ts by test/policy/policies.test.ts",
         );
     }
     return { appendOnly, locked };

@@ -10,7 +10,15 @@ import { appendOnlyInvariant, noAllTablesGrant } from "./grants";
 import { credentialRetained, noCredentialOnEssential } from "./credential";
 import { secretsStaySecret } from "./secrets";
 
-export { prodSignoff, soakBeforeProd, appendOnlyInvariant, noAllTablesGrant, credentialRetained, noCredentialOnEssential, secretsStaySecret };
+export {
+    prodSignoff,
+    soakBeforeProd,
+    appendOnlyInvariant,
+    noAllTablesGrant,
+    credentialRetained,
+    noCredentialOnEssential,
+    secretsStaySecret,
+};
 export type { StackContext, StackContextProvider } from "./context";
 
 export const PACK_NAME = "raptor";

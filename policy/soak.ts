@@ -13,23 +13,34 @@ const HOUR_MS = 3600 * 1000;
 
 const howToGetEvidence = (soakStack: string, hours: number) =>
     `To get evidence: turn the flag on in staging (\`pulumi config set raptor:roleSeparation true -s staging\`, then ` +
-    `\`pulumi up -s staging\`), run the runbook's 24/48/72 h checks for ${hours} h, and check ` +
-    `\`pulumi stack output roleSeparationEnabledAt -s ${soakStack}\`; until then keep prod's raptor:roleSeparation false.`;
+    `\`pulumi up -s staging\`), run the runbook's 24/48/72 h checks for ${hours} h, and check \`pulumi stack output ` +
+    `roleSeparationEnabledAt -s ${soakStack}\`; until then keep prod's raptor:roleSeparation false.`;
 
 export function soakBeforeProd(context: StackContextProvider = pulumiStackContext): StackValidationPolicy {
     return {
         name: "soak-before-prod",
-        description: "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72).",
+        description:
+            "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72).",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
-                soakHours: { type: "number", minimum: 0, default: 72, description: "Hours staging's flag must have been on." },
+                soakHours: {
+                    type: "number",
+                    minimum: 0,
+                    default: 72,
+                    description: "Hours staging's flag must have been on.",
+                },
             },
         },
         validateStack: (args, reportViolation) => {
             const ctx = context();
             const views = args.resources.map((r) => new PropsView(r));
-            const plain = args.resources.map((r, i) => ({ type: r.type, name: r.name, urn: r.urn, props: views[i].plain }));
+            const plain = args.resources.map((r, i) => ({
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                props: views[i].plain,
+            }));
             const why = prodReason(ctx, plain);
             const flagAt = plain.findIndex((r) => stepOf(r) === "flag");
             if (why === undefined || flagAt < 0) {
@@ -49,7 +60,8 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             const soakStack = ctx.config("soakStack");
             if (typeof soakStack !== "string" || soakStack === "") {
                 reportViolation(
-                    `Prod turns the flag on but raptor:soakStack is not set, so there is no staging evidence. ${need} ` +
+                    `Prod turns the flag on but raptor:soakStack is not set, so there is no staging evidence. ` +
+                        `${need} ` +
                         "Fix: `pulumi config set raptor:soakStack <org>/raptor/staging -s prod`. " +
                         howToGetEvidence("<org>/raptor/staging", soakHours),
                 );
@@ -57,8 +69,9 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             }
             if (soakStack.split("/").pop() === ctx.stack) {
                 reportViolation(
-                    `Prod turns the flag on but raptor:soakStack ${soakStack} is this stack itself; a stack cannot soak for itself. ` +
-                        `${need} Fix: point raptor:soakStack at the staging stack. ${howToGetEvidence(soakStack, soakHours)}`,
+                    `Prod turns the flag on but raptor:soakStack ${soakStack} is this stack itself; a stack cannot ` +
+                        `soak for itself. ${need} Fix: point raptor:soakStack at the staging stack. ` +
+                        `${howToGetEvidence(soakStack, soakHours)}`,
                 );
                 return;
             }
@@ -66,8 +79,9 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             const ref = refAt < 0 ? undefined : plain[refAt];
             if (ref === undefined) {
                 reportViolation(
-                    `Prod turns the flag on but declares no StackReference to ${soakStack} (raptor:soakStack), so staging's ` +
-                        `roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, which declares it. ` +
+                    `Prod turns the flag on but declares no StackReference to ${soakStack} (raptor:soakStack), so ` +
+                        `staging's roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, ` +
+                        `which declares it. ` +
                         howToGetEvidence(soakStack, soakHours),
                 );
                 return;
@@ -81,10 +95,14 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             const value = outputs?.["roleSeparationEnabledAt"];
             const at = typeof value === "string" ? Date.parse(value) : NaN;
             if (Number.isNaN(at)) {
-                const found = value === undefined || value === null
-                    ? "has no roleSeparationEnabledAt (its flag is off or it never exported one)"
-                    : `exports roleSeparationEnabledAt ${JSON.stringify(value)}, which is not an ISO 8601 time`;
-                reportViolation(`Prod turns the flag on but ${soakStack} ${found}. ${need} ${howToGetEvidence(soakStack, soakHours)}`);
+                const found =
+                    value === undefined || value === null
+                        ? "has no roleSeparationEnabledAt (its flag is off or it never exported one)"
+                        : `exports roleSeparationEnabledAt ${JSON.stringify(value)}, which is not an ISO 8601 time`;
+                reportViolation(
+                    `Prod turns the flag on but ${soakStack} ${found}. ${need} ` +
+                        `${howToGetEvidence(soakStack, soakHours)}`,
+                );
                 return;
             }
             const ageHours = (ctx.now.getTime() - at) / HOUR_MS;
@@ -97,8 +115,8 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             } else if (ageHours < soakHours) {
                 const from = new Date(at + soakHours * HOUR_MS).toISOString();
                 reportViolation(
-                    `Prod turns the flag on but ${soakStack} turned it on at ${value}, only ${ageHours.toFixed(1)} h ago. ` +
-                        `${need} Prod may turn it on from ${from}; keep raptor:roleSeparation false until then.`,
+                    `Prod turns the flag on but ${soakStack} turned it on at ${value}, only ${ageHours.toFixed(1)} h ` +
+                        `ago. ${need} Prod may turn it on from ${from}; keep raptor:roleSeparation false until then.`,
                 );
             }
         },

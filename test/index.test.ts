@@ -12,26 +12,32 @@ const registered: string[] = [];
 let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            registered.push(`${args.type}::${args.name}`);
-            return { id: `${args.name}-id`, state: args.inputs };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                registered.push(`${args.type}::${args.name}`);
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call: (args) => {
+                const cmd = args.inputs.command;
+                if (cmd === READ_ADDONS) {
+                    return { stdout: addonsJson("heroku-postgresql:standard-0"), stderr: "" };
+                }
+                if (cmd === READ_OWNER_URL) {
+                    return { stdout: OWNER_URL, stderr: "" };
+                }
+                throw new Error(`unmocked invoke ${args.token} ${cmd}`);
+            },
         },
-        call: (args) => {
-            const cmd = args.inputs.command;
-            if (cmd === READ_ADDONS) {
-                return { stdout: addonsJson("heroku-postgresql:standard-0"), stderr: "" };
-            }
-            if (cmd === READ_OWNER_URL) {
-                return { stdout: OWNER_URL, stderr: "" };
-            }
-            throw new Error(`unmocked invoke ${args.token} ${cmd}`);
-        },
-    }, "raptor", "staging", false);
+        "raptor",
+        "staging",
+        false,
+    );
     const file = readStackFile("staging");
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(file.raw).map(([k, v]) => [`raptor:${k}`, v])));
     // Imported after the mocks: the module runs the program as it loads.
-    const index = (await import("../index")) as unknown as Promise<Record<string, unknown>> | { default: Promise<Record<string, unknown>> };
+    const index = (await import("../index")) as unknown as
+        Promise<Record<string, unknown>> | { default: Promise<Record<string, unknown>> };
     const exported = "default" in index ? index.default : index;
     outputs = (await promiseOf(pulumi.output(await exported))) as Record<string, unknown>;
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -40,8 +46,13 @@ beforeAll(async () => {
 describe("index.ts with Pulumi.staging.yaml", () => {
     it("exports the stack's outputs", () => {
         expect(outputs).toMatchObject({
-            app: "raxx-api-staging", role: "raptor_app", urlDelivery: "attachment", urlVar: "RAPTOR_APP_DATABASE_URL",
-            roleSeparation: false, tables: 40, addonPlan: "heroku-postgresql:standard-0",
+            app: "raxx-api-staging",
+            role: "raptor_app",
+            urlDelivery: "attachment",
+            urlVar: "RAPTOR_APP_DATABASE_URL",
+            roleSeparation: false,
+            tables: 40,
+            addonPlan: "heroku-postgresql:standard-0",
         });
         expect(outputs.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     });

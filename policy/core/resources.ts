@@ -7,8 +7,16 @@
  */
 import { Deployment, DeploymentExtra, DeploymentGrant } from "./deployment";
 import {
-    ATTACHMENT_CREATE, ATTACHMENT_DELETE, BASH, CONFIG_VAR_SET, CONFIG_VAR_UNSET, CREDENTIAL_CREATE, CREDENTIAL_DELETE,
-    CREDENTIAL_URL_READ, FLAG_DELETE, FLAG_SET,
+    ATTACHMENT_CREATE,
+    ATTACHMENT_DELETE,
+    BASH,
+    CONFIG_VAR_SET,
+    CONFIG_VAR_UNSET,
+    CREDENTIAL_CREATE,
+    CREDENTIAL_DELETE,
+    CREDENTIAL_URL_READ,
+    FLAG_DELETE,
+    FLAG_SET,
 } from "./heroku-scripts";
 import { UrlDelivery } from "./settings";
 
@@ -34,7 +42,8 @@ export interface DeclaredResource {
 }
 
 export const str = (v: unknown): string => (typeof v === "string" ? v : "");
-export const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+export const strs = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 
 export function stepOf(r: DeclaredResource): Step | undefined {
     if (r.type !== TYPES.command) {
@@ -77,12 +86,21 @@ export function isSharedStep(r: DeclaredResource): boolean {
         return false;
     }
     const p = r.props;
-    const same = (key: "create" | "update" | "delete") => (scripts[key] === undefined ? absent(p[key]) : p[key] === scripts[key]);
-    return JSON.stringify(p["interpreter"]) === JSON.stringify(BASH) && same("create") && same("update") && same("delete") &&
-        COMMAND_RUNS.every((k) => absent(p[k]) || (Array.isArray(p[k]) && (p[k] as unknown[]).length === 0));
+    const same = (key: "create" | "update" | "delete") =>
+        scripts[key] === undefined ? absent(p[key]) : p[key] === scripts[key];
+    return (
+        JSON.stringify(p["interpreter"]) === JSON.stringify(BASH) &&
+        same("create") &&
+        same("update") &&
+        same("delete") &&
+        COMMAND_RUNS.every((k) => absent(p[k]) || (Array.isArray(p[k]) && (p[k] as unknown[]).length === 0))
+    );
 }
 
-/** Outputs the engine adds to a resource's props, which are not what is deployed (a command's stdout is only known after it ran). */
+/**
+ * Outputs the engine adds to a resource's props, which are not what is deployed (a command's stdout is only known after
+ * it ran).
+ */
 const OUTPUTS_ONLY: Readonly<Record<string, readonly string[]>> = {
     [TYPES.command]: ["stdout", "stderr", "assets", "archive"],
 };
@@ -95,13 +113,15 @@ const OUTPUTS_ONLY: Readonly<Record<string, readonly string[]>> = {
  * components and the stack. Everything else is an extra.
  */
 export function isModeled(r: DeclaredResource): boolean {
-    return isSharedStep(r) ||
+    return (
+        isSharedStep(r) ||
         r.type === TYPES.grant ||
         r.type === TYPES.defaultPrivileges ||
         r.type.startsWith("pulumi:providers:") ||
         r.type === TYPES.stackReference ||
         r.type === TYPES.stack ||
-        r.type.startsWith("raptor:");
+        r.type.startsWith("raptor:")
+    );
 }
 
 /**
@@ -110,13 +130,22 @@ export function isModeled(r: DeclaredResource): boolean {
  */
 export function extraOf(r: DeclaredResource): DeploymentExtra {
     const drop = [...(OUTPUTS_ONLY[r.type] ?? []), "id"];
-    const props = Object.entries(r.props).filter(([k, v]) =>
-        !drop.includes(k) && !(r.type === TYPES.command && k === "addPreviousOutputInEnv" && v === true));
+    const props = Object.entries(r.props).filter(
+        ([k, v]) => !drop.includes(k) && !(r.type === TYPES.command && k === "addPreviousOutputInEnv" && v === true),
+    );
     return { type: r.type, name: r.name, props: Object.fromEntries(props) };
 }
 
 /** The inputs of a Grant or DefaultPrivileges the deployment reads. */
-export const GRANT_FIELDS = ["objectType", "schema", "objects", "privileges", "role", "withGrantOption", "columns"] as const;
+export const GRANT_FIELDS = [
+    "objectType",
+    "schema",
+    "objects",
+    "privileges",
+    "role",
+    "withGrantOption",
+    "columns",
+] as const;
 /** The environment keys of each shared step the deployment (or the per-step sign-off check) reads. */
 export const STEP_ENV: Readonly<Record<Step, readonly string[]>> = {
     credential: ["APP", "DATABASE", "ROLE"],

@@ -199,42 +199,50 @@ describe("the role itself", () => {
         },
     );
 
-    it("role-attribute: SUPERUSER is reported, every table it opens names the same fix, and NOSUPERUSER fixes all", async () => {
-        const db = await applied({ privateRole: true });
-        await db.asSuperuser(`ALTER ROLE ${quoteIdent(db.role)} SUPERUSER`);
-        const { report } = await check(db);
-        const fix = `ALTER ROLE "${db.role}" NOSUPERUSER;`;
-        expect(report.drifts.filter((d) => d.class === "role-attribute").map((d) => d.fix)).toEqual([fix]);
-        const audit = report.drifts.find(
-            (d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`,
-        );
-        expect(audit?.fix).toBe(fix);
-        expect(audit?.detail).toContain("UPDATE (as a superuser)");
-        await db.asSuperuser(fix);
-        await expectClean(db);
-    });
+    it(
+        "role-attribute: SUPERUSER is reported, every table it opens names the same fix, and NOSUPERUSER fixes " +
+            "all",
+        async () => {
+            const db = await applied({ privateRole: true });
+            await db.asSuperuser(`ALTER ROLE ${quoteIdent(db.role)} SUPERUSER`);
+            const { report } = await check(db);
+            const fix = `ALTER ROLE "${db.role}" NOSUPERUSER;`;
+            expect(report.drifts.filter((d) => d.class === "role-attribute").map((d) => d.fix)).toEqual([fix]);
+            const audit = report.drifts.find(
+                (d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`,
+            );
+            expect(audit?.fix).toBe(fix);
+            expect(audit?.detail).toContain("UPDATE (as a superuser)");
+            await db.asSuperuser(fix);
+            await expectClean(db);
+        },
+    );
 });
 
 describe("role memberships", () => {
-    it("role-membership in pg_write_all_data: reported, the audit tables name the membership as the source, REVOKE fixes it", async () => {
-        const db = await applied({ privateRole: true });
-        await db.asSuperuser(`GRANT pg_write_all_data TO ${quoteIdent(db.role)}`);
-        const { report } = await check(db);
-        const fix = `REVOKE "pg_write_all_data" FROM "${db.role}" GRANTED BY "postgres";`;
-        expect(report.drifts.filter((d) => d.class === "role-membership").map((d) => [d.object, d.fix])).toEqual([
-            [`membership "${db.role}" in "pg_write_all_data"`, fix],
-        ]);
-        const audit = report.drifts.find(
-            (d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`,
-        );
-        expect(audit?.fix).toBe(fix);
-        expect(audit?.detail).toContain("UPDATE (through the predefined role pg_write_all_data)");
-        expect(report.drifts.find((d) => d.object === `table ${T("alembic_version")}`)?.class).toBe(
-            "locked-table-accessible",
-        );
-        await db.asSuperuser(fix);
-        await expectClean(db);
-    });
+    it(
+        "role-membership in pg_write_all_data: reported, the audit tables name the membership as the source, REVOKE " +
+            "fixes it",
+        async () => {
+            const db = await applied({ privateRole: true });
+            await db.asSuperuser(`GRANT pg_write_all_data TO ${quoteIdent(db.role)}`);
+            const { report } = await check(db);
+            const fix = `REVOKE "pg_write_all_data" FROM "${db.role}" GRANTED BY "postgres";`;
+            expect(report.drifts.filter((d) => d.class === "role-membership").map((d) => [d.object, d.fix])).toEqual([
+                [`membership "${db.role}" in "pg_write_all_data"`, fix],
+            ]);
+            const audit = report.drifts.find(
+                (d) => d.class === "append-only-writable" && d.object === `table ${T("customer_audit_events")}`,
+            );
+            expect(audit?.fix).toBe(fix);
+            expect(audit?.detail).toContain("UPDATE (through the predefined role pg_write_all_data)");
+            expect(report.drifts.find((d) => d.object === `table ${T("alembic_version")}`)?.class).toBe(
+                "locked-table-accessible",
+            );
+            await db.asSuperuser(fix);
+            await expectClean(db);
+        },
+    );
 
     it("role-membership in pg_read_all_data: the locked tables become readable; REVOKE fixes it", async () => {
         const db = await applied({ privateRole: true });
@@ -299,16 +307,19 @@ describe("ownership", () => {
         await expectClean(db);
     });
 
-    it("role-owns-object: the database itself; the public schema's CREATE comes with it and goes back with it", async () => {
-        const db = await applied({ privateRole: true });
-        await db.asSuperuser(`ALTER DATABASE ${quoteIdent(db.database)} OWNER TO ${quoteIdent(db.role)}`);
-        const fix = `ALTER DATABASE "${db.database}" OWNER TO "${ownerName(db)}";`;
-        expect(await driftsOf(db, "role-owns-object")).toEqual([{ object: `database "${db.database}"`, fix }]);
-        expect(await driftsOf(db, "schema-create")).toEqual([{ object: 'schema "public"', fix }]);
-        expect(await driftsOf(db, "database-create")).toEqual([{ object: `database "${db.database}"`, fix }]);
-        await db.asSuperuser(fix);
-        await expectClean(db);
-    });
+    it(
+        "role-owns-object: the database itself; the public schema's CREATE comes with it and goes back with " + "it",
+        async () => {
+            const db = await applied({ privateRole: true });
+            await db.asSuperuser(`ALTER DATABASE ${quoteIdent(db.database)} OWNER TO ${quoteIdent(db.role)}`);
+            const fix = `ALTER DATABASE "${db.database}" OWNER TO "${ownerName(db)}";`;
+            expect(await driftsOf(db, "role-owns-object")).toEqual([{ object: `database "${db.database}"`, fix }]);
+            expect(await driftsOf(db, "schema-create")).toEqual([{ object: 'schema "public"', fix }]);
+            expect(await driftsOf(db, "database-create")).toEqual([{ object: `database "${db.database}"`, fix }]);
+            await db.asSuperuser(fix);
+            await expectClean(db);
+        },
+    );
 
     it("role-owns-object: a classified table it owns; the fix hands it back and regrants the plan", async () => {
         const db = await applied({ privateRole: true });
@@ -457,26 +468,31 @@ describe("tables", () => {
         await expectClean(db);
     });
 
-    it("table-missing: a classified table that does not exist; dropping it from the classification is clean", async () => {
-        const db = await applied({
-            tables: TABLES.filter((t) => t !== "dsr_log"),
-            classification: {
+    it(
+        "table-missing: a classified table that does not exist; dropping it from the classification is " + "clean",
+        async () => {
+            const db = await applied({
+                tables: TABLES.filter((t) => t !== "dsr_log"),
+                classification: {
+                    ...RAPTOR_CLASSIFICATION,
+                    appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log"),
+                },
+            });
+            expect(await driftsOf(db, "table-missing")).toEqual([
+                {
+                    object: `table ${T("dsr_log")}`,
+                    fix:
+                        `-- remove "dsr_log" from core/classification.ts, or run the migration that creates ` +
+                        `${T("dsr_log")}`,
+                },
+            ]);
+            expect(await classesOf(db)).toEqual(["table-missing"]);
+            await expectClean(db, {
                 ...RAPTOR_CLASSIFICATION,
                 appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log"),
-            },
-        });
-        expect(await driftsOf(db, "table-missing")).toEqual([
-            {
-                object: `table ${T("dsr_log")}`,
-                fix: `-- remove "dsr_log" from core/classification.ts, or run the migration that creates ${T("dsr_log")}`,
-            },
-        ]);
-        expect(await classesOf(db)).toEqual(["table-missing"]);
-        await expectClean(db, {
-            ...RAPTOR_CLASSIFICATION,
-            appendOnly: RAPTOR_CLASSIFICATION.appendOnly.filter((t) => t !== "dsr_log"),
-        });
-    });
+            });
+        },
+    );
 });
 
 describe("unclassified tables and quoted identifiers", () => {
@@ -485,7 +501,8 @@ describe("unclassified tables and quoted identifiers", () => {
         await db.asOwner("GRANT SELECT, UPDATE ON public.feature_experiments TO raptor_app");
         const fix = [
             `REVOKE ALL ON TABLE ${T("feature_experiments")} FROM "raptor_app";`,
-            '-- then classify it: add "feature_experiments" to application, appendOnly or locked in core/classification.ts',
+            '-- then classify it: add "feature_experiments" to application, appendOnly or locked in ' +
+                "core/classification.ts",
         ].join("\n");
         expect(await driftsOf(db, "unclassified-table")).toEqual([
             { object: `table ${T("feature_experiments")}`, fix },
@@ -497,28 +514,34 @@ describe("unclassified tables and quoted identifiers", () => {
         });
     });
 
-    it('"Weird Table": quoted in the report and the fix, which runs; it cannot be classified, so the report says rename or drop', async () => {
-        const db = await applied({ unclassified: ["Weird Table"] });
-        await db.asOwner(`GRANT SELECT ON public."Weird Table" TO raptor_app`);
-        const drifts = await driftsOf(db, "unclassified-table");
-        expect(drifts).toEqual([
-            {
-                object: `table ${T("Weird Table")}`,
-                fix: [
-                    `REVOKE ALL ON TABLE ${T("Weird Table")} FROM "raptor_app";`,
-                    '-- "Weird Table" is not a plain identifier, so it cannot be classified: rename it to a lower-case name or drop it',
-                ].join("\n"),
-            },
-        ]);
-        await db.asOwner(drifts[0].fix);
-        const [after] = await db.asOwner<{ any: boolean }>(
-            `SELECT has_any_column_privilege('raptor_app', 'public."Weird Table"', 'SELECT,INSERT,UPDATE,REFERENCES') AS any`,
-        );
-        expect(after.any).toBe(false);
-        expect((await check(db)).report.drifts.map((d) => [d.class, d.object])).toEqual([
-            ["unclassified-table", `table ${T("Weird Table")}`],
-        ]);
-    });
+    it(
+        '"Weird Table": quoted in the report and the fix, which runs; it cannot be classified, so the report says ' +
+            "rename or drop",
+        async () => {
+            const db = await applied({ unclassified: ["Weird Table"] });
+            await db.asOwner(`GRANT SELECT ON public."Weird Table" TO raptor_app`);
+            const drifts = await driftsOf(db, "unclassified-table");
+            expect(drifts).toEqual([
+                {
+                    object: `table ${T("Weird Table")}`,
+                    fix: [
+                        `REVOKE ALL ON TABLE ${T("Weird Table")} FROM "raptor_app";`,
+                        '-- "Weird Table" is not a plain identifier, so it cannot be classified: rename it to a ' +
+                            "lower-case name or drop it",
+                    ].join("\n"),
+                },
+            ]);
+            await db.asOwner(drifts[0].fix);
+            const [after] = await db.asOwner<{ any: boolean }>(
+                `SELECT has_any_column_privilege('raptor_app', 'public."Weird Table"', ` +
+                    `'SELECT,INSERT,UPDATE,REFERENCES') AS any`,
+            );
+            expect(after.any).toBe(false);
+            expect((await check(db)).report.drifts.map((d) => [d.class, d.object])).toEqual([
+                ["unclassified-table", `table ${T("Weird Table")}`],
+            ]);
+        },
+    );
 
     it('"MixedCase" readable through PUBLIC: the fix revokes from PUBLIC too', async () => {
         const db = await applied({ unclassified: ["MixedCase"] });
@@ -530,7 +553,8 @@ describe("unclassified tables and quoted identifiers", () => {
                 fix: [
                     `REVOKE ALL ON TABLE ${T("MixedCase")} FROM "raptor_app";`,
                     `REVOKE SELECT ON TABLE ${T("MixedCase")} FROM PUBLIC;`,
-                    '-- "MixedCase" is not a plain identifier, so it cannot be classified: rename it to a lower-case name or drop it',
+                    '-- "MixedCase" is not a plain identifier, so it cannot be classified: rename it to a lower-case ' +
+                        "name or drop it",
                 ].join("\n"),
             },
         ]);
@@ -570,7 +594,9 @@ describe("sequences and default privileges", () => {
         const db = await applied();
         await db.asOwner("ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE ON SEQUENCES FROM raptor_app");
         const o = ownerName(db);
-        const fix = `ALTER DEFAULT PRIVILEGES FOR ROLE "${o}" IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO "raptor_app";`;
+        const fix =
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "${o}" IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO ` +
+            `"raptor_app";`;
         expect(await driftsOf(db, "default-privileges-missing")).toEqual([
             { object: `default privileges of "${o}" in schema "public"`, fix },
         ]);
@@ -582,7 +608,9 @@ describe("sequences and default privileges", () => {
         const db = await applied();
         await db.asOwner("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO raptor_app");
         const o = ownerName(db);
-        const fix = `ALTER DEFAULT PRIVILEGES FOR ROLE "${o}" IN SCHEMA "public" REVOKE SELECT ON TABLES FROM "raptor_app";`;
+        const fix =
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "${o}" IN SCHEMA "public" REVOKE SELECT ON TABLES FROM ` +
+            `"raptor_app";`;
         expect(await driftsOf(db, "default-privileges-excess")).toEqual([
             { object: `default privileges of "${o}" in schema "public"`, fix },
         ]);
@@ -608,7 +636,8 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         expect(code).toBe(2);
         const lines = io.stdout.split("\n");
         expect(lines[0]).toBe(
-            `verify: DRIFT: database "${db.database}" on PostgreSQL ${server}, role "raptor_app", schema "public": 1 drift(s): append-only-writable 1`,
+            `verify: DRIFT: database "${db.database}" on PostgreSQL ${server}, role "raptor_app", schema "public": 1 ` +
+                `drift(s): append-only-writable 1`,
         );
         expect(lines.slice(2, 6)).toEqual([
             "append-only-writable (1)",
@@ -630,7 +659,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
             {
                 class: "append-only-writable",
                 object: `table ${T("dsr_log")}`,
-                detail: 'append-only (audit/history) but "raptor_app" can rewrite or erase it: UPDATE (granted directly)',
+                detail:
+                    'append-only (audit/history) but "raptor_app" can rewrite or erase it: UPDATE (granted ' +
+                    "directly)",
                 fix: `REVOKE UPDATE ON TABLE ${T("dsr_log")} FROM "raptor_app";`,
             },
         ]);
@@ -657,7 +688,8 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         const io = recorder();
         expect(await verify(["--database-url", `postgres://owner:${secret}@127.0.0.1:${port}/raptor`], io)).toBe(1);
         expect(io.stderr).toBe(
-            `raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused (is the host and port right, is the database up?)\n`,
+            `raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused (is the host ` +
+                `and port right, is the database up?)\n`,
         );
         expect(io.stderr).not.toContain(secret);
     });
@@ -674,9 +706,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
             const io = recorder();
             expect(await verify(["--database-url", url], io)).toBe(1);
             expect(io.stderr).toBe(
-                `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server does not accept SSL, ` +
-                    "and verify uses SSL unless the URL says sslmode=disable " +
-                    "(for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
+                `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server ` +
+                    "does not accept SSL, and verify uses SSL unless the URL says sslmode=disable (for a local " +
+                    "database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
             );
             expect(io.stdout).toBe("");
             expect(io.stderr).not.toContain(pg.password);

@@ -52,10 +52,12 @@ SELECT c.relname AS name, c.relkind AS kind,
         AND NOT has_table_privilege($1::regrole, c.oid, p) AND has_any_column_privilege($1::regrole, c.oid, p)
         ORDER BY p) AS "columnPrivileges",
     ARRAY(SELECT p FROM unnest($2::text[]) p WHERE CASE WHEN c.relkind = 'S'
-        THEN p IN ('USAGE', 'SELECT', 'UPDATE') AND has_sequence_privilege($1::regrole, c.oid, p || ' WITH GRANT OPTION')
+        THEN p IN ('USAGE', 'SELECT', 'UPDATE')
+            AND has_sequence_privilege($1::regrole, c.oid, p || ' WITH GRANT OPTION')
         WHEN p IN ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES')
         THEN has_any_column_privilege($1::regrole, c.oid, p || ' WITH GRANT OPTION')
-        ELSE p <> 'USAGE' AND has_table_privilege($1::regrole, c.oid, p || ' WITH GRANT OPTION') END ORDER BY p) AS "grantOptions"
+        ELSE p <> 'USAGE' AND has_table_privilege($1::regrole, c.oid, p || ' WITH GRANT OPTION') END
+        ORDER BY p) AS "grantOptions"
 FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S') ORDER BY c.relname`;
 
 interface Privs {

@@ -45,7 +45,6 @@ export interface HerokuLikeDbOptions {
 
 let counter = 0;
 
-
 export async function createHerokuLikeDb(opts: HerokuLikeDbOptions): Promise<HerokuLikeDb> {
     const pg = inject("pg");
     const suffix = `${process.pid}_${++counter}_${randomBytes(3).toString("hex")}`;
@@ -55,10 +54,18 @@ export async function createHerokuLikeDb(opts: HerokuLikeDbOptions): Promise<Her
     const sharedRole = role === pg.appRole;
     const ownerPassword = randomBytes(12).toString("hex");
     const appPassword = sharedRole ? pg.appPassword : randomBytes(12).toString("hex");
-    const su: ClientConfig = { host: "127.0.0.1", port: pg.port, user: pg.superuser, password: pg.password, database: "postgres" };
+    const su: ClientConfig = {
+        host: "127.0.0.1",
+        port: pg.port,
+        user: pg.superuser,
+        password: pg.password,
+        database: "postgres",
+    };
 
     await withClient(su, async (c) => {
-        await c.query(`CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`);
+        await c.query(
+            `CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`,
+        );
         await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(ownerUser)}`);
         if (!sharedRole) {
             await c.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${appPassword}'`);
@@ -80,7 +87,8 @@ export async function createHerokuLikeDb(opts: HerokuLikeDbOptions): Promise<Her
         await c.query(ddl.join(";\n"));
     });
     // The test server has no SSL; verify uses SSL unless the URL opts out, as a local database must.
-    const url = (user: string, password: string) => `postgres://${encodeURIComponent(user)}:${password}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
+    const url = (user: string, password: string) =>
+        `postgres://${encodeURIComponent(user)}:${password}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     return {
         database,
         owner,

@@ -83,7 +83,9 @@ export function stepsFor(api: HerokuApi, config: Record<string, string>): Promis
 
 /** Every password the rig knows: no script output may carry one. */
 export function expectNoSecretIn(api: HerokuApi, ...texts: string[]): void {
-    const secrets = api.model.addons.flatMap((a) => a.credentials.flatMap((c) => [c.password, c.previous?.password ?? ""]));
+    const secrets = api.model.addons.flatMap((a) =>
+        a.credentials.flatMap((c) => [c.password, c.previous?.password ?? ""]),
+    );
     for (const secret of secrets.filter((s) => s !== "")) {
         for (const t of texts) {
             expect(t.includes(secret), "a password leaked").toBe(false);
@@ -100,7 +102,9 @@ export function expectUrlWhileFlagOn(api: HerokuApi): void {
 /** Connects with `url` (no SSL: the test server has none) and says who it is and where. */
 export async function whoami(url: string): Promise<{ user: string; db: string; superuser: boolean }> {
     return withClient({ connectionString: url, ssl: false }, async (c) => {
-        const r = await c.query("SELECT current_user AS user, current_database() AS db, usesuper FROM pg_user WHERE usename = current_user");
+        const r = await c.query(
+            "SELECT current_user AS user, current_database() AS db, usesuper FROM pg_user WHERE usename = current_user",
+        );
         return { user: r.rows[0].user as string, db: r.rows[0].db as string, superuser: r.rows[0].usesuper as boolean };
     });
 }

@@ -6,7 +6,13 @@
 import { canonicalExtra, fingerprint } from "../../core/deployment";
 import { SignedFields, signoffMessage } from "../../core/signoff-message";
 import { TYPES, deploymentFromResources } from "../../core/resources";
-import { EvaluationContext, PackConfigFile, Violation, evaluatePolicies, loadPackConfigFile } from "../../offline/evaluate";
+import {
+    EvaluationContext,
+    PackConfigFile,
+    Violation,
+    evaluatePolicies,
+    loadPackConfigFile,
+} from "../../offline/evaluate";
 import { Recorded, Run, Scenario, UNKNOWN, runProgram } from "./mocks";
 import { KeyName, publicKey, sshSign } from "./ssh-keys";
 
@@ -53,7 +59,10 @@ export interface Signing {
  * digest) if any, and the real ssh-keygen's signature over stack, app, fingerprint, ticket and approvedAt.
  */
 export function signoffOf(
-    resources: readonly Recorded[], over: Record<string, unknown> = {}, now: Date = NOW, signing: Signing = {},
+    resources: readonly Recorded[],
+    over: Record<string, unknown> = {},
+    now: Date = NOW,
+    signing: Signing = {},
 ): Record<string, unknown> {
     const { deployment, problems } = deploymentFromResources(resources);
     if (!deployment) {
@@ -65,8 +74,12 @@ export function signoffOf(
         return value;
     }
     const fields: SignedFields = {
-        stack: "prod", app: deployment.app, fingerprint: String(value.fingerprint), ticket: String(value.ticket),
-        approvedAt: String(value.approvedAt), ...signing.over,
+        stack: "prod",
+        app: deployment.app,
+        fingerprint: String(value.fingerprint),
+        ticket: String(value.ticket),
+        approvedAt: String(value.approvedAt),
+        ...signing.over,
     };
     return { ...value, signature: sshSign(signing.key ?? "ed25519", signoffMessage(fields), signing.namespace) };
 }
@@ -92,7 +105,12 @@ export const mandatory = (vs: readonly Violation[]) => vs.filter((v) => v.level 
 export const from = (vs: readonly Violation[], policy: string) => vs.filter((v) => v.policy === policy);
 
 /** A copy of `template` under another name with its props (and state) changed, as a program edit would declare it. */
-export function variant(template: Recorded, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {}): Recorded {
+export function variant(
+    template: Recorded,
+    name: string,
+    props: Record<string, unknown>,
+    opts: Record<string, unknown> = {},
+): Recorded {
     const merged = { ...template.props, ...props };
     return {
         ...template,
@@ -105,7 +123,11 @@ export function variant(template: Recorded, name: string, props: Record<string, 
 }
 
 /** Replaces the resources matching `pick` with `change(resource)`. */
-export function edit(resources: readonly Recorded[], pick: (r: Recorded) => boolean, change: (r: Recorded) => Recorded): Recorded[] {
+export function edit(
+    resources: readonly Recorded[],
+    pick: (r: Recorded) => boolean,
+    change: (r: Recorded) => Recorded,
+): Recorded[] {
     let hits = 0;
     const out = resources.map((r) => (pick(r) ? (hits++, change(r)) : r));
     if (hits === 0) {
@@ -115,7 +137,9 @@ export function edit(resources: readonly Recorded[], pick: (r: Recorded) => bool
 }
 
 export const tableGrant = (rs: readonly Recorded[], table: string) =>
-    rs.find((r) => r.type === TYPES.grant && r.props.objectType === "table" && (r.props.objects as string[])[0] === table)!;
+    rs.find(
+        (r) => r.type === TYPES.grant && r.props.objectType === "table" && (r.props.objects as string[])[0] === table,
+    )!;
 export const step = (rs: readonly Recorded[], s: string) =>
     rs.find((r) => r.type === TYPES.command && (r.props.environment as Record<string, unknown>).RAPTOR_STEP === s)!;
 
@@ -125,13 +149,28 @@ export const step = (rs: readonly Recorded[], s: string) =>
  * outputs the policy sees but the plan's fingerprint never did.
  */
 export function added(
-    stack: string, type: string, name: string, props: Record<string, unknown>, opts: Record<string, unknown> = {}, preview = false,
+    stack: string,
+    type: string,
+    name: string,
+    props: Record<string, unknown>,
+    opts: Record<string, unknown> = {},
+    preview = false,
 ): Recorded {
     const outputs = preview ? { stdout: UNKNOWN, stderr: UNKNOWN } : { stdout: "GRANT\n", stderr: "" };
     // A bridged resource's outputs carry its id, which the engine only knows after the create.
     const id = type.startsWith("postgresql:") ? { id: preview ? UNKNOWN : `${name}-id` } : {};
     const state = type === TYPES.command ? { ...props, ...outputs } : { ...props, ...id };
-    return { type, name, urn: `urn:pulumi:${stack}::raptor::${type}::${name}`, props, secretPaths: [], state, rawProps: props, opts, custom: true };
+    return {
+        type,
+        name,
+        urn: `urn:pulumi:${stack}::raptor::${type}::${name}`,
+        props,
+        secretPaths: [],
+        state,
+        rawProps: props,
+        opts,
+        custom: true,
+    };
 }
 
 export const GRANT_ROLE = "postgresql:index/grantRole:GrantRole";

@@ -1,7 +1,7 @@
 /**
  * The scenario table of the policy pack, run twice: offline by
- * test/policy.test.ts and through Pulumi's real `run-policy-pack` by
- * test/policy-grpc.test.ts, which must agree row by row. Every row runs as an
+ * test/policy/policies.test.ts and through Pulumi's real `run-policy-pack` by
+ * test/policy/grpc.test.ts, which must agree row by row. Every row runs as an
  * update and as a preview (outputs unknown, and every input computed from
  * them), with the sign-off and the evidence dated from `now`.
  */
@@ -306,7 +306,9 @@ export const SCENARIOS: PolicyScenario[] = [
         ],
     },
     {
-        name: "prod under the program's sign-off with a GrantRole (id unknown at preview) making raptor_app a member of the owner is blocked",
+        name:
+            "prod under the program's sign-off with a GrantRole (id unknown at preview) making raptor_app a member " +
+            "of the owner is blocked",
         setup: (mode, now) =>
             changedAfterSignoff(mode, now, (rs) => [
                 ...rs,
@@ -327,7 +329,9 @@ export const SCENARIOS: PolicyScenario[] = [
         ],
     },
     {
-        name: "prod under the program's sign-off with an extra command (stdout unknown at preview) running psql GRANT UPDATE is blocked",
+        name:
+            "prod under the program's sign-off with an extra command (stdout unknown at preview) running psql GRANT " +
+            "UPDATE is blocked",
         setup: (mode, now) => changedAfterSignoff(mode, now, (rs) => [...rs, sneakyCommand(mode)]),
         blockedBy: ["prod-signoff"],
         says: () => [
@@ -351,7 +355,9 @@ export const SCENARIOS: PolicyScenario[] = [
         says: () => ["command:local:Command raptor-sneaky"],
     },
     {
-        name: "prod under the program's sign-off with a Grant whose role is unknown at preview (another role in the update) is blocked",
+        name:
+            "prod under the program's sign-off with a Grant whose role is unknown at preview (another role in the " +
+            "update) is blocked",
         setup: (mode, now) =>
             changedAfterSignoff(mode, now, (rs) => [
                 ...rs,
@@ -363,7 +369,8 @@ export const SCENARIOS: PolicyScenario[] = [
         says: (_s, mode) =>
             mode === "preview"
                 ? [
-                      "Cannot check the sign-off's fingerprint for postgresql:index/grant:Grant raptor-grants-table-users-2: role is unknown",
+                      "Cannot check the sign-off's fingerprint for postgresql:index/grant:Grant " +
+                          "raptor-grants-table-users-2: role is unknown",
                   ]
                 : ["sign-off is for another change", 'to "raptor_reporting"'],
     },

@@ -23,7 +23,12 @@ export interface ScriptResult {
 }
 
 /** `bin args... script` with `env`; stdin is empty. Rejects only if it cannot start or overruns `timeoutMs`. */
-export function runScript(argv: string[], script: string, env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<ScriptResult> {
+export function runScript(
+    argv: string[],
+    script: string,
+    env: NodeJS.ProcessEnv,
+    timeoutMs = 600_000,
+): Promise<ScriptResult> {
     return new Promise((resolve, reject) => {
         const child = spawn(argv[0], [...argv.slice(1), script], { env, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
@@ -72,7 +77,12 @@ export async function declaredSteps(api: HerokuApi, s: Scenario): Promise<Record
 }
 
 /** Runs one phase of a command resource. `env` overrides the declared environment (e.g. VAR_VALUE). */
-export function runPhase(api: HerokuApi, r: Recorded, phase: Phase, env: Record<string, string> = {}): Promise<ScriptResult> {
+export function runPhase(
+    api: HerokuApi,
+    r: Recorded,
+    phase: Phase,
+    env: Record<string, string> = {},
+): Promise<ScriptResult> {
     const script = r.props[phase] as string | undefined;
     if (script === undefined) {
         throw new Error(`${r.name} declares no ${phase} script`);

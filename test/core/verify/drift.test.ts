@@ -70,7 +70,8 @@ describe("computeDrift", () => {
             (d) => d.class === "append-only-writable",
         );
         expect(drift?.fix).toBe(
-            'REVOKE "writers" FROM "raptor_app" GRANTED BY "admin_a";\nREVOKE "writers" FROM "raptor_app" GRANTED BY "admin_b";',
+            'REVOKE "writers" FROM "raptor_app" GRANTED BY "admin_a";\nREVOKE "writers" FROM "raptor_app" GRANTED BY ' +
+                '"admin_b";',
         );
     });
 
@@ -97,7 +98,8 @@ describe("computeDrift", () => {
         expect(fixesOf(catalog({ relations: [r] }))).toEqual([
             [
                 "locked-table-accessible",
-                '-- could not find where SELECT on "public"."alembic_version" comes from; inspect it with \\dp (or \\dn+, \\l+) and \\drg "raptor_app"',
+                '-- could not find where SELECT on "public"."alembic_version" comes from; inspect it with \\dp (or ' +
+                    '\\dn+, \\l+) and \\drg "raptor_app"',
             ],
         ]);
     });

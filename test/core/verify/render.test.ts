@@ -32,7 +32,8 @@ describe("renderReport", () => {
         );
         const lines = text.split("\n");
         expect(lines[0]).toBe(
-            'verify: DRIFT: database "d" on PostgreSQL 17.10, role "raptor_app", schema "public": 3 drift(s): schema-usage-missing 1, append-only-writable 2',
+            'verify: DRIFT: database "d" on PostgreSQL 17.10, role "raptor_app", schema "public": 3 drift(s): ' +
+                "schema-usage-missing 1, append-only-writable 2",
         );
         const all = lines.slice(lines.findIndex((l) => l.startsWith("All fixes")) + 2).filter(Boolean);
         expect(all).toEqual([
@@ -86,7 +87,8 @@ describe("renderReport with thousands of drifts", () => {
             .filter(Boolean);
         expect(fixes.filter((f) => f.startsWith("  REVOKE UPDATE"))).toHaveLength(5);
         expect(text).toContain(
-            "(1197 drift(s) not shown: every fix, in order, is `raptor-roles verify ... --json | jq -r '.drifts[].fix'`)",
+            "(1197 drift(s) not shown: every fix, in order, is `raptor-roles verify ... --json | jq -r " +
+                "'.drifts[].fix'`)",
         );
         expect(lines.length).toBeLessThan(80);
     });

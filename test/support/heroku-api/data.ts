@@ -47,51 +47,75 @@ function advance(c: Credential): void {
 export function dataRoutes(m: Model, pg: RealPostgres, opts: DataOptions): Route[] {
     const base = "^\\/postgres\\/v0\\/databases\\/([^/]+)\\/credentials";
     return [
-        { method: "GET", path: new RegExp(`${base}$`), handle: ({ params }) => {
-            const addon = addonOr404(m, params[0]);
-            addon.credentials.forEach(advance);
-            return { json: addon.credentials.map((c) => credentialJson(addon, c)) };
-        } },
-        { method: "GET", path: new RegExp(`${base}\\/([^/]+)$`), handle: ({ params }) => {
-            const addon = addonOr404(m, params[0]);
-            const c = credOr404(addon, params[1]);
-            advance(c);
-            return { json: credentialJson(addon, c) };
-        } },
-        { method: "POST", path: new RegExp(`${base}$`), handle: async ({ params, body }) => {
-            const addon = addonOr404(m, params[0]);
-            const name = String((body as { name?: unknown })?.name ?? "");
-            if (!/^[a-z][a-z0-9_]{0,49}$/.test(name)) {
-                throw new ApiError(422, "invalid_params", `Name ${name} is invalid: use lower-case letters, digits and underscores.`);
-            }
-            if (addon.credentials.some((c) => c.name === name)) {
-                // Wording ASSUMED; the status and the fact that a second create fails are what matter.
-                throw new ApiError(422, "invalid_params", `Credential ${name} already exists on ${addon.name}.`);
-            }
-            const password = await pg.createRole(name);
-            const state: CredentialStoreState = opts.provisioningReads > 0 ? "provisioning" : "active";
-            addon.credentials.push({ name, user: name, password, state, readsLeft: opts.provisioningReads });
-            return { status: 201, json: { message: `Credential ${name} created.` } };
-        } },
-        { method: "POST", path: new RegExp(`${base}\\/([^/]+)\\/credentials_rotation$`), handle: async ({ params }) => {
-            const addon = addonOr404(m, params[0]);
-            const c = credOr404(addon, params[1]);
-            if (c.state !== "active") {
-                throw new ApiError(422, "invalid_params", `Credential ${c.name} is ${c.state}; try again later.`);
-            }
-            await rotate(pg, c, opts.rotationReads);
-            return { json: { message: `Rotating ${c.name}.` } };
-        } },
-        { method: "DELETE", path: new RegExp(`${base}\\/([^/]+)$`), handle: ({ params }) => {
-            const addon = addonOr404(m, params[0]);
-            const c = credOr404(addon, params[1]);
-            if (c.name === "default") {
-                throw new ApiError(422, "invalid_params", "Default credential cannot be destroyed.");
-            }
-            c.state = "revoking";
-            addon.credentials.splice(addon.credentials.indexOf(c), 1);
-            return { json: { message: `Destroying ${c.name}.` } };
-        } },
+        {
+            method: "GET",
+            path: new RegExp(`${base}$`),
+            handle: ({ params }) => {
+                const addon = addonOr404(m, params[0]);
+                addon.credentials.forEach(advance);
+                return { json: addon.credentials.map((c) => credentialJson(addon, c)) };
+            },
+        },
+        {
+            method: "GET",
+            path: new RegExp(`${base}\\/([^/]+)$`),
+            handle: ({ params }) => {
+                const addon = addonOr404(m, params[0]);
+                const c = credOr404(addon, params[1]);
+                advance(c);
+                return { json: credentialJson(addon, c) };
+            },
+        },
+        {
+            method: "POST",
+            path: new RegExp(`${base}$`),
+            handle: async ({ params, body }) => {
+                const addon = addonOr404(m, params[0]);
+                const name = String((body as { name?: unknown })?.name ?? "");
+                if (!/^[a-z][a-z0-9_]{0,49}$/.test(name)) {
+                    throw new ApiError(
+                        422,
+                        "invalid_params",
+                        `Name ${name} is invalid: use lower-case letters, digits and underscores.`,
+                    );
+                }
+                if (addon.credentials.some((c) => c.name === name)) {
+                    // Wording ASSUMED; the status and the fact that a second create fails are what matter.
+                    throw new ApiError(422, "invalid_params", `Credential ${name} already exists on ${addon.name}.`);
+                }
+                const password = await pg.createRole(name);
+                const state: CredentialStoreState = opts.provisioningReads > 0 ? "provisioning" : "active";
+                addon.credentials.push({ name, user: name, password, state, readsLeft: opts.provisioningReads });
+                return { status: 201, json: { message: `Credential ${name} created.` } };
+            },
+        },
+        {
+            method: "POST",
+            path: new RegExp(`${base}\\/([^/]+)\\/credentials_rotation$`),
+            handle: async ({ params }) => {
+                const addon = addonOr404(m, params[0]);
+                const c = credOr404(addon, params[1]);
+                if (c.state !== "active") {
+                    throw new ApiError(422, "invalid_params", `Credential ${c.name} is ${c.state}; try again later.`);
+                }
+                await rotate(pg, c, opts.rotationReads);
+                return { json: { message: `Rotating ${c.name}.` } };
+            },
+        },
+        {
+            method: "DELETE",
+            path: new RegExp(`${base}\\/([^/]+)$`),
+            handle: ({ params }) => {
+                const addon = addonOr404(m, params[0]);
+                const c = credOr404(addon, params[1]);
+                if (c.name === "default") {
+                    throw new ApiError(422, "invalid_params", "Default credential cannot be destroyed.");
+                }
+                c.state = "revoking";
+                addon.credentials.splice(addon.credentials.indexOf(c), 1);
+                return { json: { message: `Destroying ${c.name}.` } };
+            },
+        },
     ];
 }
 

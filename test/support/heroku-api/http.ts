@@ -6,14 +6,24 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 
 export class ApiError extends Error {
-    constructor(readonly status: number, readonly id: string, message: string) {
+    constructor(
+        readonly status: number,
+        readonly id: string,
+        message: string,
+    ) {
         super(message);
     }
 }
 
 /** The API's 404 bodies: "Couldn't find that app." and so on (Platform API reference, error `not_found`). */
 export function notFound(resource: "app" | "addon" | "addon-attachment" | "database" | "credential"): ApiError {
-    const what = { app: "app", addon: "add-on", "addon-attachment": "add-on attachment", database: "database", credential: "credential" }[resource];
+    const what = {
+        app: "app",
+        addon: "add-on",
+        "addon-attachment": "add-on attachment",
+        database: "database",
+        credential: "credential",
+    }[resource];
     return new ApiError(404, "not_found", `Couldn't find that ${what}.`);
 }
 
@@ -61,8 +71,9 @@ export interface Fault {
     times?: number;
 }
 
-const HTML_503 = "<!DOCTYPE html>\n<html><head><title>Application Error</title></head><body>" +
-    "<iframe src=\"//www.herokucdn.com/error-pages/application-error.html\"></iframe></body></html>\n";
+const HTML_503 =
+    "<!DOCTYPE html>\n<html><head><title>Application Error</title></head><body>" +
+    '<iframe src="//www.herokucdn.com/error-pages/application-error.html"></iframe></body></html>\n';
 
 export interface Listener {
     port: number;
@@ -77,7 +88,9 @@ function authorized(headers: http.IncomingHttpHeaders, apiKey: string): boolean 
 }
 
 function takeFault(faults: Fault[], method: string, path: string): Fault | undefined {
-    const f = faults.find((x) => (x.method === undefined || x.method === method) && x.path.test(path) && (x.times ?? 1) > 0);
+    const f = faults.find(
+        (x) => (x.method === undefined || x.method === method) && x.path.test(path) && (x.times ?? 1) > 0,
+    );
     if (f) {
         f.times = (f.times ?? 1) - 1;
     }
@@ -86,11 +99,20 @@ function takeFault(faults: Fault[], method: string, path: string): Fault | undef
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, { "content-type": typeof body === "string" ? "text/html" : "application/json", "request-id": "rig" });
+    res.writeHead(status, {
+        "content-type": typeof body === "string" ? "text/html" : "application/json",
+        "request-id": "rig",
+    });
     res.end(text);
 }
 
-async function answer(routes: Route[], method: string, path: string, body: unknown, headers: http.IncomingHttpHeaders): Promise<Reply> {
+async function answer(
+    routes: Route[],
+    method: string,
+    path: string,
+    body: unknown,
+    headers: http.IncomingHttpHeaders,
+): Promise<Reply> {
     for (const r of routes) {
         const m = r.method === method ? r.path.exec(path) : null;
         if (m) {
@@ -104,7 +126,13 @@ async function answer(routes: Route[], method: string, path: string, body: unkno
             }
         }
     }
-    return { status: 404, json: { id: "not_found", message: `The requested API endpoint was not found (rig models no ${method} ${path}).` } };
+    return {
+        status: 404,
+        json: {
+            id: "not_found",
+            message: `The requested API endpoint was not found (rig models no ${method} ${path}).`,
+        },
+    };
 }
 
 export async function listen(routes: Route[], apiKey: string): Promise<Listener> {
@@ -123,7 +151,12 @@ export async function listen(routes: Route[], apiKey: string): Promise<Listener>
                 // kept as text
             }
             const entry: LoggedRequest = {
-                method, path, body, api: /^\/(postgres|data)\//.test(path) ? "data" : "platform", host: req.headers.host ?? "", status: 0,
+                method,
+                path,
+                body,
+                api: /^\/(postgres|data)\//.test(path) ? "data" : "platform",
+                host: req.headers.host ?? "",
+                status: 0,
                 firstOfProcess: !String(req.headers["request-id"] ?? "").includes(","),
             };
             log.push(entry);
@@ -136,9 +169,23 @@ export async function listen(routes: Route[], apiKey: string): Promise<Listener>
                 if (fault && fault.kind !== "lost-response") {
                     entry.fault = fault.kind;
                     entry.status = fault.kind === "429" ? 429 : fault.kind === "json-500" ? 500 : 503;
-                    return send(res, entry.status, fault.kind === "html-503" ? HTML_503 : fault.kind === "429"
-                        ? { id: "rate_limit", message: "Your account reached the API rate limit\nPlease wait a few minutes before making new requests" }
-                        : { id: fault.kind === "json-500" ? "internal_server_error" : "unavailable", message: "Heroku is temporarily unavailable." });
+                    return send(
+                        res,
+                        entry.status,
+                        fault.kind === "html-503"
+                            ? HTML_503
+                            : fault.kind === "429"
+                              ? {
+                                    id: "rate_limit",
+                                    message:
+                                        "Your account reached the API rate limit\nPlease wait a few minutes before " +
+                                        "making new requests",
+                                }
+                              : {
+                                    id: fault.kind === "json-500" ? "internal_server_error" : "unavailable",
+                                    message: "Heroku is temporarily unavailable.",
+                                },
+                    );
                 }
                 const reply = await answer(routes, method, path, body, req.headers);
                 entry.status = reply.status ?? 200;
@@ -156,9 +203,10 @@ export async function listen(routes: Route[], apiKey: string): Promise<Listener>
         port: (server.address() as AddressInfo).port,
         log,
         faults,
-        close: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }

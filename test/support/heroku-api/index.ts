@@ -16,7 +16,8 @@
  * HEROKU_DATA_HOST=127.0.0.1 (the CLI keeps HEROKU_HOST's protocol and port for the data API and swaps in only
  * this host name; a `host:port` value fails with ENOTFOUND), HEROKU_API_KEY (the key the API accepts),
  * DISABLE_TELEMETRY=true (seconds a call), HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE (else the
- * first call leaves a detached `heroku update` running), a scratch HOME (the CLI writes a cache there); FORCE_COLOR, HEROKU_APP and the machine's SSL_CERT_* (warnings on every call) are removed.
+ * first call leaves a detached `heroku update` running), a scratch HOME (the CLI writes a cache there); FORCE_COLOR,
+ * HEROKU_APP and the machine's SSL_CERT_* (warnings on every call) are removed.
  *
  * The add-on's database is a real one on that server, owned by a NOT-superuser owner whose URL is the
  * default credential: DATABASE_URL connects. `pg:credentials:create` makes a LOGIN role with a password, so
@@ -91,13 +92,17 @@ export interface HerokuApi {
 }
 
 const WORDS = ["adjacent", "curved", "fluffy", "rigid", "shallow", "silent"];
+const randomWord = (): string => WORDS[randomBytes(1)[0] % WORDS.length];
 
 export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi> {
     const model = new Model();
     const pg = opts.postgres instanceof RealPostgres ? opts.postgres : new RealPostgres(opts.postgres);
     const ownsPg = !(opts.postgres instanceof RealPostgres);
     const apiKey = opts.apiKey ?? `rig-${randomBytes(12).toString("hex")}`;
-    const dataOpts: DataOptions = { provisioningReads: opts.provisioningReads ?? 1, rotationReads: opts.rotationReads ?? 1 };
+    const dataOpts: DataOptions = {
+        provisioningReads: opts.provisioningReads ?? 1,
+        rotationReads: opts.rotationReads ?? 1,
+    };
     const routes = [
         ...dataRoutes(model, pg, dataOpts),
         ...platformRoutes(model, { plainVarOnAttach: opts.plainVarOnAttach ?? "refuse" }),
@@ -126,7 +131,10 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
     fs.writeFileSync(path.join(home, ".cache", "heroku", "terms-of-service"), "");
     // Every command's init hook makes git use `heroku git:credentials` for the API host, writing ~/.gitconfig
     // (an extra `git config` write on a fresh HOME): it is already set here.
-    fs.writeFileSync(path.join(home, ".gitconfig"), `[credential "https://127.0.0.1:${listener.port}"]\n\thelper = !heroku git:credentials\n`);
+    fs.writeFileSync(
+        path.join(home, ".gitconfig"),
+        `[credential "https://127.0.0.1:${listener.port}"]\n\thelper = !heroku git:credentials\n`,
+    );
     for (const k of ["FORCE_COLOR", "HEROKU_APP", "SSL_CERT_FILE", "SSL_CERT_DIR", "HEROKU_HEADERS"]) {
         delete env[k];
     }
@@ -153,14 +161,16 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
             databases.push(db.database);
             const addon: Addon = {
                 id: o.id ?? randomUUID(),
-                name: o.name ?? `postgresql-${WORDS[randomBytes(1)[0] % WORDS.length]}-${10000 + randomBytes(2).readUInt16BE() % 90000}`,
+                name: o.name ?? `postgresql-${randomWord()}-${10000 + (randomBytes(2).readUInt16BE() % 90000)}`,
                 appId: app.id,
                 plan: o.plan ?? "heroku-postgresql:standard-0",
                 planId: randomUUID(),
                 serviceId: "6c67493d-8fc2-4cd4-9161-4f1ec11cbe69",
                 state: "provisioned",
                 db: { host: pg.host, port: pg.port, database: db.database },
-                credentials: [{ name: "default", user: db.owner, password: db.password, state: "active", readsLeft: 0 }],
+                credentials: [
+                    { name: "default", user: db.owner, password: db.password, state: "active", readsLeft: 0 },
+                ],
                 createdAt: new Date().toISOString(),
             };
             model.addons.push(addon);
@@ -183,7 +193,13 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
         },
         async createCredential(addon, name, state = "active") {
             const password = await pg.createRole(name);
-            const c: Credential = { name, user: name, password, state, readsLeft: state === "active" ? 0 : Number.MAX_SAFE_INTEGER };
+            const c: Credential = {
+                name,
+                user: name,
+                password,
+                state,
+                readsLeft: state === "active" ? 0 : Number.MAX_SAFE_INTEGER,
+            };
             addon.credentials.push(c);
             return c;
         },

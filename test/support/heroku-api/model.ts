@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 
 /** Store states of a credential (types.ts `NonAdvancedCredentialStoreState`). */
 export type CredentialStoreState =
-    | "active" | "archived" | "provisioning" | "revoking" | "rotating" | "rotation_completed" | "wait_for_provisioning";
+    "active" | "archived" | "provisioning" | "revoking" | "rotating" | "rotation_completed" | "wait_for_provisioning";
 
 export interface Credential {
     name: string;
@@ -117,7 +117,12 @@ export class Model {
 
     attach(app: App, addon: Addon, name: string, namespace: string | null): Attachment {
         const x: Attachment = {
-            id: randomUUID(), name, appId: app.id, addonId: addon.id, namespace, createdAt: new Date().toISOString(),
+            id: randomUUID(),
+            name,
+            appId: app.id,
+            addonId: addon.id,
+            namespace,
+            createdAt: new Date().toISOString(),
         };
         this.attachments.push(x);
         return x;
@@ -169,7 +174,12 @@ export function attachmentJson(m: Model, x: Attachment): Record<string, unknown>
         id: x.id,
         name: x.name,
         app: ref(app),
-        addon: { id: addon.id, name: addon.name, app: ref(m.app(addon.appId)!), plan: { id: addon.planId, name: addon.plan } },
+        addon: {
+            id: addon.id,
+            name: addon.name,
+            app: ref(m.app(addon.appId)!),
+            plan: { id: addon.planId, name: addon.plan },
+        },
         namespace: x.namespace,
         config_vars: [`${x.name}_URL`],
         created_at: x.createdAt,
@@ -185,7 +195,12 @@ export function credentialJson(addon: Addon, c: Credential): Record<string, unkn
     if (c.state === "provisioning" || c.state === "wait_for_provisioning") {
         users.push({ user: c.user, password: c.password, state: "enabling", connections: 0 });
     } else if (c.state === "revoking" || c.state === "archived") {
-        users.push({ user: c.user, password: c.password, state: c.state === "archived" ? "revoked" : "revoking", connections: 0 });
+        users.push({
+            user: c.user,
+            password: c.password,
+            state: c.state === "archived" ? "revoked" : "revoking",
+            connections: 0,
+        });
     } else {
         users.push({ user: c.user, password: c.password, state: "active", connections: 0 });
         if (c.previous) {

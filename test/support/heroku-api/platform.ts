@@ -26,8 +26,9 @@ function appOr404(m: Model, name: string): App {
 /** Heroku's attachment resolver: an app's attachment by name, NAME_URL, id, or its add-on's name. */
 function resolve(m: Model, ref: string, appName: string | undefined): Record<string, unknown>[] {
     const apps = appName === undefined ? m.apps : [appOr404(m, appName)];
-    const found = apps.flatMap((a) => m.attachmentsOf(a)).filter((x) =>
-        x.name === ref || `${x.name}_URL` === ref || x.id === ref || m.addon(x.addonId)?.name === ref);
+    const found = apps
+        .flatMap((a) => m.attachmentsOf(a))
+        .filter((x) => x.name === ref || `${x.name}_URL` === ref || x.id === ref || m.addon(x.addonId)?.name === ref);
     if (found.length === 0) {
         throw new ApiError(404, "not_found", "Couldn't find that add on attachment.");
     }
@@ -36,7 +37,13 @@ function resolve(m: Model, ref: string, appName: string | undefined): Record<str
 
 function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
     return ({ body }) => {
-        const b = body as { addon?: { name?: string }; app?: { name?: string }; confirm?: string; name?: string; namespace?: string };
+        const b = body as {
+            addon?: { name?: string };
+            app?: { name?: string };
+            confirm?: string;
+            name?: string;
+            namespace?: string;
+        };
         const addon = m.addon(b.addon?.name ?? "");
         if (!addon) {
             throw notFound("addon");
@@ -49,12 +56,20 @@ function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
         }
         const taken = m.attachmentsOf(app).find((x) => x.name === name);
         if (taken && b.confirm !== app.name) {
-            throw new ApiError(422, "confirmation_required",
-                `This action will replace the attachment ${name} on ${app.name}.\nTo proceed, type ${app.name} or re-run this command with --confirm ${app.name}`);
+            throw new ApiError(
+                422,
+                "confirmation_required",
+                `This action will replace the attachment ${name} on ${app.name}.\nTo proceed, type ${app.name} or ` +
+                    `re-run this command with --confirm ${app.name}`,
+            );
         }
         if (!taken && app.vars[`${name}_URL`] !== undefined) {
             if (opts.plainVarOnAttach === "refuse") {
-                throw new ApiError(422, "invalid_params", `${name}_URL is already set on ${app.name}; unset it or attach under another name.`);
+                throw new ApiError(
+                    422,
+                    "invalid_params",
+                    `${name}_URL is already set on ${app.name}; unset it or attach under another name.`,
+                );
             }
             delete app.vars[`${name}_URL`];
         }
@@ -69,88 +84,157 @@ function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
 
 export function platformRoutes(m: Model, opts: PlatformOptions): Route[] {
     return [
-        { method: "GET", path: /^\/account$/, handle: () => ({ json: { id: "00000000-0000-0000-0000-000000000001", email: "rig@example.com" } }) },
-        { method: "GET", path: /^\/apps\/([^/]+)$/, handle: ({ params }) => {
-            const app = appOr404(m, params[0]);
-            return { json: { id: app.id, name: app.name } };
-        } },
-        { method: "GET", path: /^\/apps\/([^/]+)\/addons$/, handle: ({ params }) => {
-            const app = appOr404(m, params[0]);
-            const mine = new Set(m.attachmentsOf(app).map((x) => x.addonId));
-            return { json: m.addons.filter((a) => a.appId === app.id || mine.has(a.id)).map((a) => addonJson(m, a)) };
-        } },
+        {
+            method: "GET",
+            path: /^\/account$/,
+            handle: () => ({ json: { id: "00000000-0000-0000-0000-000000000001", email: "rig@example.com" } }),
+        },
+        {
+            method: "GET",
+            path: /^\/apps\/([^/]+)$/,
+            handle: ({ params }) => {
+                const app = appOr404(m, params[0]);
+                return { json: { id: app.id, name: app.name } };
+            },
+        },
+        {
+            method: "GET",
+            path: /^\/apps\/([^/]+)\/addons$/,
+            handle: ({ params }) => {
+                const app = appOr404(m, params[0]);
+                const mine = new Set(m.attachmentsOf(app).map((x) => x.addonId));
+                return {
+                    json: m.addons.filter((a) => a.appId === app.id || mine.has(a.id)).map((a) => addonJson(m, a)),
+                };
+            },
+        },
         { method: "GET", path: /^\/addons$/, handle: () => ({ json: m.addons.map((a) => addonJson(m, a)) }) },
-        { method: "GET", path: /^\/addons\/([^/]+)$/, handle: ({ params }) => {
-            const addon = m.addon(decodeURIComponent(params[0]));
-            if (!addon) {
-                throw notFound("addon");
-            }
-            return { json: addonJson(m, addon) };
-        } },
-        { method: "GET", path: /^\/addons\/([^/]+)\/addon-attachments$/, handle: ({ params }) => {
-            const addon = m.addon(decodeURIComponent(params[0]));
-            if (!addon) {
-                throw notFound("addon");
-            }
-            return { json: m.attachments.filter((x) => x.addonId === addon.id).map((x) => attachmentJson(m, x)) };
-        } },
-        { method: "GET", path: /^\/addons\/([^/]+)\/config\/([^/]+)$/, handle: ({ params }) => {
-            const addon = m.addon(decodeURIComponent(params[0]));
-            if (!addon) {
-                throw notFound("addon");
-            }
-            const cred = decodeURIComponent(params[1]).replace(/^credential:/, "");
-            return { json: addon.credentials.some((c) => c.name === cred) ? [{ name: "URL", value: "[redacted]" }] : [] };
-        } },
-        { method: "GET", path: /^\/addon-attachments$/, handle: () => ({ json: m.attachments.map((x) => attachmentJson(m, x)) }) },
-        { method: "GET", path: /^\/apps\/([^/]+)\/addon-attachments$/, handle: ({ params }) =>
-            ({ json: m.attachmentsOf(appOr404(m, params[0])).map((x) => attachmentJson(m, x)) }) },
-        { method: "GET", path: /^\/apps\/([^/]+)\/addon-attachments\/([^/]+)$/, handle: ({ params }) => {
-            const ref = decodeURIComponent(params[1]);
-            const x = m.attachmentsOf(appOr404(m, params[0])).find((a) => a.name === ref || a.id === ref);
-            if (!x) {
-                throw notFound("addon-attachment");
-            }
-            return { json: attachmentJson(m, x) };
-        } },
-        { method: "POST", path: /^\/actions\/addon-attachments\/resolve$/, handle: ({ body }) => {
-            const b = body as { addon_attachment?: string; app?: string };
-            return { json: resolve(m, b.addon_attachment ?? "", b.app) };
-        } },
-        { method: "POST", path: /^\/addon-attachments$/, handle: attachHandler(m, opts) },
-        { method: "DELETE", path: /^\/addon-attachments\/([^/]+)$/, handle: ({ params }) => {
-            const x = m.attachments.find((a) => a.id === decodeURIComponent(params[0]));
-            if (!x) {
-                throw notFound("addon-attachment");
-            }
-            const json = attachmentJson(m, x);
-            m.detach(x);
-            m.release(m.app(x.appId)!, `Detach ${x.name}`);
-            return { json };
-        } },
-        { method: "GET", path: /^\/apps\/([^/]+)\/config-vars$/, handle: ({ params }) => ({ json: m.configOf(appOr404(m, params[0])) }) },
-        { method: "PATCH", path: /^\/apps\/([^/]+)\/config-vars$/, handle: ({ params, body }) => {
-            const app = appOr404(m, params[0]);
-            const changes = body as Record<string, string | null>;
-            const owned = new Set(m.attachmentsOf(app).map((x) => `${x.name}_URL`));
-            const blocked = Object.keys(changes).filter((k) => owned.has(k));
-            if (blocked.length > 0) {
-                // The API's own text (seen in xavdid/heroku-config#32: "Cannot overwrite attachment values DATABASE_URL").
-                throw new ApiError(422, "invalid_params", `Cannot overwrite attachment values ${blocked.join(", ")}.`);
-            }
-            for (const [k, v] of Object.entries(changes)) {
-                if (v === null) {
-                    delete app.vars[k];
-                } else {
-                    app.vars[k] = String(v);
+        {
+            method: "GET",
+            path: /^\/addons\/([^/]+)$/,
+            handle: ({ params }) => {
+                const addon = m.addon(decodeURIComponent(params[0]));
+                if (!addon) {
+                    throw notFound("addon");
                 }
-            }
-            m.release(app, `Set ${Object.keys(changes).join(", ")} config vars`);
-            return { json: m.configOf(app) };
-        } },
-        { method: "GET", path: /^\/apps\/([^/]+)\/releases$/, handle: ({ params }) => {
-            const app = appOr404(m, params[0]);
-            return { status: 206, json: [...app.releases].reverse().map((r) => ({ version: r.version, description: r.description })) };
-        } },
+                return { json: addonJson(m, addon) };
+            },
+        },
+        {
+            method: "GET",
+            path: /^\/addons\/([^/]+)\/addon-attachments$/,
+            handle: ({ params }) => {
+                const addon = m.addon(decodeURIComponent(params[0]));
+                if (!addon) {
+                    throw notFound("addon");
+                }
+                return { json: m.attachments.filter((x) => x.addonId === addon.id).map((x) => attachmentJson(m, x)) };
+            },
+        },
+        {
+            method: "GET",
+            path: /^\/addons\/([^/]+)\/config\/([^/]+)$/,
+            handle: ({ params }) => {
+                const addon = m.addon(decodeURIComponent(params[0]));
+                if (!addon) {
+                    throw notFound("addon");
+                }
+                const cred = decodeURIComponent(params[1]).replace(/^credential:/, "");
+                return {
+                    json: addon.credentials.some((c) => c.name === cred) ? [{ name: "URL", value: "[redacted]" }] : [],
+                };
+            },
+        },
+        {
+            method: "GET",
+            path: /^\/addon-attachments$/,
+            handle: () => ({ json: m.attachments.map((x) => attachmentJson(m, x)) }),
+        },
+        {
+            method: "GET",
+            path: /^\/apps\/([^/]+)\/addon-attachments$/,
+            handle: ({ params }) => ({
+                json: m.attachmentsOf(appOr404(m, params[0])).map((x) => attachmentJson(m, x)),
+            }),
+        },
+        {
+            method: "GET",
+            path: /^\/apps\/([^/]+)\/addon-attachments\/([^/]+)$/,
+            handle: ({ params }) => {
+                const ref = decodeURIComponent(params[1]);
+                const x = m.attachmentsOf(appOr404(m, params[0])).find((a) => a.name === ref || a.id === ref);
+                if (!x) {
+                    throw notFound("addon-attachment");
+                }
+                return { json: attachmentJson(m, x) };
+            },
+        },
+        {
+            method: "POST",
+            path: /^\/actions\/addon-attachments\/resolve$/,
+            handle: ({ body }) => {
+                const b = body as { addon_attachment?: string; app?: string };
+                return { json: resolve(m, b.addon_attachment ?? "", b.app) };
+            },
+        },
+        { method: "POST", path: /^\/addon-attachments$/, handle: attachHandler(m, opts) },
+        {
+            method: "DELETE",
+            path: /^\/addon-attachments\/([^/]+)$/,
+            handle: ({ params }) => {
+                const x = m.attachments.find((a) => a.id === decodeURIComponent(params[0]));
+                if (!x) {
+                    throw notFound("addon-attachment");
+                }
+                const json = attachmentJson(m, x);
+                m.detach(x);
+                m.release(m.app(x.appId)!, `Detach ${x.name}`);
+                return { json };
+            },
+        },
+        {
+            method: "GET",
+            path: /^\/apps\/([^/]+)\/config-vars$/,
+            handle: ({ params }) => ({ json: m.configOf(appOr404(m, params[0])) }),
+        },
+        {
+            method: "PATCH",
+            path: /^\/apps\/([^/]+)\/config-vars$/,
+            handle: ({ params, body }) => {
+                const app = appOr404(m, params[0]);
+                const changes = body as Record<string, string | null>;
+                const owned = new Set(m.attachmentsOf(app).map((x) => `${x.name}_URL`));
+                const blocked = Object.keys(changes).filter((k) => owned.has(k));
+                if (blocked.length > 0) {
+                    // The API's own text (seen in xavdid/heroku-config#32: "Cannot overwrite attachment values
+                    // DATABASE_URL").
+                    throw new ApiError(
+                        422,
+                        "invalid_params",
+                        `Cannot overwrite attachment values ${blocked.join(", ")}.`,
+                    );
+                }
+                for (const [k, v] of Object.entries(changes)) {
+                    if (v === null) {
+                        delete app.vars[k];
+                    } else {
+                        app.vars[k] = String(v);
+                    }
+                }
+                m.release(app, `Set ${Object.keys(changes).join(", ")} config vars`);
+                return { json: m.configOf(app) };
+            },
+        },
+        {
+            method: "GET",
+            path: /^\/apps\/([^/]+)\/releases$/,
+            handle: ({ params }) => {
+                const app = appOr404(m, params[0]);
+                return {
+                    status: 206,
+                    json: [...app.releases].reverse().map((r) => ({ version: r.version, description: r.description })),
+                };
+            },
+        },
     ];
 }

@@ -45,10 +45,15 @@ export class RealPostgres {
         const owner = `u${suffix}`;
         const password = randomBytes(24).toString("hex");
         await withClient(this.config(), async (c) => {
-            await c.query(`CREATE ROLE ${quoteIdent(owner)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD ${literal(password)}`);
+            await c.query(
+                `CREATE ROLE ${quoteIdent(owner)} LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD ` +
+                    `${literal(password)}`,
+            );
             await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner)}`);
         });
-        await withClient({ ...this.config(database), user: owner, password }, (c) => c.query("REVOKE ALL ON SCHEMA public FROM PUBLIC"));
+        await withClient({ ...this.config(database), user: owner, password }, (c) =>
+            c.query("REVOKE ALL ON SCHEMA public FROM PUBLIC"),
+        );
         this.roles.set(owner, password);
         return { database, owner, password };
     }
@@ -62,7 +67,9 @@ export class RealPostgres {
         let pending = this.creating.get(name);
         if (!pending) {
             const password = randomBytes(24).toString("hex");
-            pending = withClient(this.config(), (c) => c.query(`CREATE ROLE ${quoteIdent(name)} LOGIN PASSWORD ${literal(password)}`))
+            pending = withClient(this.config(), (c) =>
+                c.query(`CREATE ROLE ${quoteIdent(name)} LOGIN PASSWORD ${literal(password)}`),
+            )
                 .then(() => {
                     this.roles.set(name, password);
                     return password;

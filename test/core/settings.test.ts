@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SETTING_KEYS, parseSettings } from "../core/settings";
+import { SETTING_KEYS, parseSettings } from "../../core/settings";
 
 describe("settings", () => {
     it("defaults everything but the app", () => {
@@ -34,7 +34,7 @@ describe("settings", () => {
 });
 
 describe("Pulumi.yaml's config block", () => {
-    const root = path.join(__dirname, "..");
+    const root = path.join(__dirname, "..", "..");
     const doc = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
     const declared = doc.config as Record<string, { default?: unknown; description?: string }>;
     /**

@@ -4,13 +4,16 @@
  * secrecy, and equivalence with the SQL plan.
  */
 import { describe, expect, it } from "vitest";
-import { RAPTOR_CLASSIFICATION, classify } from "../core/classification";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
-import { TYPES } from "../core/resources";
-import { OWNER_PASSWORD, PROD, Recorded, STAGING, isSecret, runProgram } from "./support/mocks";
+import { RAPTOR_CLASSIFICATION, classify } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
+import { TYPES } from "../../core/resources";
+import { OWNER_PASSWORD, PROD, Recorded, STAGING, isSecret, runProgram } from "../support/mocks";
 
-const STACKS = [["staging", STAGING], ["prod", PROD]] as const;
+const STACKS = [
+    ["staging", STAGING],
+    ["prod", PROD],
+] as const;
 const tableGrants = (rs: Recorded[]) => rs.filter((r) => r.type === TYPES.grant && r.props.objectType === "table");
 
 describe.each(STACKS)("the %s stack's grants", (stack, config) => {
@@ -42,7 +45,12 @@ describe.each(STACKS)("the %s stack's grants", (stack, config) => {
         const seq = resources.find((r) => r.type === TYPES.grant && r.props.objectType === "sequence")!;
         expect(seq.props).toMatchObject({ schema: "public", privileges: ["USAGE"] });
         const dp = resources.find((r) => r.type === TYPES.defaultPrivileges)!;
-        expect(dp.props).toMatchObject({ objectType: "sequence", privileges: ["USAGE"], owner: "owner_u1", role: "raptor_app" });
+        expect(dp.props).toMatchObject({
+            objectType: "sequence",
+            privileges: ["USAGE"],
+            owner: "owner_u1",
+            role: "raptor_app",
+        });
     });
 
     it("configures the provider for a non-superuser owner over SSL with few connections", async () => {
@@ -51,8 +59,13 @@ describe.each(STACKS)("the %s stack's grants", (stack, config) => {
         expect(providers).toHaveLength(1);
         // Provider config reaches the engine JSON-encoded, as strings.
         expect(providers[0].props).toMatchObject({
-            host: "owner-host.invalid", port: "5432", username: "owner_u1", database: "d8raptor",
-            sslmode: "require", superuser: "false", maxConnections: "2",
+            host: "owner-host.invalid",
+            port: "5432",
+            username: "owner_u1",
+            database: "d8raptor",
+            sslmode: "require",
+            superuser: "false",
+            maxConnections: "2",
         });
         for (const g of resources.filter((r) => r.type === TYPES.grant || r.type === TYPES.defaultPrivileges)) {
             expect(g.opts.provider, g.name).toBeDefined();
@@ -94,11 +107,15 @@ describe("the declared grants and the SQL script", () => {
         const declared = tableGrants(resources)
             .map((g) => `${(g.props.objects as string[])[0]}:${(g.props.privileges as string[]).join(",")}`)
             .sort();
-        const sql = renderSql(buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" }));
-        const fromSql = [...sql.matchAll(/^REVOKE ALL ON TABLE "public"\."([^"]+)" FROM "raptor_app";$/gm)].map((m) => {
-            const grant = new RegExp(`^GRANT ([A-Z, ]+) ON TABLE "public"\\."${m[1]}" TO`, "m").exec(sql);
-            return `${m[1]}:${grant ? grant[1].split(", ").join(",") : ""}`;
-        }).sort();
+        const sql = renderSql(
+            buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" }),
+        );
+        const fromSql = [...sql.matchAll(/^REVOKE ALL ON TABLE "public"\."([^"]+)" FROM "raptor_app";$/gm)]
+            .map((m) => {
+                const grant = new RegExp(`^GRANT ([A-Z, ]+) ON TABLE "public"\\."${m[1]}" TO`, "m").exec(sql);
+                return `${m[1]}:${grant ? grant[1].split(", ").join(",") : ""}`;
+            })
+            .sort();
         expect(fromSql).toHaveLength(40);
         expect(declared).toEqual(fromSql);
     });

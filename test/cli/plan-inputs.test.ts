@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { planDocument, renderPlan } from "../cli/plan";
-import { ResourceView } from "../cli/plan-inputs";
-import { herokuCalls } from "../core/heroku-calls";
-import { CREDENTIAL_URL_READ, FLAG_SET } from "../core/heroku-scripts";
-import { APP_PASSWORD, OWNER_PASSWORD } from "../offline/run-program";
+import { planDocument, renderPlan } from "../../cli/plan";
+import { ResourceView } from "../../cli/plan-inputs";
+import { herokuCalls } from "../../core/heroku-calls";
+import { CREDENTIAL_URL_READ, FLAG_SET } from "../../core/heroku-scripts";
+import { APP_PASSWORD, OWNER_PASSWORD } from "../../offline/run-program";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 

@@ -1,21 +1,30 @@
 /**
  * The policy pack over the real program under mocks: the scenario table
  * (test/support/policy-scenarios.ts, also run through `run-policy-pack` by
- * policy-grpc.test.ts) as an update and as a preview, each blocked case naming
+ * grpc.test.ts) as an update and as a preview, each blocked case naming
  * its policy and a distinctive part of the message, plus the guards that make
  * the table meaningful.
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { TYPES } from "../core/resources";
-import { Violation } from "../offline/evaluate";
-import { createPolicies } from "../policy/policies";
-import { changesHerokuOrDatabase } from "../policy/signoff";
-import { Recorded } from "./support/mocks";
-import { NOW, PROD_CONFIG, STAGING_CONFIG, declared, evaluate, fingerprintOf, hoursBefore, mandatory } from "./support/policy-harness";
-import { SCENARIOS } from "./support/policy-scenarios";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { TYPES } from "../../core/resources";
+import { Violation } from "../../offline/evaluate";
+import { createPolicies } from "../../policy/policies";
+import { changesHerokuOrDatabase } from "../../policy/signoff";
+import { Recorded } from "../support/mocks";
+import {
+    NOW,
+    PROD_CONFIG,
+    STAGING_CONFIG,
+    declared,
+    evaluate,
+    fingerprintOf,
+    hoursBefore,
+    mandatory,
+} from "../support/policy-harness";
+import { SCENARIOS } from "../support/policy-scenarios";
 
 const FLAG_ON = { ...PROD_CONFIG, roleSeparation: "true" };
 const EVIDENCE_73H = { roleSeparationEnabledAt: hoursBefore(73) };
@@ -37,16 +46,25 @@ describe.each(["update", "preview"] as const)("the policy pack over the declared
         expect(blockers(violations)).toEqual([...c.blockedBy].sort());
         const messages = violations.filter((v) => v.policy === c.blockedBy![0]).map((v) => v.message);
         for (const part of c.says!(s, mode)) {
-            expect(messages.some((m) => (typeof part === "string" ? m.includes(part) : part.test(m))), `${String(part)} in\n${messages.join("\n")}`).toBe(true);
+            expect(
+                messages.some((m) => (typeof part === "string" ? m.includes(part) : part.test(m))),
+                `${String(part)} in\n${messages.join("\n")}`,
+            ).toBe(true);
         }
         const first = firstStep(s.resources);
-        const atFirst = violations.filter((v) => v.phase === "resource" && v.urn === first.urn && v.policy === "prod-signoff");
+        const atFirst = violations.filter(
+            (v) => v.phase === "resource" && v.urn === first.urn && v.policy === "prod-signoff",
+        );
         expect(atFirst.length > 0, `first step ${first.name} blocked`).toBe(c.blocksFirstStep === true);
     });
 });
 
 describe("what makes the table meaningful", () => {
-    it.each([["staging", "staging", STAGING_CONFIG], ["prod (flag off)", "prod", PROD_CONFIG], ["prod (flag on)", "prod", FLAG_ON]] as const)(
+    it.each([
+        ["staging", "staging", STAGING_CONFIG],
+        ["prod (flag off)", "prod", PROD_CONFIG],
+        ["prod (flag on)", "prod", FLAG_ON],
+    ] as const)(
         "the policy recomputes the %s program's own fingerprint from its resources",
         async (_label, stack, config) => {
             const { resources, outputs } = await declared({ stack, config, soakOutputs: EVIDENCE_73H });
@@ -66,16 +84,24 @@ describe("what makes the table meaningful", () => {
 
     it("component resources reach the policies with the custom ones", async () => {
         const { resources } = await declared({ stack: "staging", config: STAGING_CONFIG });
-        expect(resources.filter((r) => r.type.startsWith("raptor:")).map((r) => r.type).sort()).toEqual([
-            "raptor:heroku:PostgresAddon", "raptor:heroku:RaptorCredential", "raptor:heroku:RoleSeparationFlag",
-            "raptor:heroku:UrlDelivery", "raptor:postgres:RaptorGrants",
+        expect(
+            resources
+                .filter((r) => r.type.startsWith("raptor:"))
+                .map((r) => r.type)
+                .sort(),
+        ).toEqual([
+            "raptor:heroku:PostgresAddon",
+            "raptor:heroku:RaptorCredential",
+            "raptor:heroku:RoleSeparationFlag",
+            "raptor:heroku:UrlDelivery",
+            "raptor:postgres:RaptorGrants",
         ]);
         expect(resources.some((r) => r.type === TYPES.grant)).toBe(true);
     });
 });
 
 describe("the pack's configuration", () => {
-    const file = JSON.parse(readFileSync(join(__dirname, "..", "policy", "config.json"), "utf8"));
+    const file = JSON.parse(readFileSync(join(__dirname, "..", "..", "policy", "config.json"), "utf8"));
 
     it("policy/config.json keeps the shared classification's append-only and locked lists", () => {
         expect(file["append-only-invariant"]).toEqual({
@@ -91,14 +117,23 @@ describe("the pack's configuration", () => {
         }
         expect(file["soak-before-prod"]).toEqual({ soakHours: 72 });
         // Signed sign-offs only; the operators' keys are added per deployment (README: adding an operator).
-        expect(file["prod-signoff"]).toMatchObject({ requireSignature: true, maxAgeHours: 168, allowedSigners: expect.any(Array) });
+        expect(file["prod-signoff"]).toMatchObject({
+            requireSignature: true,
+            maxAgeHours: 168,
+            allowedSigners: expect.any(Array),
+        });
     });
 
     it("every policy has a kebab-case name, a one-sentence description and an explicit mandatory level", () => {
         const all = createPolicies();
         expect(all.map((p) => p.name)).toEqual([
-            "prod-signoff", "soak-before-prod", "append-only-invariant", "no-all-tables-grant",
-            "no-credential-on-essential", "secrets-stay-secret", "credential-retained",
+            "prod-signoff",
+            "soak-before-prod",
+            "append-only-invariant",
+            "no-all-tables-grant",
+            "no-credential-on-essential",
+            "secrets-stay-secret",
+            "credential-retained",
         ]);
         for (const p of all) {
             expect(p.name).toMatch(/^[a-z]+(-[a-z]+)*$/);
@@ -108,8 +143,8 @@ describe("the pack's configuration", () => {
     });
 
     it("the pack's package.json names it and carries the version the PolicyPack needs", () => {
-        const pkg = JSON.parse(readFileSync(join(__dirname, "..", "policy", "package.json"), "utf8"));
-        const root = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+        const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "policy", "package.json"), "utf8"));
+        const root = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
         expect(pkg).toMatchObject({ name: "raptor-policy", main: "index.ts" });
         expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
         expect(pkg.dependencies).toEqual({

@@ -4,29 +4,37 @@
  * failures are retried. FORCE_COLOR=1 is in every script's environment.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, expectNoSecretIn, requests, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { credentialUrl } from "./support/heroku-api";
+import { ADDON, expectNoSecretIn, requests, rig, usePostgres, whoami } from "../../support/heroku-scenario";
+import { credentialUrl } from "../../support/heroku-api";
 
 usePostgres();
 const CREATE = /^\/postgres\/v0\/databases\/[^/]+\/credentials$/;
 
 describe.concurrent("the credential", { timeout: 900_000 }, () => {
-    it("is created on the add-on by name with the role in --name, waits out provisioning, logs in; a re-run creates nothing", async () => {
-        const { api, addon, run, steps } = await rig({ provisioningReads: 2 });
-        const r = await run((await steps()).credential, "create");
-        expect(r.stderr).not.toMatch(/Unknown database|giving up/);
-        expect(r.code).toBe(0);
-        expect(r.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
-        expect(requests(api, "POST", CREATE).map((q) => [q.path, q.body, q.status])).toEqual([
-            [`/postgres/v0/databases/${ADDON}/credentials`, { name: "raptor_app" }, 201],
-        ]);
-        const cred = api.credential(addon, "raptor_app")!;
-        expect(await whoami(credentialUrl(addon, cred))).toEqual({ user: "raptor_app", db: addon.db.database, superuser: false });
-        expectNoSecretIn(api, r.stdout, r.stderr);
-        const again = await run((await steps()).credential, "update");
-        expect(again.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
-        expect(requests(api, "POST", CREATE)).toHaveLength(1);
-    });
+    it(
+        "is created on the add-on by name with the role in --name, waits out provisioning, logs in; a re-run creates " +
+            "nothing",
+        async () => {
+            const { api, addon, run, steps } = await rig({ provisioningReads: 2 });
+            const r = await run((await steps()).credential, "create");
+            expect(r.stderr).not.toMatch(/Unknown database|giving up/);
+            expect(r.code).toBe(0);
+            expect(r.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
+            expect(requests(api, "POST", CREATE).map((q) => [q.path, q.body, q.status])).toEqual([
+                [`/postgres/v0/databases/${ADDON}/credentials`, { name: "raptor_app" }, 201],
+            ]);
+            const cred = api.credential(addon, "raptor_app")!;
+            expect(await whoami(credentialUrl(addon, cred))).toEqual({
+                user: "raptor_app",
+                db: addon.db.database,
+                superuser: false,
+            });
+            expectNoSecretIn(api, r.stdout, r.stderr);
+            const again = await run((await steps()).credential, "update");
+            expect(again.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
+            expect(requests(api, "POST", CREATE)).toHaveLength(1);
+        },
+    );
 
     // Finding 5: with FORCE_COLOR set the CLI colours the table even into a pipe; the parse missed the
     // credential and ran create again, which Heroku refuses.
@@ -35,7 +43,9 @@ describe.concurrent("the credential", { timeout: 900_000 }, () => {
         await api.createCredential(addon, "raptor_app");
         const r = await run((await steps()).credential, "update");
         expect(r.code).toBe(0);
-        expect(r.stderr).toContain("credential raptor_app already exists on postgresql-adjacent-27271 (active); adopting it");
+        expect(r.stderr).toContain(
+            "credential raptor_app already exists on postgresql-adjacent-27271 (active); adopting it",
+        );
         expect(requests(api, "POST", CREATE)).toEqual([]);
     });
 
@@ -43,7 +53,9 @@ describe.concurrent("the credential", { timeout: 900_000 }, () => {
         const { run, steps } = await rig({ provisioningReads: 50 });
         const r = await run((await steps()).credential, "create", { MAX_POLLS: "2" });
         expect(r.code).toBe(1);
-        expect(r.stderr).toContain("timed out: credential raptor_app on raxx-api-staging is still 'provisioning' after 2 checks");
+        expect(r.stderr).toContain(
+            "timed out: credential raptor_app on raxx-api-staging is still 'provisioning' after 2 checks",
+        );
         expect(r.stderr).toContain("run 'pulumi up' again");
     });
 
@@ -83,7 +95,10 @@ describe.concurrent("the credential under faults", { timeout: 900_000 }, () => {
         api.inject({ method: "POST", path: CREATE, kind: "lost-response" });
         const r = await run((await steps()).credential, "create");
         expect(r.code).toBe(0);
-        expect(requests(api, "POST", CREATE).map((q) => [q.status, q.fault])).toEqual([[201, "lost-response"], [422, undefined]]);
+        expect(requests(api, "POST", CREATE).map((q) => [q.status, q.fault])).toEqual([
+            [201, "lost-response"],
+            [422, undefined],
+        ]);
         expect(r.stdout).toBe("credential raptor_app on raxx-api-staging is active\n");
     });
 
@@ -125,4 +140,3 @@ describe.concurrent("the credential under faults", { timeout: 900_000 }, () => {
         expect(api.requests.length).toBe(before);
     });
 });
-

@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { diff, diffRevisions } from "../cli/diff";
-import { planDocument } from "../cli/plan";
-import { signoffMessage } from "../core/signoff-message";
-import { recorder } from "./support/io";
-import { publicKey, sshSign } from "./support/ssh-keys";
+import { diff, diffRevisions } from "../../cli/diff";
+import { planDocument } from "../../cli/plan";
+import { signoffMessage } from "../../core/signoff-message";
+import { recorder } from "../support/io";
+import { publicKey, sshSign } from "../support/ssh-keys";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const OPERATOR = "operator@raxx.app";
 /** An hour ago, so the sign-off is inside prod-signoff's maxAgeHours whenever the test runs. */
 const APPROVED_AT = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -55,11 +55,21 @@ const addRiskLimits = (t: string) =>
 /** raptor:signoff as `raptor-roles signoff` writes it: signed with the operator's key by the real ssh-keygen. */
 function signoff(fingerprint: string): string {
     const message = signoffMessage({
-        stack: "prod", app: "raxx-api-prod", fingerprint, ticket: "RM-11", approvedAt: APPROVED_AT,
+        stack: "prod",
+        app: "raxx-api-prod",
+        fingerprint,
+        ticket: "RM-11",
+        approvedAt: APPROVED_AT,
     });
-    const signature = sshSign("ed25519", message).trimEnd().split("\n").map((l) => `      ${l}`).join("\n");
-    return `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: ${APPROVED_AT}\n` +
-        `    fingerprint: ${fingerprint}\n    signature: |\n${signature}\n`;
+    const signature = sshSign("ed25519", message)
+        .trimEnd()
+        .split("\n")
+        .map((l) => `      ${l}`)
+        .join("\n");
+    return (
+        `  raptor:signoff:\n    operator: ${OPERATOR}\n    ticket: RM-11\n    approvedAt: ${APPROVED_AT}\n` +
+        `    fingerprint: ${fingerprint}\n    signature: |\n${signature}\n`
+    );
 }
 
 describe("diff --format markdown", () => {

@@ -4,9 +4,9 @@
  * If a CLI upgrade changes one of these, this file says which.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, APP, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { runBash } from "./support/run-commands";
-import { parseCredentialUrl } from "../core/heroku";
+import { ADDON, APP, rig, usePostgres, whoami } from "./heroku-scenario";
+import { runBash } from "./run-commands";
+import { parseCredentialUrl } from "../../core/heroku";
 
 usePostgres();
 
@@ -27,7 +27,10 @@ describe.concurrent("the real CLI against the local API", { timeout: 900_000 }, 
     it("colours pg:credentials cells into a pipe under FORCE_COLOR, and NO_COLOR does not undo it", async () => {
         const { api, addon } = await rig();
         await api.createCredential(addon, "raptor_app");
-        const r = await runBash(api, `heroku pg:credentials ${ADDON} -a ${APP} | cat`, { FORCE_COLOR: "1", NO_COLOR: "1" });
+        const r = await runBash(api, `heroku pg:credentials ${ADDON} -a ${APP} | cat`, {
+            FORCE_COLOR: "1",
+            NO_COLOR: "1",
+        });
         expect(r.code).toBe(0);
         expect(r.stdout).toContain("\x1b[95mraptor_app\x1b[39m");
     });
@@ -49,7 +52,10 @@ describe.concurrent("the real CLI against the local API", { timeout: 900_000 }, 
         const { api, addon } = await rig({ rotationReads: 1 });
         const old = (await api.createCredential(addon, "rig_rot")).password;
         await api.rotate(addon, "rig_rot", 1);
-        const r = await runBash(api, `heroku pg:credentials ${ADDON} -a ${APP} && heroku pg:credentials:url ${ADDON} --name rig_rot -a ${APP}`);
+        const r = await runBash(
+            api,
+            `heroku pg:credentials ${ADDON} -a ${APP} && heroku pg:credentials:url ${ADDON} --name rig_rot -a ${APP}`,
+        );
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(/rig_rot\s+rotating/);
         const url = parseCredentialUrl(r.stdout);

@@ -7,11 +7,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROD, STAGING, runProgram } from "./support/mocks";
+import { PROD, STAGING, runProgram } from "../support/mocks";
 
-const FIXTURE = path.join(__dirname, "fixtures", "urns.json");
+const FIXTURE = path.join(__dirname, "..", "fixtures", "urns.json");
 const SCENARIOS = {
-    "staging": { stack: "staging", config: STAGING },
+    staging: { stack: "staging", config: STAGING },
     "staging config-var": { stack: "staging", config: { ...STAGING, urlDelivery: "config-var" } },
     "prod flag on": { stack: "prod", config: { ...PROD, roleSeparation: "true" } },
 } as const;
@@ -24,7 +24,10 @@ async function urns(name: keyof typeof SCENARIOS): Promise<string[]> {
 
 describe("resource URNs", () => {
     const pinned = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
-    it.each(Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[])("%s: unchanged (a rename needs aliases, then update test/fixtures/urns.json)", async (name) => {
-        expect(await urns(name)).toEqual(pinned[name]);
-    });
+    it.each(Object.keys(SCENARIOS) as (keyof typeof SCENARIOS)[])(
+        "%s: unchanged (a rename needs aliases, then update test/fixtures/urns.json)",
+        async (name) => {
+            expect(await urns(name)).toEqual(pinned[name]);
+        },
+    );
 });

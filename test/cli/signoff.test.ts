@@ -9,16 +9,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { planDocument } from "../cli/plan";
-import { signoffIn } from "../cli/signoff";
-import { signoffMessage } from "../core/signoff-message";
-import { evaluatePolicies, loadPackConfigFile } from "../offline/evaluate";
-import { readStackFile } from "../offline/stack-file";
-import { recorder } from "./support/io";
-import { declared } from "./support/policy-harness";
-import { keyPath, publicKey } from "./support/ssh-keys";
+import { planDocument } from "../../cli/plan";
+import { signoffIn } from "../../cli/signoff";
+import { signoffMessage } from "../../core/signoff-message";
+import { evaluatePolicies, loadPackConfigFile } from "../../offline/evaluate";
+import { readStackFile } from "../../offline/stack-file";
+import { recorder } from "../support/io";
+import { declared } from "../support/policy-harness";
+import { keyPath, publicKey } from "../support/ssh-keys";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 

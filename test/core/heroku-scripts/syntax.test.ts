@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import * as scripts from "../core/heroku-scripts";
+import * as scripts from "../../../core/heroku-scripts";
 
 const entries = Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === "string");
 

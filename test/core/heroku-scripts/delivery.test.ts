@@ -4,12 +4,21 @@
  * at 1 and no RAPTOR_APP_DATABASE_URL.
  */
 import { describe, expect, it } from "vitest";
-import { APP, Rig, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { credentialUrl } from "./support/heroku-api";
-import { runBash } from "./support/run-commands";
-import { parseCredentialUrl } from "../core/heroku";
-import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
-import { APP_URL_VAR, FLAG_VAR } from "../core/settings";
+import {
+    APP,
+    Rig,
+    expectNoSecretIn,
+    expectUrlWhileFlagOn,
+    requests,
+    rig,
+    usePostgres,
+    whoami,
+} from "../../support/heroku-scenario";
+import { credentialUrl } from "../../support/heroku-api";
+import { runBash } from "../../support/run-commands";
+import { parseCredentialUrl } from "../../../core/heroku";
+import { READ_ADDONS, READ_OWNER_URL } from "../../../core/heroku-scripts";
+import { APP_URL_VAR, FLAG_VAR } from "../../../core/settings";
 
 usePostgres();
 const CONFIG = /^\/apps\/[^/]+\/config-vars$/;
@@ -30,27 +39,38 @@ async function deployed(r: Rig, how: "config-var" | "attachment", flag: "0" | "1
 }
 
 describe.concurrent("config-var delivery", { timeout: 900_000 }, () => {
-    it("reads the URL with pg:credentials:url, sets it, and it connects as raptor_app; no output carries it", async () => {
-        const r = await rig();
-        await r.api.createCredential(r.addon, "raptor_app");
-        const s = await r.steps({ urlDelivery: "config-var" });
-        const read = await r.run(s["credential-url"], "create");
-        expect(read.code).toBe(0);
-        const url = parseCredentialUrl(read.stdout);
-        const set = await r.run(s["config-var"], "create", { VAR_VALUE: url });
-        expect(set.code).toBe(0);
-        expect(set.stdout).toBe("RAPTOR_APP_DATABASE_URL set on raxx-api-staging\n");
-        expect(await whoami(r.config()[APP_URL_VAR])).toEqual({ user: "raptor_app", db: r.addon.db.database, superuser: false });
-        expectNoSecretIn(r.api, read.stderr, set.stdout, set.stderr, s["config-var"].props.create as string);
-    });
+    it(
+        "reads the URL with pg:credentials:url, sets it, and it connects as raptor_app; no output carries " + "it",
+        async () => {
+            const r = await rig();
+            await r.api.createCredential(r.addon, "raptor_app");
+            const s = await r.steps({ urlDelivery: "config-var" });
+            const read = await r.run(s["credential-url"], "create");
+            expect(read.code).toBe(0);
+            const url = parseCredentialUrl(read.stdout);
+            const set = await r.run(s["config-var"], "create", { VAR_VALUE: url });
+            expect(set.code).toBe(0);
+            expect(set.stdout).toBe("RAPTOR_APP_DATABASE_URL set on raxx-api-staging\n");
+            expect(await whoami(r.config()[APP_URL_VAR])).toEqual({
+                user: "raptor_app",
+                db: r.addon.db.database,
+                superuser: false,
+            });
+            expectNoSecretIn(r.api, read.stderr, set.stdout, set.stderr, s["config-var"].props.create as string);
+        },
+    );
 
     it("withholds config:set's output when it keeps failing", async () => {
         const r = await rig();
         const url = await deployed(r, "config-var", "0");
         r.api.inject({ method: "PATCH", path: CONFIG, kind: "html-503", times: 5 });
-        const set = await r.run((await r.steps({ urlDelivery: "config-var" }))["config-var"], "create", { VAR_VALUE: `${url}x` });
+        const set = await r.run((await r.steps({ urlDelivery: "config-var" }))["config-var"], "create", {
+            VAR_VALUE: `${url}x`,
+        });
         expect(set.code).toBe(1);
-        expect(set.stderr).toContain("heroku config:set RAPTOR_APP_DATABASE_URL -a raxx-api-staging failed; its output is withheld");
+        expect(set.stderr).toContain(
+            "heroku config:set RAPTOR_APP_DATABASE_URL -a raxx-api-staging failed; its output is withheld",
+        );
         expect(requests(r.api, "PATCH", CONFIG)).toHaveLength(3);
         expectNoSecretIn(r.api, set.stdout, set.stderr);
     });
@@ -63,7 +83,9 @@ describe.concurrent("switching delivery", { timeout: 900_000 }, () => {
         const url = await deployed(r, "config-var", "1");
         const att = await r.run((await r.steps()).attachment, "create");
         expect(att.code).toBe(1);
-        expect(att.stderr).toContain("is a hand-set value (config-var delivery) and FLAG_RAPTOR_APP_ROLE_SEPARATION is 1");
+        expect(att.stderr).toContain(
+            "is a hand-set value (config-var delivery) and FLAG_RAPTOR_APP_ROLE_SEPARATION is 1",
+        );
         expect(r.config()[APP_URL_VAR]).toBe(url);
         expect(requests(r.api, "PATCH", CONFIG)).toEqual([]);
         expectUrlWhileFlagOn(r.api);
@@ -83,16 +105,23 @@ describe.concurrent("switching delivery", { timeout: 900_000 }, () => {
         const r = await rig({ plainVarOnAttach: "refuse" });
         await deployed(r, "config-var", "0");
         expect((await r.run((await r.steps()).attachment, "create")).code).toBe(0);
-        expect(r.api.model.attachments.map((x) => [x.name, x.namespace])).toContainEqual(["RAPTOR_APP_DATABASE", "credential:raptor_app"]);
+        expect(r.api.model.attachments.map((x) => [x.name, x.namespace])).toContainEqual([
+            "RAPTOR_APP_DATABASE",
+            "credential:raptor_app",
+        ]);
         expect((await whoami(r.config()[APP_URL_VAR])).user).toBe("raptor_app");
     });
 
     it("attachment -> config-var with the flag on refuses to detach", async () => {
         const r = await rig();
         const url = await deployed(r, "attachment", "1");
-        const set = await r.run((await r.steps({ urlDelivery: "config-var" }))["config-var"], "create", { VAR_VALUE: url });
+        const set = await r.run((await r.steps({ urlDelivery: "config-var" }))["config-var"], "create", {
+            VAR_VALUE: url,
+        });
         expect(set.code).toBe(1);
-        expect(set.stderr).toContain("is set by the RAPTOR_APP_DATABASE attachment and FLAG_RAPTOR_APP_ROLE_SEPARATION is 1");
+        expect(set.stderr).toContain(
+            "is set by the RAPTOR_APP_DATABASE attachment and FLAG_RAPTOR_APP_ROLE_SEPARATION is 1",
+        );
         expect(requests(r.api, "DELETE", /^\/addon-attachments\//)).toEqual([]);
         expectUrlWhileFlagOn(r.api);
     });
@@ -100,7 +129,10 @@ describe.concurrent("switching delivery", { timeout: 900_000 }, () => {
     it("attachment -> config-var with the flag off detaches, sets, and the old delete is harmless", async () => {
         const r = await rig();
         const url = await deployed(r, "attachment", "0");
-        expect((await r.run((await r.steps({ urlDelivery: "config-var" }))["config-var"], "create", { VAR_VALUE: url })).code).toBe(0);
+        expect(
+            (await r.run((await r.steps({ urlDelivery: "config-var" }))["config-var"], "create", { VAR_VALUE: url }))
+                .code,
+        ).toBe(0);
         expect((await r.run((await r.steps()).attachment, "delete")).code).toBe(0);
         expect(r.api.model.attachments.map((x) => x.name)).toEqual(["DATABASE"]);
         expect(r.api.model.app(APP)!.vars[APP_URL_VAR]).toBe(url);
@@ -118,7 +150,9 @@ describe.concurrent("the flag and the invokes", { timeout: 900_000 }, () => {
         expect(off.code).toBe(0);
         expect(off.stdout).toBe("");
         const writes = r.api.requests.slice(before).filter((q) => q.method !== "GET");
-        expect(writes.map((q) => [q.method, q.path, q.body])).toEqual([["PATCH", `/apps/${APP}/config-vars`, { [FLAG_VAR]: "0" }]]);
+        expect(writes.map((q) => [q.method, q.path, q.body])).toEqual([
+            ["PATCH", `/apps/${APP}/config-vars`, { [FLAG_VAR]: "0" }],
+        ]);
         expectUrlWhileFlagOn(r.api);
     });
 
@@ -138,7 +172,11 @@ describe.concurrent("the flag and the invokes", { timeout: 900_000 }, () => {
         expect(addons.code).toBe(0);
         expect(JSON.parse(addons.stdout).map((a: { id: string }) => a.id)).toEqual([r.addon.id]);
         const owner = await runBash(r.api, READ_OWNER_URL, { APP, DATABASE: "DATABASE" });
-        expect(await whoami(owner.stdout.trim())).toEqual({ user: r.addon.credentials[0].user, db: r.addon.db.database, superuser: false });
+        expect(await whoami(owner.stdout.trim())).toEqual({
+            user: r.addon.credentials[0].user,
+            db: r.addon.db.database,
+            superuser: false,
+        });
     });
 
     it("give up on the owner URL read after three transient failures, printing no URL", async () => {

@@ -6,18 +6,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { plan, planDocument } from "../cli/plan";
-import { signoffIn } from "../cli/signoff";
-import { sql } from "../cli/sql";
-import { recorder } from "./support/io";
-import { keyPath, publicKey } from "./support/ssh-keys";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { buildPlan } from "../core/plan";
-import { renderSql } from "../core/sql";
-import { PLACEHOLDER } from "../offline/stack-file";
-import { APP_PASSWORD, OWNER_PASSWORD } from "../offline/run-program";
+import { plan, planDocument } from "../../cli/plan";
+import { signoffIn } from "../../cli/signoff";
+import { sql } from "../../cli/sql";
+import { recorder } from "../support/io";
+import { keyPath, publicKey } from "../support/ssh-keys";
+import { RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { buildPlan } from "../../core/plan";
+import { renderSql } from "../../core/sql";
+import { PLACEHOLDER } from "../../offline/stack-file";
+import { APP_PASSWORD, OWNER_PASSWORD } from "../../offline/run-program";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -50,10 +50,22 @@ describe("plan for staging (npm start)", () => {
         const io = recorder();
         expect(await plan(["--stack", "staging", "--json"], io)).toBe(0);
         const doc = JSON.parse(io.stdout);
-        expect(Object.keys(doc).sort()).toEqual(["app", "fingerprint", "matrix", "notCheckedLive", "resources", "stack", "violations"]);
+        expect(Object.keys(doc).sort()).toEqual([
+            "app",
+            "fingerprint",
+            "matrix",
+            "notCheckedLive",
+            "resources",
+            "stack",
+            "violations",
+        ]);
         expect(doc.resources).toHaveLength(52);
         expect(doc.matrix).toHaveLength(40);
-        expect(doc.matrix.find((m: { table: string }) => m.table === "dsr_log")).toEqual({ table: "dsr_log", set: "appendOnly", privileges: ["SELECT", "INSERT"] });
+        expect(doc.matrix.find((m: { table: string }) => m.table === "dsr_log")).toEqual({
+            table: "dsr_log",
+            set: "appendOnly",
+            privileges: ["SELECT", "INSERT"],
+        });
         expect(doc.violations).toEqual([]);
         expect(doc.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     });
@@ -69,19 +81,28 @@ describe("plan for prod", () => {
 
     it("passes with the operator's signed sign-off of the plan's own fingerprint", async () => {
         const unsigned = await planDocument({ stack: "prod" });
-        const d = projectWith("prod", "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n");
+        const d = projectWith(
+            "prod",
+            "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n",
+        );
         const file = path.join(d, "policy", "config.json");
         const config = JSON.parse(fs.readFileSync(file, "utf8"));
         config["prod-signoff"].allowedSigners = [`operator@raxx.app ${publicKey("ed25519")}`];
         fs.writeFileSync(file, JSON.stringify(config));
-        expect(await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519")], recorder())).toBe(0);
+        expect(
+            await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519")], recorder()),
+        ).toBe(0);
         const doc = await planDocument({ stack: "prod", dir: d });
         expect(doc.fingerprint).toBe(unsigned.fingerprint);
         expect(doc.violations.filter((v) => v.level === "mandatory")).toEqual([]);
     });
 
     it("turning the flag on without soak evidence is blocked", async () => {
-        const d = projectWith("prod", "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n  raptor:roleSeparation: true\n");
+        const d = projectWith(
+            "prod",
+            "config:\n  raptor:app: raxx-api-prod\n  raptor:soakStack: organization/raptor/staging\n  " +
+                "raptor:roleSeparation: true\n",
+        );
         const doc = await planDocument({ stack: "prod", dir: d });
         expect(doc.violations.map((v) => v.policy)).toContain("soak-before-prod");
     });
@@ -92,7 +113,13 @@ describe("plan's stand-ins and errors", () => {
         const d = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:urlDelivery: config-var\n");
         const doc = await planDocument({ stack: "staging", dir: d });
         const names = doc.resources.map((r) => r.name);
-        for (const n of ["raptor-addon", "raptor-credential-raptor_app", "raptor-url-credential-url", "raptor-url-config-var", "raptor-flag-flag"]) {
+        for (const n of [
+            "raptor-addon",
+            "raptor-credential-raptor_app",
+            "raptor-url-credential-url",
+            "raptor-url-config-var",
+            "raptor-flag-flag",
+        ]) {
             expect(names).toContain(n);
         }
         const text = JSON.stringify(doc);
@@ -101,7 +128,10 @@ describe("plan's stand-ins and errors", () => {
     });
 
     it("replaces secure values with a marked placeholder and says so", async () => {
-        const d = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:ownerDatabaseUrl:\n    secure: v1:abc\n");
+        const d = projectWith(
+            "staging",
+            "config:\n  raptor:app: raxx-api-staging\n  raptor:ownerDatabaseUrl:\n    secure: v1:abc\n",
+        );
         const doc = await planDocument({ stack: "staging", dir: d });
         expect(doc.notCheckedLive).toContain(`raptor:ownerDatabaseUrl: secure value, replaced by ${PLACEHOLDER}`);
         expect(doc.error).toBeUndefined();
@@ -122,11 +152,15 @@ describe("plan's stand-ins and errors", () => {
     });
 
     it("an unknown stack names the known ones", async () => {
-        await expect(planDocument({ stack: "qa" })).rejects.toThrow(/no stack file .*Pulumi\.qa\.yaml; known stacks: prod, staging/);
+        await expect(planDocument({ stack: "qa" })).rejects.toThrow(
+            /no stack file .*Pulumi\.qa\.yaml; known stacks: prod, staging/,
+        );
     });
 
     it("refuses a soak time that is not ISO 8601", async () => {
-        await expect(plan(["--stack", "prod", "--staging-enabled-at", "last tuesday"], recorder())).rejects.toThrow(/is not an ISO 8601 time/);
+        await expect(plan(["--stack", "prod", "--staging-enabled-at", "last tuesday"], recorder())).rejects.toThrow(
+            /is not an ISO 8601 time/,
+        );
     });
 });
 
@@ -134,7 +168,9 @@ describe("sql", () => {
     it("prints the stack's re-apply script from the shared plan", async () => {
         const io = recorder();
         expect(await sql(["--stack", "staging"], io)).toBe(0);
-        expect(io.stdout).toBe(renderSql(buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" })));
+        expect(io.stdout).toBe(
+            renderSql(buildPlan({ classification: RAPTOR_CLASSIFICATION, role: "raptor_app", schema: "public" })),
+        );
     });
 
     it("requires --stack", async () => {

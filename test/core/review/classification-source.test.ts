@@ -2,10 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { classificationFromSource } from "../core/review/classification-source";
+import { RAPTOR_CLASSIFICATION } from "../../../core/classification";
+import { classificationFromSource } from "../../../core/review/classification-source";
 
-const SOURCE = fs.readFileSync(path.join(__dirname, "..", "core", "classification.ts"), "utf8");
+const SOURCE = fs.readFileSync(path.join(__dirname, "..", "..", "..", "core", "classification.ts"), "utf8");
 
 describe("classificationFromSource", () => {
     it("reads this checkout's file as the module itself exports it", () => {

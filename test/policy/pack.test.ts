@@ -16,9 +16,9 @@ import * as grpc from "@grpc/grpc-js";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { createPolicies } from "../policy/policies";
+import { createPolicies } from "../../policy/policies";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 const PACK = join(ROOT, "policy");
 const pkg = JSON.parse(readFileSync(join(PACK, "package.json"), "utf8")) as { dependencies: Record<string, string> };
 

@@ -9,11 +9,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { lintMigrationsCommand, lintPaths } from "../cli/lint-migrations";
-import { Classification, RAPTOR_CLASSIFICATION } from "../core/classification";
-import { recorder } from "./support/io";
+import { lintMigrationsCommand, lintPaths } from "../../cli/lint-migrations";
+import { Classification, RAPTOR_CLASSIFICATION } from "../../core/classification";
+import { recorder } from "../support/io";
 
-const FIX = path.join(__dirname, "fixtures", "migrations");
+const FIX = path.join(__dirname, "..", "fixtures", "migrations");
 const RAPTOR_ALEMBIC = path.join(FIX, "raptor", "alembic", "versions");
 const RAPTOR_SQL = path.join(FIX, "raptor", "sql");
 /** The five tables besides order_strategy_links that 0011-0020 create (names invented: the runbook gives none). */
@@ -173,7 +173,7 @@ async function lintPathsText(
     io: ReturnType<typeof recorder>,
 ): Promise<number> {
     const report = await lintPaths([d], { classification });
-    const { renderLint, isClean } = await import("../core/migrations/report");
+    const { renderLint, isClean } = await import("../../core/migrations/report");
     io.out(renderLint(report));
     return isClean(report) ? 0 : 2;
 }
@@ -270,7 +270,7 @@ describe("through the binary (tsx's hook, the Python child process, the WebAssem
     const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
         spawnSync(
             process.execPath,
-            [path.join(__dirname, "..", "bin", "raptor-roles.js"), "lint-migrations", ...args],
+            [path.join(__dirname, "..", "..", "bin", "raptor-roles.js"), "lint-migrations", ...args],
             {
                 encoding: "utf8",
                 env: { ...process.env, ...env },

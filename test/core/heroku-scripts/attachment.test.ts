@@ -4,9 +4,18 @@
  * promote to a new database. The URL the app receives must connect as raptor_app.
  */
 import { describe, expect, it } from "vitest";
-import { ADDON, APP, expectNoSecretIn, expectUrlWhileFlagOn, requests, rig, usePostgres, whoami } from "./support/heroku-scenario";
-import { declaredSteps } from "./support/run-commands";
-import { APP_URL_VAR, FLAG_VAR } from "../core/settings";
+import {
+    ADDON,
+    APP,
+    expectNoSecretIn,
+    expectUrlWhileFlagOn,
+    requests,
+    rig,
+    usePostgres,
+    whoami,
+} from "../../support/heroku-scenario";
+import { declaredSteps } from "../../support/run-commands";
+import { APP_URL_VAR, FLAG_VAR } from "../../../core/settings";
 
 usePostgres();
 const ATTACH = /^\/addon-attachments$/;
@@ -14,21 +23,35 @@ const ATTACH = /^\/addon-attachments$/;
 describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
     // Finding 1: addons:attach resolves its argument with GET /addons/{id_or_name} (no app scope), so
     // `addons:attach DATABASE` is a 404 on real Heroku. It must name the add-on.
-    it("attaches the credential by add-on name, the app's URL connects as raptor_app, and a re-run attaches nothing", async () => {
-        const { api, addon, run, steps, config } = await rig();
-        await api.createCredential(addon, "raptor_app");
-        const r = await run((await steps()).attachment, "create");
-        expect(r.code).toBe(0);
-        expect(requests(api, "GET", /^\/addons\/[^/]+$/).map((q) => q.path)).toEqual([`/addons/${ADDON}`]);
-        expect(requests(api, "POST", ATTACH).map((q) => q.body)).toEqual([{
-            addon: { name: ADDON }, app: { name: APP }, confirm: APP, name: "RAPTOR_APP_DATABASE", namespace: "credential:raptor_app",
-        }]);
-        expect(await whoami(config()[APP_URL_VAR])).toEqual({ user: "raptor_app", db: addon.db.database, superuser: false });
-        expectNoSecretIn(api, r.stdout, r.stderr);
-        const again = await run((await steps()).attachment, "create");
-        expect(again.stdout).toBe("RAPTOR_APP_DATABASE already attached on raxx-api-staging\n");
-        expect(requests(api, "POST", ATTACH)).toHaveLength(1);
-    });
+    it(
+        "attaches the credential by add-on name, the app's URL connects as raptor_app, and a re-run attaches " +
+            "nothing",
+        async () => {
+            const { api, addon, run, steps, config } = await rig();
+            await api.createCredential(addon, "raptor_app");
+            const r = await run((await steps()).attachment, "create");
+            expect(r.code).toBe(0);
+            expect(requests(api, "GET", /^\/addons\/[^/]+$/).map((q) => q.path)).toEqual([`/addons/${ADDON}`]);
+            expect(requests(api, "POST", ATTACH).map((q) => q.body)).toEqual([
+                {
+                    addon: { name: ADDON },
+                    app: { name: APP },
+                    confirm: APP,
+                    name: "RAPTOR_APP_DATABASE",
+                    namespace: "credential:raptor_app",
+                },
+            ]);
+            expect(await whoami(config()[APP_URL_VAR])).toEqual({
+                user: "raptor_app",
+                db: addon.db.database,
+                superuser: false,
+            });
+            expectNoSecretIn(api, r.stdout, r.stderr);
+            const again = await run((await steps()).attachment, "create");
+            expect(again.stdout).toBe("RAPTOR_APP_DATABASE already attached on raxx-api-staging\n");
+            expect(requests(api, "POST", ATTACH)).toHaveLength(1);
+        },
+    );
 
     it("replaces the owner's credential attached under the same name in one step", async () => {
         const { api, addon, run, steps, config } = await rig();
@@ -36,7 +59,9 @@ describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
         api.attach(APP, addon, "RAPTOR_APP_DATABASE"); // the owner's: the app would run as the owner
         const r = await run((await steps()).attachment, "create");
         expect(r.code).toBe(0);
-        expect(r.stderr).toContain("RAPTOR_APP_DATABASE on raxx-api-staging is held by other credential or database; replacing it");
+        expect(r.stderr).toContain(
+            "RAPTOR_APP_DATABASE on raxx-api-staging is held by other credential or database; replacing it",
+        );
         expect((await whoami(config()[APP_URL_VAR])).user).toBe("raptor_app");
         const history = api.configHistory(APP);
         const first = history.findIndex((rel) => rel.config[APP_URL_VAR] !== undefined);
@@ -76,7 +101,8 @@ describe.concurrent("attachment delivery", { timeout: 900_000 }, () => {
         expect(config()[APP_URL_VAR]).toBeUndefined();
         api.attach(APP, addon, "RAPTOR_APP_DATABASE");
         expect((await run(att, "delete")).code).toBe(0);
-        expect(requests(api, "DELETE", /^\/addon-attachments\//)).toHaveLength(2); // the lost one and the CLI's own re-send
+        // The lost one and the CLI's own re-send.
+        expect(requests(api, "DELETE", /^\/addon-attachments\//)).toHaveLength(2);
         expect(config()[APP_URL_VAR]).toBeDefined();
     });
 });
@@ -98,7 +124,11 @@ describe.concurrent("a promote to a new database", { timeout: 900_000 }, () => {
         expect((await run(after.attachment, "create")).code).toBe(0); // replacement: the new one first
         expect((await run(before.attachment, "delete")).code).toBe(0); // then the old resource's delete
         expect(api.credential(fresh, "raptor_app")?.state).toBe("active");
-        expect(await whoami(config()[APP_URL_VAR])).toEqual({ user: "raptor_app", db: fresh.db.database, superuser: false });
+        expect(await whoami(config()[APP_URL_VAR])).toEqual({
+            user: "raptor_app",
+            db: fresh.db.database,
+            superuser: false,
+        });
         expect(config()[FLAG_VAR]).toBe("1");
         expectUrlWhileFlagOn(api);
     });

@@ -4,14 +4,24 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { TYPES, deploymentFromResources, stepOf } from "../core/resources";
-import { fingerprint } from "../core/deployment";
-import { READ_OWNER_URL } from "../core/heroku-scripts";
+import { TYPES, deploymentFromResources, stepOf } from "../../core/resources";
+import { fingerprint } from "../../core/deployment";
+import { READ_OWNER_URL } from "../../core/heroku-scripts";
 import {
-    APP_PASSWORD, ENABLED_AT, OWNER_PASSWORD, PROD, Recorded, STAGING, addonsJson, runProgram,
-} from "./support/mocks";
+    APP_PASSWORD,
+    ENABLED_AT,
+    OWNER_PASSWORD,
+    PROD,
+    Recorded,
+    STAGING,
+    addonsJson,
+    runProgram,
+} from "../support/mocks";
 
-const STACKS = [["staging", STAGING], ["prod", PROD]] as const;
+const STACKS = [
+    ["staging", STAGING],
+    ["prod", PROD],
+] as const;
 const named = (rs: Recorded[], name: string) => rs.find((r) => r.name === name)!;
 
 /** Every string inside props, with its dotted path. */
@@ -40,7 +50,9 @@ describe.each(STACKS)("the %s stack's Heroku resources", (stack, config) => {
             "raptor:heroku:UrlDelivery raptor-url",
             "raptor:heroku:RoleSeparationFlag raptor-flag",
         ]);
-        expect(resources.filter(stepOf).map((r) => `${stepOf(r)} ${r.name} <- ${r.parentUrn?.split("::").pop()}`)).toEqual([
+        expect(
+            resources.filter(stepOf).map((r) => `${stepOf(r)} ${r.name} <- ${r.parentUrn?.split("::").pop()}`),
+        ).toEqual([
             "credential raptor-credential-raptor_app <- raptor-credential",
             "attachment raptor-url-attachment <- raptor-url",
             "flag raptor-flag-flag <- raptor-flag",
@@ -53,10 +65,20 @@ describe.each(STACKS)("the %s stack's Heroku resources", (stack, config) => {
     it("turns the flag on only after tier, credential, URL delivery and every grant", async () => {
         const { resources } = await runProgram({ stack, config });
         const flag = named(resources, "raptor-flag");
-        const deps = new Set((flag.opts.dependsOn as pulumi.Resource[]).map((d) => resources.find((r) => r.name === nameOf(d))?.name));
-        for (const needed of ["raptor-addon", "raptor-credential", "raptor-url", "raptor-grants", "raptor-grants-schema-public",
-            "raptor-grants-sequences-public", "raptor-grants-default-sequences-public", "raptor-grants-table-customer_audit_events",
-            "raptor-grants-table-alembic_version"]) {
+        const deps = new Set(
+            (flag.opts.dependsOn as pulumi.Resource[]).map((d) => resources.find((r) => r.name === nameOf(d))?.name),
+        );
+        for (const needed of [
+            "raptor-addon",
+            "raptor-credential",
+            "raptor-url",
+            "raptor-grants",
+            "raptor-grants-schema-public",
+            "raptor-grants-sequences-public",
+            "raptor-grants-default-sequences-public",
+            "raptor-grants-table-customer_audit_events",
+            "raptor-grants-table-alembic_version",
+        ]) {
             expect(deps.has(needed), needed).toBe(true);
         }
         expect([...deps].filter((d) => d?.startsWith("raptor-grants-table-"))).toHaveLength(40);
@@ -84,24 +106,31 @@ describe.each(STACKS)("the %s stack's Heroku resources", (stack, config) => {
 });
 
 function nameOf(r: pulumi.Resource): string {
-    // Resources keep their logical name in a private field; the URN is not resolved under mocks when options are captured.
+    // Resources keep their logical name in a private field; the URN is not resolved under mocks when options are
+    // captured.
     return (r as unknown as { __name: string }).__name;
 }
 
 describe("secrets", () => {
-    it.each(["attachment", "config-var"])("in %s mode no password appears outside a secret input", async (urlDelivery) => {
-        const { resources } = await runProgram({ stack: "staging", config: { ...STAGING, urlDelivery } });
-        let seen = 0;
-        for (const r of resources) {
-            for (const [path, value] of strings(r.props)) {
-                if (value.includes(OWNER_PASSWORD) || value.includes(APP_PASSWORD)) {
-                    seen++;
-                    expect(r.secretPaths.some((p) => path === p || path.startsWith(`${p}.`)), `${r.name} ${path}`).toBe(true);
+    it.each(["attachment", "config-var"])(
+        "in %s mode no password appears outside a secret input",
+        async (urlDelivery) => {
+            const { resources } = await runProgram({ stack: "staging", config: { ...STAGING, urlDelivery } });
+            let seen = 0;
+            for (const r of resources) {
+                for (const [path, value] of strings(r.props)) {
+                    if (value.includes(OWNER_PASSWORD) || value.includes(APP_PASSWORD)) {
+                        seen++;
+                        expect(
+                            r.secretPaths.some((p) => path === p || path.startsWith(`${p}.`)),
+                            `${r.name} ${path}`,
+                        ).toBe(true);
+                    }
                 }
             }
-        }
-        expect(seen).toBe(urlDelivery === "config-var" ? 2 : 1);
-    });
+            expect(seen).toBe(urlDelivery === "config-var" ? 2 : 1);
+        },
+    );
 
     it("no command string carries a password or a URL", async () => {
         const { resources } = await runProgram({ stack: "staging", config: { ...STAGING, urlDelivery: "config-var" } });
@@ -136,52 +165,76 @@ describe("secrets", () => {
 });
 
 describe("the tier gate", () => {
-    it.each(["heroku-postgresql:essential-0", "heroku-postgresql:essential-2", "heroku-postgresql:mini", "heroku-postgresql:basic"])(
-        "refuses %s before any resource, naming app, plan and the pg:copy fix", async (plan) => {
-            const { resources, error, invokes } = await runProgram({ stack: "prod", config: PROD, plan });
-            expect(resources).toEqual([]);
-            expect(invokes).toHaveLength(1);
-            expect(error?.message).toContain(`raxx-api-prod: Postgres add-on postgresql-adjacent-27271 (plan ${plan})`);
-            expect(error?.message).toContain("`heroku addons:upgrade` cannot leave the Essential tier");
-            expect(error?.message).toContain("heroku pg:copy");
-            expect(error?.message).toContain("cost decision");
-        });
+    it.each([
+        "heroku-postgresql:essential-0",
+        "heroku-postgresql:essential-2",
+        "heroku-postgresql:mini",
+        "heroku-postgresql:basic",
+    ])("refuses %s before any resource, naming app, plan and the pg:copy fix", async (plan) => {
+        const { resources, error, invokes } = await runProgram({ stack: "prod", config: PROD, plan });
+        expect(resources).toEqual([]);
+        expect(invokes).toHaveLength(1);
+        expect(error?.message).toContain(`raxx-api-prod: Postgres add-on postgresql-adjacent-27271 (plan ${plan})`);
+        expect(error?.message).toContain("`heroku addons:upgrade` cannot leave the Essential tier");
+        expect(error?.message).toContain("heroku pg:copy");
+        expect(error?.message).toContain("cost decision");
+    });
 
-    it.each(["heroku-postgresql:standard-0", "heroku-postgresql:premium-4", "heroku-postgresql:private-7", "heroku-postgresql:shield-0"])(
-        "accepts %s", async (plan) => {
-            const { error, outputs } = await runProgram({ stack: "staging", config: STAGING, plan });
-            expect(error).toBeUndefined();
-            expect(outputs.addonPlan).toBe(plan);
-        });
+    it.each([
+        "heroku-postgresql:standard-0",
+        "heroku-postgresql:premium-4",
+        "heroku-postgresql:private-7",
+        "heroku-postgresql:shield-0",
+    ])("accepts %s", async (plan) => {
+        const { error, outputs } = await runProgram({ stack: "staging", config: STAGING, plan });
+        expect(error).toBeUndefined();
+        expect(outputs.addonPlan).toBe(plan);
+    });
 
     // heroku-cli-util utils/addons/helpers.ts: isAdvancedDatabase is /^(advanced|performance)/ on the plan.
     it.each(["heroku-postgresql:advanced", "heroku-postgresql:advanced-beta", "heroku-postgresql:performance-l"])(
-        "refuses the Advanced-tier %s before any resource, naming the data:pg commands", async (plan) => {
+        "refuses the Advanced-tier %s before any resource, naming the data:pg commands",
+        async (plan) => {
             const { resources, error } = await runProgram({ stack: "staging", config: STAGING, plan });
             expect(resources).toEqual([]);
-            expect(error?.message).toContain(`raxx-api-staging: Postgres add-on postgresql-adjacent-27271 (plan ${plan}) is on the Advanced tier`);
+            expect(error?.message).toContain(
+                `raxx-api-staging: Postgres add-on postgresql-adjacent-27271 (plan ${plan}) is on the Advanced tier`,
+            );
             expect(error?.message).toContain("`heroku data:pg:*` commands and the /data/postgres/v1 API");
             expect(error?.message).toContain("Nothing was created.");
-        });
+        },
+    );
 
     it("refuses a plan it does not know", async () => {
-        const { resources, error } = await runProgram({ stack: "staging", config: STAGING, plan: "heroku-postgresql:platinum-9" });
+        const { resources, error } = await runProgram({
+            stack: "staging",
+            config: STAGING,
+            plan: "heroku-postgresql:platinum-9",
+        });
         expect(resources).toEqual([]);
         expect(error?.message).toContain("is on a plan this program does not know to support custom credentials");
     });
 
     it("refuses when no Postgres add-on is attached as raptor:database", async () => {
         const { resources, error } = await runProgram({
-            stack: "staging", config: STAGING, addonsJson: addonsJson("heroku-postgresql:standard-0", "HEROKU_POSTGRESQL_GRAY"),
+            stack: "staging",
+            config: STAGING,
+            addonsJson: addonsJson("heroku-postgresql:standard-0", "HEROKU_POSTGRESQL_GRAY"),
         });
         expect(resources).toEqual([]);
         expect(error?.message).toContain(
-            "raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (its Postgres attachments: HEROKU_POSTGRESQL_GRAY)");
+            "raxx-api-staging has no heroku-postgresql add-on attached as DATABASE (its Postgres attachments: " +
+                "HEROKU_POSTGRESQL_GRAY)",
+        );
     });
 
     const app = (name: string) => ({ id: `id-${name}`, name });
     const pgAddon = (id: string, plan: string, attachments: Array<[string, string]>) => ({
-        id, name: `postgresql-${id}`, app: app(attachments[0][1]), plan: { name: plan }, state: "provisioned",
+        id,
+        name: `postgresql-${id}`,
+        app: app(attachments[0][1]),
+        plan: { name: plan },
+        state: "provisioned",
         attachments: attachments.map(([name, on]) => ({ name, app: app(on), namespace: null })),
     });
 
@@ -199,7 +252,10 @@ describe("the tier gate", () => {
     // owner app's attachments (heroku/cli addons/index.ts): its DATABASE is the other app's, not this one's.
     it("picks the add-on through this app's own attachment, not another app's DATABASE", async () => {
         const json = JSON.stringify([
-            pgAddon("shared-1", "heroku-postgresql:essential-0", [["DATABASE", "raxx-reporting"], ["REPORTING_DB", "raxx-api-staging"]]),
+            pgAddon("shared-1", "heroku-postgresql:essential-0", [
+                ["DATABASE", "raxx-reporting"],
+                ["REPORTING_DB", "raxx-api-staging"],
+            ]),
             pgAddon("mine-1", "heroku-postgresql:standard-0", [["DATABASE", "raxx-api-staging"]]),
         ]);
         const { error, outputs, resources } = await runProgram({ stack: "staging", config: STAGING, addonsJson: json });
@@ -211,7 +267,10 @@ describe("the tier gate", () => {
 });
 
 describe("a promote to another database", () => {
-    const promoted = addonsJson("heroku-postgresql:standard-0").replace(/6a1b2c3d-0000-4000-8000-000000027271/g, "9f8e7d6c-0000-4000-8000-000000000002");
+    const promoted = addonsJson("heroku-postgresql:standard-0").replace(
+        /6a1b2c3d-0000-4000-8000-000000027271/g,
+        "9f8e7d6c-0000-4000-8000-000000000002",
+    );
 
     it("replaces the attachment and re-runs the credential: both are keyed on the add-on id", async () => {
         const before = await runProgram({ stack: "staging", config: STAGING });
@@ -219,7 +278,9 @@ describe("a promote to another database", () => {
         const step = (run: typeof before, s: string) => run.resources.find((r) => stepOf(r) === s)!;
         expect(step(before, "attachment").props.triggers).not.toEqual(step(after, "attachment").props.triggers);
         expect(step(after, "attachment").props.triggers).toContain("9f8e7d6c-0000-4000-8000-000000000002");
-        expect((step(after, "credential").props.environment as Record<string, string>).ADDON_ID).toBe("9f8e7d6c-0000-4000-8000-000000000002");
+        expect((step(after, "credential").props.environment as Record<string, string>).ADDON_ID).toBe(
+            "9f8e7d6c-0000-4000-8000-000000000002",
+        );
     });
 
     it("makes the new attachment before deleting the old, so the var never goes missing", async () => {
@@ -231,7 +292,10 @@ describe("a promote to another database", () => {
 describe("stack config", () => {
     it.each([
         [{ ...STAGING, urlDelivery: "env" }, `raptor:urlDelivery = "env": use one of attachment or config-var`],
-        [{ ...STAGING, roleSeparation: "yes" }, `raptor:roleSeparation = "yes": use true (flag 1) or false (flag 0, rollback)`],
+        [
+            { ...STAGING, roleSeparation: "yes" },
+            `raptor:roleSeparation = "yes": use true (flag 1) or false (flag 0, rollback)`,
+        ],
         [{ ...STAGING, roleSeperation: "true" }, "raptor:roleSeperation is not a setting of this project"],
         [{ ...STAGING, role: "Raptor-App" }, `raptor:role = "Raptor-App": use a lower-case Postgres identifier`],
         [{ ...STAGING, database: "database" }, `raptor:database = "database": use the add-on's attachment name`],
@@ -248,7 +312,9 @@ describe("stack config", () => {
     it("takes the owner URL from a secret stack value instead of Heroku when set", async () => {
         const override = `postgres://local_owner:${OWNER_PASSWORD}@localhost:5433/raptor_dev`;
         const { resources, invokes } = await runProgram({
-            stack: "staging", config: { ...STAGING, ownerDatabaseUrl: override }, secretKeys: ["ownerDatabaseUrl"],
+            stack: "staging",
+            config: { ...STAGING, ownerDatabaseUrl: override },
+            secretKeys: ["ownerDatabaseUrl"],
         });
         expect(invokes).not.toContain(READ_OWNER_URL);
         const provider = resources.find((r) => r.type === TYPES.postgresProvider)!;
@@ -273,21 +339,30 @@ describe("the flag as rollback", () => {
         const on = await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "true" } });
         const off = await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "false" } });
         expect(off.resources.map((r) => r.urn)).toEqual(on.resources.map((r) => r.urn));
-        const changed = off.resources.filter((r, i) => JSON.stringify(r.props) !== JSON.stringify(on.resources[i].props));
+        const changed = off.resources.filter(
+            (r, i) => JSON.stringify(r.props) !== JSON.stringify(on.resources[i].props),
+        );
         expect(changed.map((r) => r.name)).toEqual(["raptor-flag-flag"]);
         expect((changed[0].props.environment as Record<string, string>).FLAG_VALUE).toBe("0");
     });
 
     it("staging exports when the flag was turned on, and null while it is off", async () => {
-        expect((await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "true" } })).outputs.roleSeparationEnabledAt).toBe(ENABLED_AT);
+        expect(
+            (await runProgram({ stack: "staging", config: { ...STAGING, roleSeparation: "true" } })).outputs
+                .roleSeparationEnabledAt,
+        ).toBe(ENABLED_AT);
         expect((await runProgram({ stack: "staging", config: STAGING })).outputs.roleSeparationEnabledAt).toBeNull();
     });
 
     it("prod reads staging's soak export through the StackReference when it turns the flag on", async () => {
         const { resources, outputs } = await runProgram({
-            stack: "prod", config: { ...PROD, roleSeparation: "true" }, soakOutputs: { roleSeparationEnabledAt: ENABLED_AT },
+            stack: "prod",
+            config: { ...PROD, roleSeparation: "true" },
+            soakOutputs: { roleSeparationEnabledAt: ENABLED_AT },
         });
-        expect(resources.find((r) => r.type === TYPES.stackReference)?.props).toEqual({ name: "organization/raptor/staging" });
+        expect(resources.find((r) => r.type === TYPES.stackReference)?.props).toEqual({
+            name: "organization/raptor/staging",
+        });
         expect(outputs.soakStackEnabledAt).toBe(ENABLED_AT);
     });
 });

@@ -7,8 +7,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Policies } from "@pulumi/policy";
-import { Violation, runPolicies } from "../offline/evaluate";
-import { StackContextProvider } from "../policy/context";
+import { Violation, runPolicies } from "../../offline/evaluate";
+import { StackContextProvider } from "../../policy/context";
 import {
     appendOnlyInvariant,
     credentialRetained,
@@ -16,8 +16,8 @@ import {
     noCredentialOnEssential,
     secretsStaySecret,
     soakBeforeProd,
-} from "../policy/policies";
-import { Recorded, UNKNOWN } from "./support/mocks";
+} from "../../policy/policies";
+import { Recorded, UNKNOWN } from "../support/mocks";
 import {
     GRANT_ROLE,
     NOW,
@@ -30,7 +30,7 @@ import {
     step,
     tableGrant,
     variant,
-} from "./support/policy-harness";
+} from "../support/policy-harness";
 
 let staging: Recorded[];
 let configVar: Recorded[];
@@ -73,7 +73,10 @@ describe("a value a mandatory check needs, unknown at preview or of the wrong ty
             [
                 "mandatory",
                 expect.stringMatching(
-                    /^Cannot check the append-only invariant for postgresql:index\/grantRole:GrantRole m: role is unknown \(at preview/,
+                    new RegExp(
+                        "^Cannot check the append-only invariant for postgresql:index/grantRole:GrantRole m: role is " +
+                            "unknown \\(at preview",
+                    ),
                 ),
             ],
         ]);
@@ -135,10 +138,15 @@ describe("a value a mandatory check needs, unknown at preview or of the wrong ty
         ]);
     });
 
-    it("secrets-stay-secret: passes the program's own config-var step, whose VAR_VALUE is unknown at preview", async () => {
-        expect((step(configVar, "config-var").props.environment as Record<string, unknown>).VAR_VALUE).toBe(UNKNOWN);
-        expect(await run(() => [secretsStaySecret], configVar)).toEqual([]);
-    });
+    it(
+        "secrets-stay-secret: passes the program's own config-var step, whose VAR_VALUE is unknown at " + "preview",
+        async () => {
+            expect((step(configVar, "config-var").props.environment as Record<string, unknown>).VAR_VALUE).toBe(
+                UNKNOWN,
+            );
+            expect(await run(() => [secretsStaySecret], configVar)).toEqual([]);
+        },
+    );
 
     it("soak-before-prod: prod whose flag value is unknown", async () => {
         const rs = edit(
@@ -154,7 +162,8 @@ describe("a value a mandatory check needs, unknown at preview or of the wrong ty
             [
                 "mandatory",
                 expect.stringContaining(
-                    "Cannot check the staging soak for command:local:Command raptor-flag-flag: environment.FLAG_VALUE is unknown",
+                    "Cannot check the staging soak for command:local:Command raptor-flag-flag: " +
+                        "environment.FLAG_VALUE is unknown",
                 ),
             ],
         ]);

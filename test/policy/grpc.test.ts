@@ -25,13 +25,13 @@ import {
     reconcilePackConfig,
     stackUrn,
     wireProperties,
-} from "../offline/evaluate";
-import { createPolicies } from "../policy/policies";
-import { Recorded, UNKNOWN } from "./support/mocks";
-import { PROD_CONFIG, declared, edit, step, variant } from "./support/policy-harness";
-import { Mode, SCENARIOS, Setup } from "./support/policy-scenarios";
+} from "../../offline/evaluate";
+import { createPolicies } from "../../policy/policies";
+import { Recorded, UNKNOWN } from "../support/mocks";
+import { PROD_CONFIG, declared, edit, step, variant } from "../support/policy-harness";
+import { Mode, SCENARIOS, Setup } from "../support/policy-scenarios";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 const RUNNER = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
 const LEVELS: Record<number, Violation["level"]> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
 const LEVEL_OF = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 } as const;
@@ -225,27 +225,30 @@ describe.each(["update", "preview"] as const)("run-policy-pack agrees with the o
 });
 
 describe("the engine's view of a preview", () => {
-    it("reports a logging config-var command as mandatory although its VAR_VALUE is unknown, never advisory", async () => {
-        const { resources } = await declared({
-            stack: "prod",
-            config: { ...PROD_CONFIG, urlDelivery: "config-var" },
-            preview: true,
-        });
-        const cv = step(resources, "config-var");
-        expect((cv.props.environment as Record<string, unknown>).VAR_VALUE).toBe(UNKNOWN);
-        const changed = edit(
-            resources,
-            (r) => r === cv,
-            (r) => variant(r, r.name, { logging: "stdoutAndStderr" }),
-        );
-        const pack = await packFor("prod", PROD_CONFIG, {});
-        const vs = (await analyzeOne(pack, step(changed, "config-var"))).filter(
-            (v) => v.policy === "secrets-stay-secret",
-        );
-        expect(vs.map((v) => [v.level, v.message])).toEqual([
-            ["mandatory", expect.stringContaining('logging is "stdoutAndStderr"')],
-        ]);
-    });
+    it(
+        "reports a logging config-var command as mandatory although its VAR_VALUE is unknown, never " + "advisory",
+        async () => {
+            const { resources } = await declared({
+                stack: "prod",
+                config: { ...PROD_CONFIG, urlDelivery: "config-var" },
+                preview: true,
+            });
+            const cv = step(resources, "config-var");
+            expect((cv.props.environment as Record<string, unknown>).VAR_VALUE).toBe(UNKNOWN);
+            const changed = edit(
+                resources,
+                (r) => r === cv,
+                (r) => variant(r, r.name, { logging: "stdoutAndStderr" }),
+            );
+            const pack = await packFor("prod", PROD_CONFIG, {});
+            const vs = (await analyzeOne(pack, step(changed, "config-var"))).filter(
+                (v) => v.policy === "secrets-stay-secret",
+            );
+            expect(vs.map((v) => [v.level, v.message])).toEqual([
+                ["mandatory", expect.stringContaining('logging is "stdoutAndStderr"')],
+            ]);
+        },
+    );
 
     it("reports a policy that reads an unknown through the proxy as advisory, as @pulumi/policy does", async () => {
         // Not a Raptor policy: the server's own behaviour, which the views above exist to avoid.
@@ -257,7 +260,7 @@ describe("the engine's view of a preview", () => {
         const cv = step(resources, "config-var");
         const offline = await evaluatePolicies([cv], { stack: "prod", stackConfig: PROD_CONFIG });
         expect(offline.filter((v) => v.level === "advisory")).toEqual([]);
-        const { runPolicies } = await import("../offline/evaluate");
+        const { runPolicies } = await import("../../offline/evaluate");
         const naive = await runPolicies(
             () => [
                 {
@@ -274,7 +277,8 @@ describe("the engine's view of a preview", () => {
         expect(naive.map((v) => [v.level, v.message])).toEqual([
             [
                 "advisory",
-                "can't run policy 'naive' from policy pack 'raptor@v0.1.0' during preview: string value at .environment.VAR_VALUE can't be known during preview",
+                "can't run policy 'naive' from policy pack 'raptor@v0.1.0' during preview: string value at " +
+                    ".environment.VAR_VALUE can't be known during preview",
             ],
         ]);
     });

@@ -4,19 +4,19 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, deploymentFromResources } from "../core/resources";
-import { canonicalDeployment } from "../core/deployment";
-import { EvaluationContext, Violation, runPolicies, stackUrn } from "../offline/evaluate";
-import { StackContextProvider } from "../policy/context";
+import { TYPES, deploymentFromResources } from "../../core/resources";
+import { canonicalDeployment } from "../../core/deployment";
+import { EvaluationContext, Violation, runPolicies, stackUrn } from "../../offline/evaluate";
+import { StackContextProvider } from "../../policy/context";
 import {
     appendOnlyInvariant, credentialRetained, noAllTablesGrant, noCredentialOnEssential, prodSignoff, secretsStaySecret,
     soakBeforeProd,
-} from "../policy/policies";
-import { APP_PASSWORD, APP_URL, Recorded, UNKNOWN } from "./support/mocks";
+} from "../../policy/policies";
+import { APP_PASSWORD, APP_URL, Recorded, UNKNOWN } from "../support/mocks";
 import {
     GRANT_ROLE, NOW, OPERATOR, PROD_CONFIG, PSQL_GRANT_UPDATE, ROLE, STAGING_CONFIG, added, declared, edit, fingerprintOf, hoursBefore,
     signoff, step, tableGrant, variant,
-} from "./support/policy-harness";
+} from "../support/policy-harness";
 
 let staging: Recorded[];
 let prodOn: Recorded[];

@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { lintPaths } from "../cli/lint-migrations";
-import { RAPTOR_CLASSIFICATION } from "../core/classification";
-import { Finding } from "../core/migrations/lint";
+import { lintPaths } from "../../../cli/lint-migrations";
+import { RAPTOR_CLASSIFICATION } from "../../../core/classification";
+import { Finding } from "../../../core/migrations/lint";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
