@@ -65,7 +65,9 @@ describe("raptor-roles signoff", () => {
     // pack as "2026-11-30 11:08:51 +0000 UTC" and was refused as no ISO 8601 time (seen with the real engine).
     it("writes approvedAt so that a YAML 1.1 reader still gets the ISO text", async () => {
         const d = project();
-        expect(await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519")], recorder())).toBe(0);
+        expect(
+            await signoffIn(d, ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519")], recorder()),
+        ).toBe(0);
         const text = fs.readFileSync(path.join(d, "Pulumi.prod.yaml"), "utf8");
         const yaml11 = parse(text, { version: "1.1" }) as { config: Record<string, Record<string, unknown>> };
         expect(yaml11.config["raptor:signoff"].approvedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -7,19 +7,29 @@ import { SETTING_KEYS, parseSettings } from "../../core/settings";
 describe("settings", () => {
     it("defaults everything but the app", () => {
         expect(parseSettings("staging", { app: "raxx-api-staging" })).toEqual({
-            app: "raxx-api-staging", database: "DATABASE", role: "raptor_app", schema: "public",
-            urlDelivery: "attachment", roleSeparation: false,
+            app: "raxx-api-staging",
+            database: "DATABASE",
+            role: "raptor_app",
+            schema: "public",
+            urlDelivery: "attachment",
+            roleSeparation: false,
         });
     });
 
     it("accepts DATABASE_URL as the attachment DATABASE", () => {
-        expect(parseSettings("staging", { app: "raxx-api-staging", database: "DATABASE_URL" }).database).toBe("DATABASE");
+        expect(parseSettings("staging", { app: "raxx-api-staging", database: "DATABASE_URL" }).database).toBe(
+            "DATABASE",
+        );
     });
 
     it("requires prod's soak evidence to come from this project's staging stack", () => {
-        expect(() => parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/other-project/staging" }))
-            .toThrow(`raptor:soakStack = "acme/other-project/staging": prod's soak evidence must come from this project's staging stack`);
-        expect(parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/raptor/staging" }).soakStack).toBe("acme/raptor/staging");
+        expect(() => parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/other-project/staging" })).toThrow(
+            `raptor:soakStack = "acme/other-project/staging": ` +
+                "prod's soak evidence must come from this project's staging stack",
+        );
+        expect(parseSettings("prod", { app: "raxx-api-prod", soakStack: "acme/raptor/staging" }).soakStack).toBe(
+            "acme/raptor/staging",
+        );
     });
 
     it("reports every bad value at once", () => {
@@ -29,7 +39,9 @@ describe("settings", () => {
     });
 
     it.each(["default", "postgres", "pg_monitor"])("refuses the reserved role name %s", (role) => {
-        expect(() => parseSettings("staging", { app: "raxx-api-staging", role })).toThrow(`raptor:role = "${role}": that name is reserved`);
+        expect(() => parseSettings("staging", { app: "raxx-api-staging", role })).toThrow(
+            `raptor:role = "${role}": that name is reserved`,
+        );
     });
 });
 
@@ -49,7 +61,9 @@ describe("Pulumi.yaml's config block", () => {
     it("documents every setting the program reads, with the same default", () => {
         for (const [key, { default: def }] of Object.entries(SETTING_KEYS)) {
             if (UNDECLARED.includes(key)) {
-                expect(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"), key).toMatch(new RegExp(`# raptor:${key} \\(`));
+                expect(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"), key).toMatch(
+                    new RegExp(`# raptor:${key} \\(`),
+                );
                 continue;
             }
             const entry = declared[`raptor:${key}`];
@@ -59,8 +73,15 @@ describe("Pulumi.yaml's config block", () => {
     });
 
     it("declares nothing the program does not read", () => {
-        expect(Object.keys(declared).map((k) => k.replace(/^raptor:/, "")).sort())
-            .toEqual(Object.keys(SETTING_KEYS).filter((k) => !UNDECLARED.includes(k)).sort());
+        expect(
+            Object.keys(declared)
+                .map((k) => k.replace(/^raptor:/, ""))
+                .sort(),
+        ).toEqual(
+            Object.keys(SETTING_KEYS)
+                .filter((k) => !UNDECLARED.includes(k))
+                .sort(),
+        );
     });
 
     it("declares no key without a default that a stack file leaves unset, which the CLI would refuse", () => {
@@ -68,7 +89,10 @@ describe("Pulumi.yaml's config block", () => {
         for (const file of stackFiles) {
             const set = Object.keys(parse(fs.readFileSync(path.join(root, file), "utf8")).config ?? {});
             const missing = Object.entries(declared).filter(([k, v]) => v.default === undefined && !set.includes(k));
-            expect(missing.map(([k]) => k), file).toEqual([]);
+            expect(
+                missing.map(([k]) => k),
+                file,
+            ).toEqual([]);
         }
     });
 });

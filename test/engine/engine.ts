@@ -70,7 +70,10 @@ export class Workspace {
      * @param opts.program run this repo's program: the Pulumi.yaml copy gets `main:` pointing back at the repo.
      * @param opts.env more environment for every run (e.g. the Heroku rig's).
      */
-    constructor(private readonly binDir: string, private readonly opts: { program?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+    constructor(
+        private readonly binDir: string,
+        private readonly opts: { program?: boolean; env?: NodeJS.ProcessEnv } = {},
+    ) {
         for (const dir of [this.project, this.backend, path.join(this.root, "home")]) {
             fs.mkdirSync(dir, { recursive: true });
         }
@@ -102,7 +105,9 @@ export class Workspace {
     pulumi(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
         return new Promise((resolve, reject) => {
             const child = spawn("pulumi", [...args, "--non-interactive"], {
-                cwd: this.project, env: { ...this.env(), ...opts.env }, stdio: ["ignore", "pipe", "pipe"],
+                cwd: this.project,
+                env: { ...this.env(), ...opts.env },
+                stdio: ["ignore", "pipe", "pipe"],
             });
             let stdout = "";
             let stderr = "";

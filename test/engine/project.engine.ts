@@ -16,7 +16,10 @@ const build = engineBuild();
 function readmeCommands(): string[][] {
     const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
     const blocks = [...readme.matchAll(/^\s*```[a-z]*\n([\s\S]*?)^\s*```/gm)].map((m) => m[1]);
-    const lines = blocks.join("\n").replace(/\\\n\s*/g, " ").split("\n");
+    const lines = blocks
+        .join("\n")
+        .replace(/\\\n\s*/g, " ")
+        .split("\n");
     const pack = /^pack="([^"]*)"/m.exec(blocks.join("\n"))?.[1] ?? "";
     return lines
         .map((l) => l.replace(/\s#.*$/, "").replace(/\$pack\b/g, pack))
@@ -28,78 +31,106 @@ function readmeCommands(): string[][] {
 
 const cliMissing = build.missing.get("pulumi");
 
-describe.skipIf(cliMissing !== undefined)(`the real Pulumi CLI on this repo's files${cliMissing ? ` (${cliMissing})` : ""}`, () => {
-    let ws: Workspace;
+describe.skipIf(cliMissing !== undefined)(
+    `the real Pulumi CLI on this repo's files${cliMissing ? ` (${cliMissing})` : ""}`,
+    () => {
+        let ws: Workspace;
 
-    beforeAll(async () => {
-        ws = new Workspace(build.binDir);
-        await ws.ok(["login", `file://${ws.backend}`]);
-        for (const stack of ["staging", "prod"]) {
-            await ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"]);
-        }
-    });
-    afterAll(() => ws?.remove());
-
-    it("is the CLI built from engine/go.mod, at the version @pulumi/pulumi is pinned to", async () => {
-        const sdk = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8"));
-        expect((await ws.ok(["version"])).trim()).toBe(`v${sdk.version}`);
-    });
-
-    it.each([
-        ["staging", { "raptor:app": "raxx-api-staging" }],
-        ["prod", { "raptor:app": "raxx-api-prod", "raptor:soakStack": "organization/raptor/staging" }],
-    ])("resolves every key of Pulumi.%s.yaml with Pulumi.yaml's defaults", async (stack, own) => {
-        const config = JSON.parse(await ws.ok(["config", "-s", stack, "--json"])) as Record<string, { value: string }>;
-        expect(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]))).toEqual({
-            ...own,
-            "raptor:database": "DATABASE",
-            "raptor:role": "raptor_app",
-            "raptor:schema": "public",
-            "raptor:urlDelivery": "attachment",
-            "raptor:roleSeparation": "false",
+        beforeAll(async () => {
+            ws = new Workspace(build.binDir);
+            await ws.ok(["login", `file://${ws.backend}`]);
+            for (const stack of ["staging", "prod"]) {
+                await ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+            }
         });
-    });
+        afterAll(() => ws?.remove());
 
-    it("keeps raptor:ownerDatabaseUrl out of the stack file in plain text and hands it back decrypted", async () => {
-        const url = "postgres://owner:owner-pw-7f3a9c@127.0.0.1:5432/raxx";
-        await ws.ok(["config", "set", "--secret", "raptor:ownerDatabaseUrl", url, "-s", "staging"]);
-        expect(ws.file("Pulumi.staging.yaml")).not.toContain("owner-pw-7f3a9c");
-        expect(parse(ws.file("Pulumi.staging.yaml")).config["raptor:ownerDatabaseUrl"]).toEqual({ secure: expect.stringMatching(/^v1:/) });
-        expect((await ws.ok(["config", "get", "raptor:ownerDatabaseUrl", "-s", "staging"])).trim()).toBe(url);
-    });
-
-    // Field by field, as an operator may still set it (the README's own path, `raptor-roles signoff`, is run
-    // end to end by runbook.engine.ts): the pack parses what the CLI stores, a bare-digit ticket included.
-    it("stores a sign-off set with `pulumi config set --path`, ticket of bare digits, as the pack parses it", async () => {
-        const fingerprint = `sha256:${"ab".repeat(32)}`;
-        for (const [field, value] of [["operator", "operator@raxx.app"], ["ticket", "1568"],
-            ["approvedAt", "2026-11-29T10:00:00Z"], ["fingerprint", fingerprint]]) {
-            await ws.ok(["config", "set", "--path", `raptor:signoff.${field}`, value, "-s", "prod"]);
-        }
-        // The language host hands the pack this `value` (JSON text) in PULUMI_CONFIG.
-        const { value } = JSON.parse(await ws.ok(["config", "get", "raptor:signoff", "-s", "prod", "--json"]));
-        expect(JSON.parse(value).ticket).toBe(1568);
-        expect(parseSignoff(value, new Date("2026-11-30T00:00:00Z"))).toEqual({
-            signoff: { operator: "operator@raxx.app", ticket: "1568", approvedAt: "2026-11-29T10:00:00Z", fingerprint, extras: [] },
-            problems: [],
+        it("is the CLI built from engine/go.mod, at the version @pulumi/pulumi is pinned to", async () => {
+            const sdk = JSON.parse(
+                fs.readFileSync(path.join(REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
+            );
+            expect((await ws.ok(["version"])).trim()).toBe(`v${sdk.version}`);
         });
-    });
 
-    it("accepts every pulumi command line in the README: the real CLI checks the flags before --help", async () => {
-        const commands = readmeCommands();
-        expect(commands).toContainEqual(["up", "-s", "prod", "--policy-pack", "policy", "--policy-pack-config", "policy/config.json"]);
-        for (const argv of commands) {
-            const r = await ws.pulumi([...argv, "--help"]);
-            expect(r.stderr, `pulumi ${argv.join(" ")}`).toBe("");
-            expect(r.code, `pulumi ${argv.join(" ")}`).toBe(0);
-        }
-    });
+        it.each([
+            ["staging", { "raptor:app": "raxx-api-staging" }],
+            ["prod", { "raptor:app": "raxx-api-prod", "raptor:soakStack": "organization/raptor/staging" }],
+        ])("resolves every key of Pulumi.%s.yaml with Pulumi.yaml's defaults", async (stack, own) => {
+            const config = JSON.parse(await ws.ok(["config", "-s", stack, "--json"])) as Record<
+                string,
+                { value: string }
+            >;
+            expect(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]))).toEqual({
+                ...own,
+                "raptor:database": "DATABASE",
+                "raptor:role": "raptor_app",
+                "raptor:schema": "public",
+                "raptor:urlDelivery": "attachment",
+                "raptor:roleSeparation": "false",
+            });
+        });
 
-    it("resolves prod's raptor:soakStack to the staging stack on a file backend", async () => {
-        const soakStack = parse(ws.file("Pulumi.prod.yaml")).config["raptor:soakStack"];
-        expect(soakStack).toBe("organization/raptor/staging");
-        // `-s` and a StackReference's name go through the same backend stack-reference parser.
-        expect(await ws.ok(["stack", "ls", "--json", "-Q"])).toContain(`"name": "${soakStack}"`);
-        expect(JSON.parse(await ws.ok(["stack", "output", "--json", "-s", soakStack]))).toEqual({});
-    });
-});
+        it("keeps raptor:ownerDatabaseUrl encrypted in the stack file and returns it decrypted", async () => {
+            const url = "postgres://owner:owner-pw-7f3a9c@127.0.0.1:5432/raxx";
+            await ws.ok(["config", "set", "--secret", "raptor:ownerDatabaseUrl", url, "-s", "staging"]);
+            expect(ws.file("Pulumi.staging.yaml")).not.toContain("owner-pw-7f3a9c");
+            expect(parse(ws.file("Pulumi.staging.yaml")).config["raptor:ownerDatabaseUrl"]).toEqual({
+                secure: expect.stringMatching(/^v1:/),
+            });
+            expect((await ws.ok(["config", "get", "raptor:ownerDatabaseUrl", "-s", "staging"])).trim()).toBe(url);
+        });
+
+        // Field by field, as an operator may still set it (the README's own path, `raptor-roles signoff`, is run
+        // end to end by runbook.engine.ts): the pack parses what the CLI stores, a bare-digit ticket included.
+        it("stores a `config set --path` sign-off, ticket of bare digits, as the pack parses it", async () => {
+            const fingerprint = `sha256:${"ab".repeat(32)}`;
+            for (const [field, value] of [
+                ["operator", "operator@raxx.app"],
+                ["ticket", "1568"],
+                ["approvedAt", "2026-11-29T10:00:00Z"],
+                ["fingerprint", fingerprint],
+            ]) {
+                await ws.ok(["config", "set", "--path", `raptor:signoff.${field}`, value, "-s", "prod"]);
+            }
+            // The language host hands the pack this `value` (JSON text) in PULUMI_CONFIG.
+            const { value } = JSON.parse(await ws.ok(["config", "get", "raptor:signoff", "-s", "prod", "--json"]));
+            expect(JSON.parse(value).ticket).toBe(1568);
+            expect(parseSignoff(value, new Date("2026-11-30T00:00:00Z"))).toEqual({
+                signoff: {
+                    operator: "operator@raxx.app",
+                    ticket: "1568",
+                    approvedAt: "2026-11-29T10:00:00Z",
+                    fingerprint,
+                    extras: [],
+                },
+                problems: [],
+            });
+        });
+
+        it("accepts every pulumi command line in the README: the real CLI checks the flags before --help", async () => {
+            const commands = readmeCommands();
+            expect(commands).toContainEqual([
+                "up",
+                "-s",
+                "prod",
+                "--policy-pack",
+                "policy",
+                "--policy-pack-config",
+                "policy/config.json",
+            ]);
+            for (const argv of commands) {
+                const r = await ws.pulumi([...argv, "--help"]);
+                expect(r.stderr, `pulumi ${argv.join(" ")}`).toBe("");
+                expect(r.code, `pulumi ${argv.join(" ")}`).toBe(0);
+            }
+        });
+
+        it("resolves prod's raptor:soakStack to the staging stack on a file backend", async () => {
+            const soakStack = parse(ws.file("Pulumi.prod.yaml")).config["raptor:soakStack"];
+            expect(soakStack).toBe("organization/raptor/staging");
+            // `-s` and a StackReference's name go through the same backend stack-reference parser.
+            expect(await ws.ok(["stack", "ls", "--json", "-Q"])).toContain(`"name": "${soakStack}"`);
+            expect(JSON.parse(await ws.ok(["stack", "output", "--json", "-s", soakStack]))).toEqual({});
+        });
+    },
+);

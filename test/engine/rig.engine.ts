@@ -38,9 +38,16 @@ describe("the engine scenario's rig", () => {
         const c = new Client({ connectionString: url.toString() });
         await c.connect();
         try {
-            const me = (await c.query("SELECT rolsuper, ssl FROM pg_roles, pg_stat_ssl WHERE rolname = current_user AND pid = pg_backend_pid()")).rows[0];
+            const me = (
+                await c.query(
+                    "SELECT rolsuper, ssl FROM pg_roles, pg_stat_ssl " +
+                        "WHERE rolname = current_user AND pid = pg_backend_pid()",
+                )
+            ).rows[0];
             expect(me).toEqual({ rolsuper: false, ssl: true });
-            const owned = await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user");
+            const owned = await c.query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user",
+            );
             expect(owned.rows.map((r) => r.tablename).sort()).toEqual([...TABLES].sort());
         } finally {
             await c.end();

@@ -15,7 +15,9 @@ import { Addon, HerokuApi, startHerokuApi } from "../support/heroku-api";
 
 export const APPS = { staging: "raxx-api-staging", prod: "raxx-api-prod" } as const;
 export const TABLES = [
-    ...RAPTOR_CLASSIFICATION.application, ...RAPTOR_CLASSIFICATION.appendOnly, ...RAPTOR_CLASSIFICATION.locked,
+    ...RAPTOR_CLASSIFICATION.application,
+    ...RAPTOR_CLASSIFICATION.appendOnly,
+    ...RAPTOR_CLASSIFICATION.locked,
 ];
 
 export interface Rig {
@@ -28,11 +30,31 @@ export interface Rig {
 /** SSL on with a certificate made for this run: sslmode=require needs only encryption, not a trusted CA. */
 async function enableSsl(pg: PgServer): Promise<void> {
     const su = { host: "127.0.0.1", port: pg.port, user: pg.superuser, password: pg.password, database: "postgres" };
-    const dataDir = await withClient(su, async (c) => (await c.query("SHOW data_directory")).rows[0].data_directory as string);
+    const dataDir = await withClient(
+        su,
+        async (c) => (await c.query("SHOW data_directory")).rows[0].data_directory as string,
+    );
     const key = path.join(dataDir, "server.key");
     const crt = path.join(dataDir, "server.crt");
-    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", crt], { encoding: "utf8" });
+    const made = spawnSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            key,
+            "-out",
+            crt,
+        ],
+        { encoding: "utf8" },
+    );
     if (made.status !== 0) {
         throw new Error(`openssl could not make the test server's certificate: ${made.stderr}`);
     }
@@ -52,9 +74,11 @@ async function createTables(ownerUrl: string): Promise<void> {
     const c = new Client({ connectionString: ownerUrl });
     await c.connect();
     try {
-        const ddl = TABLES.map((t) => t === "alembic_version" || t === "schema_migrations"
-            ? `CREATE TABLE ${quoteIdent(t)} (version varchar(64) PRIMARY KEY)`
-            : `CREATE TABLE ${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`);
+        const ddl = TABLES.map((t) =>
+            t === "alembic_version" || t === "schema_migrations"
+                ? `CREATE TABLE ${quoteIdent(t)} (version varchar(64) PRIMARY KEY)`
+                : `CREATE TABLE ${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`,
+        );
         await c.query(ddl.join(";\n"));
     } finally {
         await c.end();
@@ -72,7 +96,15 @@ export async function startRig(): Promise<Rig> {
             addons[stack] = await api.createPostgresAddon({ app });
             await createTables(api.config(app).DATABASE_URL);
         }
-        return { pg, api, addons, stop: async () => { await api.stop(); await pg.stop(); } };
+        return {
+            pg,
+            api,
+            addons,
+            stop: async () => {
+                await api.stop();
+                await pg.stop();
+            },
+        };
     } catch (e) {
         await pg.stop();
         throw e;
@@ -81,7 +113,8 @@ export async function startRig(): Promise<Rig> {
 
 /** Every file under dir, recursively, as text (state, its history and backups, logs). */
 export function filesUnder(dir: string): { file: string; text: string }[] {
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile())
         .map((e) => path.join(e.parentPath, e.name))
         .map((file) => ({ file, text: fs.readFileSync(file, "latin1") }));

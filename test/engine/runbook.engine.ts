@@ -43,8 +43,16 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
         fs.writeFileSync(file, JSON.stringify({ ...base, "prod-signoff": signers, "soak-before-prod": { soakHours } }));
         return file;
     };
-    const gated = (stack: string, soakHours = 72) => ["-s", stack, "--policy-pack", PACK, "--policy-pack-config", packConfig(soakHours)];
-    const up = (stack: string, soakHours?: number, ...more: string[]) => ws.pulumi(["up", "--yes", ...gated(stack, soakHours), ...more]);
+    const gated = (stack: string, soakHours = 72) => [
+        "-s",
+        stack,
+        "--policy-pack",
+        PACK,
+        "--policy-pack-config",
+        packConfig(soakHours),
+    ];
+    const up = (stack: string, soakHours?: number, ...more: string[]) =>
+        ws.pulumi(["up", "--yes", ...gated(stack, soakHours), ...more]);
     const setConfig = (stack: string, ...kv: string[]) => ws.ok(["config", "set", ...kv, "-s", stack]);
     const config = (stack: keyof typeof APPS) => rig.api.config(APPS[stack]);
     const asApp = async <T>(stack: keyof typeof APPS, fn: (c: Client) => Promise<T>): Promise<T> => {
@@ -72,9 +80,24 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
     const passwords = new Set<string>();
     const remember = (url: string | undefined) => url && new URL(url).password && passwords.add(new URL(url).password);
     const writesSince = (n: number) => rig.api.requests.slice(n).filter((r) => MUTATING.has(r.method));
-    const verify = (stack: string) => spawnSync("node", [path.join(REPO, "bin/raptor-roles.js"), "verify",
-        "--database-url-env", "DATABASE_URL", "--stack", stack, "--json"],
-    { cwd: ws.project, env: { ...process.env, DATABASE_URL: config(stack as keyof typeof APPS).DATABASE_URL }, encoding: "utf8" });
+    const verify = (stack: string) =>
+        spawnSync(
+            "node",
+            [
+                path.join(REPO, "bin/raptor-roles.js"),
+                "verify",
+                "--database-url-env",
+                "DATABASE_URL",
+                "--stack",
+                stack,
+                "--json",
+            ],
+            {
+                cwd: ws.project,
+                env: { ...process.env, DATABASE_URL: config(stack as keyof typeof APPS).DATABASE_URL },
+                encoding: "utf8",
+            },
+        );
 
     beforeAll(async () => {
         rig = await startRig();
@@ -106,7 +129,9 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
         expect(config("staging")[FLAG_VAR]).toBe("0");
         remember(config("staging").DATABASE_URL);
         remember(config("staging")[APP_URL_VAR]);
-        expect(await asApp("staging", async (c) => (await c.query("SELECT current_user AS u")).rows[0].u)).toBe("raptor_app");
+        expect(await asApp("staging", async (c) => (await c.query("SELECT current_user AS u")).rows[0].u)).toBe(
+            "raptor_app",
+        );
         const v = verify("staging");
         expect(v.status, v.stderr).toBe(0);
         expect(JSON.parse(v.stdout)).toMatchObject({ clean: true, drifts: [] });
@@ -119,8 +144,12 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
                 expect(await probeTable(c, "public", t), t).toMatchObject(ok);
             }
             for (const t of RAPTOR_CLASSIFICATION.appendOnly) {
-                expect(await probeTable(c, "public", t), t).toMatchObject({ SELECT: "ok", INSERT: "ok",
-                    UPDATE: expect.stringContaining("permission denied"), DELETE: expect.stringContaining("permission denied") });
+                expect(await probeTable(c, "public", t), t).toMatchObject({
+                    SELECT: "ok",
+                    INSERT: "ok",
+                    UPDATE: expect.stringContaining("permission denied"),
+                    DELETE: expect.stringContaining("permission denied"),
+                });
             }
             for (const t of RAPTOR_CLASSIFICATION.locked) {
                 expect(Object.values(await probeTable(c, "public", t)), t).not.toContain("ok");
@@ -142,7 +171,9 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
         await owner.query("GRANT UPDATE ON customer_audit_events TO raptor_app");
         await owner.end();
         expect((await up("staging")).code).toBe(0);
-        expect((await asApp("staging", (c) => probeTable(c, "public", "customer_audit_events"))).UPDATE).toMatch(/permission denied/);
+        expect((await asApp("staging", (c) => probeTable(c, "public", "customer_audit_events"))).UPDATE).toMatch(
+            /permission denied/,
+        );
         expect((await ws.pulumi(["preview", "--expect-no-changes", ...gated("staging")])).code).toBe(0);
     });
 
@@ -215,7 +246,9 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
     it("rolls staging back with exactly one resource changing", async () => {
         await setConfig("staging", "raptor:roleSeparation", "false");
         const preview = JSON.parse(await ws.ok(["preview", "--json", "--diff", ...gated("staging")]));
-        const changing = (preview.steps as { op: string; urn: string }[]).filter((s) => !["same", "read", "refresh"].includes(s.op));
+        const changing = (preview.steps as { op: string; urn: string }[]).filter(
+            (s) => !["same", "read", "refresh"].includes(s.op),
+        );
         expect(new Set(changing.map((s) => s.urn)).size).toBe(1);
         expect(changing[0].urn).toMatch(/raptor-flag/);
     });
@@ -235,12 +268,21 @@ describe.skipIf(missing.length > 0)("the runbook through the real Pulumi engine 
         // The transcript holds [command, stdout, stderr] per run: name the run that leaked, and where (redacted).
         const runs = [];
         for (let i = 0; i < ws.transcript.length; i += 3) {
-            runs.push({ file: `the output of ${ws.transcript[i]}`, text: `${ws.transcript[i + 1]}\n${ws.transcript[i + 2]}` });
+            runs.push({
+                file: `the output of ${ws.transcript[i]}`,
+                text: `${ws.transcript[i + 1]}\n${ws.transcript[i + 2]}`,
+            });
         }
         for (const { file, text } of [...filesUnder(ws.backend), ...filesUnder(path.join(ws.root, "home")), ...runs]) {
             for (const secret of secrets) {
                 const at = text.indexOf(secret);
-                const near = at < 0 ? "" : text.slice(Math.max(0, at - 160), at + secret.length + 40).split(secret).join("<password>");
+                const near =
+                    at < 0
+                        ? ""
+                        : text
+                              .slice(Math.max(0, at - 160), at + secret.length + 40)
+                              .split(secret)
+                              .join("<password>");
                 expect(at < 0, `${file} holds a password: ...${near}...`).toBe(true);
             }
         }

@@ -33,21 +33,23 @@ function relay(service: Record<string, any>, client: () => Promise<any>): Impl {
         if (!m.requestStream && !m.responseStream) {
             impl[name] = (call: any, cb: any) => void client().then((c) => c[name](call.request, cb), cb);
         } else if (!m.requestStream) {
-            impl[name] = (call: any) => void client().then((c) => {
-                const s = c[name](call.request);
-                s.on("data", (d: unknown) => call.write(d));
-                s.on("end", () => call.end());
-                s.on("error", (e: Error) => call.destroy(e));
-            });
+            impl[name] = (call: any) =>
+                void client().then((c) => {
+                    const s = c[name](call.request);
+                    s.on("data", (d: unknown) => call.write(d));
+                    s.on("end", () => call.end());
+                    s.on("error", (e: Error) => call.destroy(e));
+                });
         } else {
-            impl[name] = (call: any) => void client().then((c) => {
-                const s = c[name]();
-                call.on("data", (d: unknown) => s.write(d));
-                call.on("end", () => s.end());
-                s.on("data", (d: unknown) => call.write(d));
-                s.on("end", () => call.end());
-                s.on("error", (e: Error) => call.destroy(e));
-            });
+            impl[name] = (call: any) =>
+                void client().then((c) => {
+                    const s = c[name]();
+                    call.on("data", (d: unknown) => s.write(d));
+                    call.on("end", () => s.end());
+                    s.on("data", (d: unknown) => call.write(d));
+                    s.on("end", () => call.end());
+                    s.on("error", (e: Error) => call.destroy(e));
+                });
         }
     }
     return impl;
@@ -67,7 +69,10 @@ function startPlugin(child: ChildProcess, service: any, out: (line: string) => v
                 out(`${line}\n`);
             }
         });
-        child.on("exit", (code) => port === undefined && reject(new Error(`plugin exited (${code}) before printing its port`)));
+        child.on(
+            "exit",
+            (code) => port === undefined && reject(new Error(`plugin exited (${code}) before printing its port`)),
+        );
     });
 }
 
@@ -75,7 +80,10 @@ async function listen(service: any, impl: Impl): Promise<{ server: any; port: nu
     const server = new grpc.Server();
     server.addService(service, impl);
     const port: number = await new Promise((res, rej) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e: Error | null, p: number) => (e ? rej(e) : res(p))));
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e: Error | null, p: number) =>
+            e ? rej(e) : res(p),
+        ),
+    );
     return { server, port };
 }
 
@@ -110,7 +118,11 @@ async function runPolicyPack(call: any): Promise<void> {
         add("PULUMI_NODEJS_STACK", stack.getStack());
         add("PULUMI_NODEJS_DRY_RUN", String(stack.getDryRun()));
         add("PULUMI_CONFIG", JSON.stringify(Object.fromEntries(stack.getConfigMap().entries())));
-        child = spawn(process.execPath, [runPath, ...req.getArgsList(), packDir], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        child = spawn(process.execPath, [runPath, ...req.getArgsList(), packDir], {
+            cwd: packDir,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         child.stderr!.on("data", (d: Buffer) => stderr(d));
         child.on("exit", (code) => {
             send((r) => r.setExitcode(code ?? 1));
@@ -119,10 +131,15 @@ async function runPolicyPack(call: any): Promise<void> {
         });
         return startPlugin(child, analyzerrpc.AnalyzerService, stdout);
     };
-    const impl = relay(analyzerrpc.AnalyzerService, () => pack ?? Promise.reject(new Error("ConfigureStack not yet received")));
+    const impl = relay(
+        analyzerrpc.AnalyzerService,
+        () => pack ?? Promise.reject(new Error("ConfigureStack not yet received")),
+    );
     // Before the pack runs there is nothing to hand a handshake to; the engine falls back when it is unimplemented.
-    impl.handshake = (_call: any, cb: any) => (pack ? relay(analyzerrpc.AnalyzerService, () => pack!).handshake(_call, cb)
-        : cb({ code: grpc.status.UNIMPLEMENTED, details: "handshake is not relayed before ConfigureStack" }));
+    impl.handshake = (_call: any, cb: any) =>
+        pack
+            ? relay(analyzerrpc.AnalyzerService, () => pack!).handshake(_call, cb)
+            : cb({ code: grpc.status.UNIMPLEMENTED, details: "handshake is not relayed before ConfigureStack" });
     const configureStack = impl.configureStack;
     impl.configureStack = (c: any, cb: any) => {
         try {
@@ -147,8 +164,10 @@ async function main(): Promise<void> {
     const host = startPlugin(child, langrpc.LanguageRuntimeService, (s) => process.stdout.write(s));
     const impl = relay(langrpc.LanguageRuntimeService, () => host);
     const runPlugin = impl.runPlugin;
-    impl.runPlugin = (call: any) => (call.request.getKind() === "analyzer"
-        ? void runPolicyPack(call).catch((e: Error) => call.destroy(e)) : runPlugin(call));
+    impl.runPlugin = (call: any) =>
+        call.request.getKind() === "analyzer"
+            ? void runPolicyPack(call).catch((e: Error) => call.destroy(e))
+            : runPlugin(call);
     const { port } = await listen(langrpc.LanguageRuntimeService, impl);
     await host;
     process.on("SIGTERM", () => child.kill("SIGTERM"));

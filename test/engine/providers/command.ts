@@ -17,8 +17,20 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { Props, hasSecret, hasUnknown, plain, secret, serve, urnName } from "./serve";
 
 /** The inputs of local:Command and command:local:run that this model reads (command.go, run.go). */
-const INPUTS = ["create", "update", "delete", "dir", "environment", "interpreter", "triggers", "addPreviousOutputInEnv",
-    "logging", "stdin", "assetPaths", "archivePaths"];
+const INPUTS = [
+    "create",
+    "update",
+    "delete",
+    "dir",
+    "environment",
+    "interpreter",
+    "triggers",
+    "addPreviousOutputInEnv",
+    "logging",
+    "stdin",
+    "assetPaths",
+    "archivePaths",
+];
 
 interface Ran {
     stdout: string;
@@ -28,8 +40,12 @@ interface Ran {
 /** Runs one script as commandOutputs.go's `run` does; rejects with its error text on a non-zero exit. */
 export function run(command: string, args: Props, previous?: Ran): Promise<Ran> {
     const a = plain(args) as {
-        interpreter?: string[]; dir?: string; environment?: Record<string, string>; stdin?: string;
-        addPreviousOutputInEnv?: boolean; logging?: string;
+        interpreter?: string[];
+        dir?: string;
+        environment?: Record<string, string>;
+        stdin?: string;
+        addPreviousOutputInEnv?: boolean;
+        logging?: string;
     };
     const argv = a.interpreter && a.interpreter.length > 0 ? [...a.interpreter, command] : ["/bin/sh", "-c", command];
     const env: NodeJS.ProcessEnv = { ...process.env, ...a.environment };
@@ -43,7 +59,11 @@ export function run(command: string, args: Props, previous?: Ran): Promise<Ran> 
     }
     const logging = a.logging ?? "stdoutAndStderr";
     return new Promise((resolve, reject) => {
-        const child = spawn(argv[0], argv.slice(1), { cwd: a.dir ?? process.cwd(), env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(argv[0], argv.slice(1), {
+            cwd: a.dir ?? process.cwd(),
+            env,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         let both = "";

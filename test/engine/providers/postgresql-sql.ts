@@ -70,18 +70,24 @@ export function grantSql(g: SqlGrant): { revoke: string; grant?: string } {
     }
     return {
         revoke: `REVOKE ALL PRIVILEGES ON ALL ${type}S IN SCHEMA ${ident(g.schema)} FROM ${ident(g.role)}`,
-        grant: privs ? `GRANT ${privs} ON ALL ${type}S IN SCHEMA ${ident(g.schema)} TO ${ident(g.role)}${withOption}` : undefined,
+        grant: privs
+            ? `GRANT ${privs} ON ALL ${type}S IN SCHEMA ${ident(g.schema)} TO ${ident(g.role)}${withOption}`
+            : undefined,
     };
 }
 
 /** revokeRoleDefaultPrivileges / grantRoleDefaultPrivileges. */
 export function defaultPrivilegesSql(g: SqlGrant): { revoke: string; grant?: string } {
-    const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(g.owner as string)}` + (g.schema ? ` IN SCHEMA ${ident(g.schema)}` : "");
+    const head =
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(g.owner as string)}` +
+        (g.schema ? ` IN SCHEMA ${ident(g.schema)}` : "");
     const type = `${g.objectType.toUpperCase()}S`;
     const privs = g.privileges.join(",");
     return {
         revoke: `${head} REVOKE ALL ON ${type} FROM ${ident(g.role)}`,
-        grant: privs ? `${head} GRANT ${privs} ON ${type} TO ${ident(g.role)}${g.withGrantOption ? " WITH GRANT OPTION" : ""}` : undefined,
+        grant: privs
+            ? `${head} GRANT ${privs} ON ${type} TO ${ident(g.role)}${g.withGrantOption ? " WITH GRANT OPTION" : ""}`
+            : undefined,
     };
 }
 
@@ -107,28 +113,35 @@ export async function readGrant(c: Client, g: SqlGrant, isGrant: boolean): Promi
     }
     const oid = role.rows[0].oid;
     if (!isGrant) {
-        const r = await c.query(`SELECT coalesce(array_agg(prtype::text), '{}') AS p FROM (
+        const r = await c.query(
+            `SELECT coalesce(array_agg(prtype::text), '{}') AS p FROM (
             SELECT defaclnamespace, (aclexplode(defaclacl)).* FROM pg_default_acl WHERE defaclobjtype = $3
         ) AS t (namespace, grantor_oid, grantee_oid, prtype, grantable)
         JOIN pg_namespace ON pg_namespace.oid = namespace
         WHERE grantee_oid = $1 AND nspname = $2 AND pg_get_userbyid(grantor_oid) = $4`,
-        [oid, g.schema, DEFACL[g.objectType], g.owner]);
+            [oid, g.schema, DEFACL[g.objectType], g.owner],
+        );
         const held: string[] = r.rows[0].p;
         // No default privileges at all means the resource is gone, unless none were asked for.
         return held.length === 0 && g.privileges.length > 0 ? undefined : held;
     }
     if (g.objectType === "schema") {
-        const r = await c.query(`SELECT coalesce(array_agg(privilege_type::text), '{}') AS p FROM (
+        const r = await c.query(
+            `SELECT coalesce(array_agg(privilege_type::text), '{}') AS p FROM (
             SELECT (aclexplode(nspacl)).* FROM pg_namespace WHERE nspname = $1) AS privileges WHERE grantee = $2`,
-        [g.schema, oid]);
+            [g.schema, oid],
+        );
         return r.rows[0].p;
     }
-    const r = await c.query(`SELECT pg_class.relname, array_remove(array_agg(privilege_type::text), NULL) AS p
+    const r = await c.query(
+        `SELECT pg_class.relname, array_remove(array_agg(privilege_type::text), NULL) AS p
         FROM pg_class JOIN pg_namespace ON pg_namespace.oid = pg_class.relnamespace
         LEFT JOIN (SELECT acls.* FROM (
             SELECT relname, relnamespace, relkind, (aclexplode(relacl)).* FROM pg_class c) AS acls WHERE grantee = $1
         ) privs USING (relname, relnamespace, relkind)
-        WHERE nspname = $2 AND relkind = $3 GROUP BY pg_class.relname`, [oid, g.schema, RELKIND[g.objectType]]);
+        WHERE nspname = $2 AND relkind = $3 GROUP BY pg_class.relname`,
+        [oid, g.schema, RELKIND[g.objectType]],
+    );
     for (const row of r.rows) {
         if (g.objects.length > 0 && !g.objects.includes(row.relname)) {
             continue;

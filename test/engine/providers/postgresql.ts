@@ -13,7 +13,14 @@ import * as tls from "node:tls";
 import { Client } from "pg";
 import type * as provider from "@pulumi/pulumi/provider";
 import { Props, plain, sameSet, serve } from "./serve";
-import { SqlGrant, allowedPrivilegesProblem, defaultPrivilegesSql, grantId, grantSql, readGrant } from "./postgresql-sql";
+import {
+    SqlGrant,
+    allowedPrivilegesProblem,
+    defaultPrivilegesSql,
+    grantId,
+    grantSql,
+    readGrant,
+} from "./postgresql-sql";
 
 let config: Props = {};
 
@@ -34,8 +41,12 @@ function ssl(mode: string | undefined): false | tls.ConnectionOptions {
 /** One transaction on `database`, as upstream's startTransaction/deferredRollback. */
 async function inTransaction<T>(database: string, fn: (c: Client) => Promise<T>): Promise<T> {
     const c = new Client({
-        host: config.host as string, port: Number(config.port ?? 5432), user: config.username as string,
-        password: config.password as string, database, ssl: ssl(config.sslmode as string | undefined),
+        host: config.host as string,
+        port: Number(config.port ?? 5432),
+        user: config.username as string,
+        password: config.password as string,
+        database,
+        ssl: ssl(config.sslmode as string | undefined),
         connectionTimeoutMillis: Number(config.connectTimeout ?? 180) * 1000,
     });
     await c.connect();
@@ -56,8 +67,11 @@ async function inTransaction<T>(database: string, fn: (c: Client) => Promise<T>)
 async function lockRole(c: Client, role: string): Promise<void> {
     await c.query("SET statement_timeout = 0");
     await c.query("SELECT pg_advisory_xact_lock(oid::bigint) FROM pg_roles WHERE rolname = $1", [role]);
-    await c.query("SELECT pg_advisory_xact_lock(member::bigint) FROM pg_auth_members JOIN pg_roles ON roleid = pg_roles.oid " +
-        "WHERE rolname = $1", [role]);
+    await c.query(
+        "SELECT pg_advisory_xact_lock(member::bigint) FROM pg_auth_members JOIN pg_roles ON roleid = pg_roles.oid " +
+            "WHERE rolname = $1",
+        [role],
+    );
 }
 
 /**
@@ -69,8 +83,11 @@ async function withOwners(c: Client, owners: string[], fn: () => Promise<void>):
     const granted: string[] = [];
     if (!me.rolsuper) {
         for (const owner of owners) {
-            const r = await c.query("SELECT rolsuper, pg_has_role(current_user, oid, 'MEMBER') AS member FROM pg_roles " +
-                "WHERE rolname = $1", [owner]);
+            const r = await c.query(
+                "SELECT rolsuper, pg_has_role(current_user, oid, 'MEMBER') AS member FROM pg_roles " +
+                    "WHERE rolname = $1",
+                [owner],
+            );
             if (r.rows.length === 1 && !r.rows[0].rolsuper && !r.rows[0].member) {
                 await c.query(`GRANT ${ident(owner)} TO ${ident(me.u)}`);
                 granted.push(owner);
@@ -87,22 +104,28 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** getRolesToGrant (resource_postgresql_grant.go): the schema's owner and, below schema level, its tables' owners. */
 async function ownersOf(c: Client, g: SqlGrant): Promise<string[]> {
-    const schemaOwner = (await c.query("SELECT pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname = $1",
-        [g.schema])).rows.map((r) => r.o as string);
+    const schemaOwner = (
+        await c.query("SELECT pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname = $1", [g.schema])
+    ).rows.map((r) => r.o as string);
     if (g.objectType === "schema") {
         return schemaOwner;
     }
-    const tables = (await c.query("SELECT DISTINCT tableowner AS o FROM pg_tables WHERE schemaname = $1", [g.schema]))
-        .rows.map((r) => r.o as string);
+    const tables = (
+        await c.query("SELECT DISTINCT tableowner AS o FROM pg_tables WHERE schemaname = $1", [g.schema])
+    ).rows.map((r) => r.o as string);
     return [...new Set([...tables, ...schemaOwner])];
 }
 
 function toGrant(p: Props): SqlGrant {
     const v = plain(p) as Props;
     return {
-        role: v.role as string, database: v.database as string, schema: (v.schema as string) ?? "",
-        objectType: v.objectType as string, objects: (v.objects as string[]) ?? [],
-        privileges: (v.privileges as string[]) ?? [], withGrantOption: Boolean(v.withGrantOption),
+        role: v.role as string,
+        database: v.database as string,
+        schema: (v.schema as string) ?? "",
+        objectType: v.objectType as string,
+        objects: (v.objects as string[]) ?? [],
+        privileges: (v.privileges as string[]) ?? [],
+        withGrantOption: Boolean(v.withGrantOption),
         owner: v.owner as string | undefined,
     };
 }
@@ -161,11 +184,14 @@ export const postgresqlProvider: provider.Provider = {
         return { inputs: { withGrantOption: false, ...news } };
     },
     async diff(_id, urn, olds: Props, news: Props) {
-        const differs = (k: string) => (SETS.has(k) ? !sameSet(olds[k], news[k])
-            : JSON.stringify(plain(olds[k]) ?? "") !== JSON.stringify(plain(news[k]) ?? ""));
+        const differs = (k: string) =>
+            SETS.has(k)
+                ? !sameSet(olds[k], news[k])
+                : JSON.stringify(plain(olds[k]) ?? "") !== JSON.stringify(plain(news[k]) ?? "");
         const replaces = FORCE_NEW.filter(differs);
         return {
-            changes: replaces.length > 0 || differs("privileges"), replaces,
+            changes: replaces.length > 0 || differs("privileges"),
+            replaces,
             deleteBeforeReplace: replaces.length > 0 && isGrant(urn),
         };
     },

@@ -80,7 +80,10 @@ export async function serve(impl: provider.Provider, onConfigure?: (config: Prop
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [sdkDir] }));
     const addService = grpc.Server.prototype.addService;
-    grpc.Server.prototype.addService = function (service: unknown, methods: Record<string, (call: never, callback: unknown) => unknown>) {
+    grpc.Server.prototype.addService = function (
+        service: unknown,
+        methods: Record<string, (call: never, callback: unknown) => unknown>,
+    ) {
         const configure = methods.configure;
         methods.configure = (call: { request: ConfigureRequest }, callback: unknown) => {
             onConfigure?.(configOf(call.request));
