@@ -134,6 +134,7 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
         stack: opts.stack,
         stackConfig: { ...config, ...(signoff !== undefined ? { signoff } : {}) },
         policyConfig: readPolicyConfig(dir),
+        stackOutputs: run.outputs,
         ...(opts.now ? { now: opts.now } : {}),
     });
     return doc;

@@ -9,7 +9,11 @@
  *   server's own message, as @pulumi/policy server.ts does;
  * - each policy gets its own reconciled config section (offline/pack-config.ts);
  * - every resource is analyzed on its inputs (validateResource, before its
- *   step), then the whole stack on its outputs (validateStack).
+ *   step; never a read, which GenerateReadSteps does not analyze), then the
+ *   whole stack on its outputs (validateStack) as the engine builds them: only the resources it manages (`deployment.news`), never a
+ *   read such as a StackReference (`deployment.reads`), plus the
+ *   `pulumi:pulumi:Stack` resource with the program's exports (pulumi v3.248
+ *   pkg/resource/deploy/step_executor.go, step_generator.go AnalyzeResources).
  * Used by the tests and by `raptor-roles plan`.
  */
 import { readFileSync } from "node:fs";
@@ -29,7 +33,7 @@ import type {
 import * as deserializeModule from "@pulumi/policy/deserialize";
 import * as proxyModule from "@pulumi/policy/proxy";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { DeclaredResource } from "../core/resources";
+import { DeclaredResource, TYPES } from "../core/resources";
 import { StackContext, StackContextProvider } from "../policy/context";
 import { PACK_ENFORCEMENT, PACK_NAME, createPolicies } from "../policy/policies";
 import { SecretAware } from "../policy/secrets";
@@ -64,6 +68,8 @@ export interface EvaluationContext {
     /** The `--policy-pack-config` file; none: every policy runs on its configSchema defaults. */
     policyConfig?: PackConfigFile;
     now?: Date;
+    /** The program's exports (`Run.outputs`), which the stack phase sees on the Stack resource; none: `{}`. */
+    stackOutputs?: Readonly<Record<string, unknown>>;
 }
 
 /** A declared resource as `runProgram` records it (its `Recorded` fits). */
@@ -138,6 +144,18 @@ const typeChecks = (type: string, props: Record<string, unknown>) => ({
 });
 
 const outputsOf = (r: EvaluatedResource) => (r.state && Object.keys(r.state).length > 0 ? r.state : r.props);
+
+/** What the engine keeps in `deployment.news`: what it reads (a StackReference, a `.get`) goes to `reads`. */
+const isRead = (r: EvaluatedResource) => r.type === TYPES.stackReference;
+
+/** AnalyzeStack's resources: the managed ones, and the Stack resource carrying the exports. */
+function stackPhaseResources(
+    resources: readonly EvaluatedResource[], stack: string, outputs: Readonly<Record<string, unknown>> = {},
+): EvaluatedResource[] {
+    const urn = stackUrn(stack);
+    const root: EvaluatedResource = { type: TYPES.stack, name: urn.split("::").pop()!, urn, props: {}, state: outputs };
+    return [root, ...resources.filter((r) => !isRead(r))];
+}
 
 function stackResources(resources: readonly EvaluatedResource[]): PolicyResource[] {
     const byUrn = new Map<string, PolicyResource>();
@@ -232,7 +250,8 @@ export async function runPolicies(
         }
     };
 
-    for (const r of resources) {
+    // GenerateReadSteps (step_generator.go) analyzes nothing: a read reaches no resource policy either.
+    for (const r of resources.filter((x) => !isRead(x))) {
         // The engine deserializes once per policy; no policy writes to its props, so one copy serves them all
         // (the wire round trip is most of the offline cost), each behind a proxy of its own.
         const plain = deserialized(r.props, r.secretPaths);
@@ -260,6 +279,7 @@ export async function runPolicies(
         }
     }
     const own = stackUrn(ctx.stack);
+    const managed = stackPhaseResources(resources, ctx.stack, ctx.stackOutputs);
     for (const p of policies) {
         if (levelOf(p) === "disabled" || !isStackPolicy(p)) {
             continue;
@@ -273,7 +293,7 @@ export async function runPolicies(
                 phase: "stack",
             });
         const args: StackValidationArgs = {
-            resources: stackResources(resources),
+            resources: stackResources(managed),
             getConfig: getConfigOf(p),
             ...common,
         };

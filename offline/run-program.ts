@@ -61,6 +61,7 @@ export interface Recorded extends DeclaredResource {
 
 export interface Run {
     resources: Recorded[];
+    /** The stack's exports; at preview one not yet known is UNKNOWN. */
     outputs: Record<string, unknown>;
     error?: Error;
     invokes: string[];
@@ -142,6 +143,23 @@ export function unwrapSecrets(v: unknown, path: string, secrets: string[]): unkn
         );
     }
     return v;
+}
+
+/**
+ * The stack's outputs as the engine records them on the `pulumi:pulumi:Stack` resource: each export resolved on
+ * its own, one not known at preview (derived from a command's stdout) as the unknown sentinel, not dropped.
+ */
+async function stackOutputsOf(out: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const entries = await Promise.all(
+        Object.entries(out).map(async ([k, v]) => {
+            // Output's own (internal) accessors: apply() never runs on an unknown, so it cannot say "unknown".
+            type Internal = { isKnown: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
+            const o = pulumi.output(v) as unknown as Internal;
+            const value = (await o.isKnown) ? await o.promise(true) : UNKNOWN;
+            return [k, unwrapSecrets(value, k, [])] as const;
+        }),
+    );
+    return Object.fromEntries(entries);
 }
 
 /** A URN as the engine makes it: parent types chained with `$`, the root stack's type left out. */
@@ -240,9 +258,10 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
         custom: boolean;
     }> = [];
     let outputs: Record<string, unknown> = {};
+    let exported: object | undefined;
     let error: Error | undefined;
     try {
-        const out = await pulumi.runtime.runInPulumiStack(async () => {
+        await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 captured.push({
                     resource: args.resource,
@@ -256,15 +275,16 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
             });
             // Caught here, not outside: a rejected stack init also surfaces as an unhandled rejection.
             try {
-                return await (s.classification
-                    ? raptor(readStackConfig(), s.classification)
-                    : raptor(readStackConfig()));
+                // Kept as returned: the stack's combined output is unknown at preview if any one export is.
+                const config = readStackConfig();
+                exported = await (s.classification ? raptor(config, s.classification) : raptor(config));
+                return exported;
             } catch (e) {
                 error = e as Error;
                 return {};
             }
         });
-        outputs = (await promiseOf(pulumi.output(out ?? {}))) as Record<string, unknown>;
+        outputs = await stackOutputsOf((exported ?? {}) as unknown as Record<string, unknown>);
     } catch (e) {
         error = e as Error;
     }

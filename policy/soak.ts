@@ -1,7 +1,15 @@
 /**
  * Soak before prod: prod may turn the flag on only after staging has run with
- * it on for `soakHours`, as staging's own `roleSeparationEnabledAt` export
- * says through the StackReference the program declares.
+ * it on for `soakHours`, as staging's own `roleSeparationEnabledAt` export says.
+ *
+ * Where the evidence is: a StackReference is a read, and the engine never
+ * shows reads to stack policies (pulumi v3.248 pkg/resource/deploy/
+ * step_executor.go stores an OpRead step's state in `deployment.reads`, and
+ * step_generator.go AnalyzeResources builds AnalyzeStack from
+ * `deployment.news` only). The `pulumi:pulumi:Stack` resource is in `news`
+ * with the stack's outputs, so program.ts re-exports the reference's value as
+ * `soakStackEnabledAt` (read at preview, so known then too). A StackReference
+ * to raptor:soakStack, if one is ever among the resources, still wins.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { TYPES, envOf, stepOf } from "./core/resources";
@@ -10,11 +18,44 @@ import { StackContextProvider, prodReason, pulumiStackContext } from "./context"
 import { PropsView, cannotDecide } from "./props";
 
 const HOUR_MS = 3600 * 1000;
+const FIELD = "roleSeparationEnabledAt";
+const EXPORT = "soakStackEnabledAt";
+
+interface Viewed {
+    type: string;
+    urn: string;
+    props: Readonly<Record<string, unknown>>;
+}
+type Evidence =
+    | { found: true; value: unknown; unknownAt?: undefined }
+    | { found: false; unknownAt?: { index: number; paths: string[] } };
+
+/** Staging's roleSeparationEnabledAt: from a StackReference to soakStack if visible, else the stack's export. */
+function soakEvidence(plain: readonly Viewed[], views: readonly PropsView[], soakStack: string): Evidence {
+    const refAt = plain.findIndex((r) => r.type === TYPES.stackReference && r.props["name"] === soakStack);
+    if (refAt >= 0) {
+        const paths = views[refAt].unknown("outputs");
+        if (paths.length > 0) {
+            return { found: false, unknownAt: { index: refAt, paths } };
+        }
+        return { found: true, value: (plain[refAt].props["outputs"] as Record<string, unknown> | undefined)?.[FIELD] };
+    }
+    const stackAt = plain.findIndex((r) => r.type === TYPES.stack);
+    if (stackAt < 0 || !(EXPORT in plain[stackAt].props)) {
+        return { found: false };
+    }
+    const paths = views[stackAt].unknown(EXPORT);
+    if (paths.length > 0) {
+        return { found: false, unknownAt: { index: stackAt, paths } };
+    }
+    return { found: true, value: plain[stackAt].props[EXPORT] };
+}
 
 const howToGetEvidence = (soakStack: string, hours: number) =>
     `To get evidence: turn the flag on in staging (\`pulumi config set raptor:roleSeparation true -s staging\`, then ` +
-    `\`pulumi up -s staging\`), run the runbook's 24/48/72 h checks for ${hours} h, and check \`pulumi stack output ` +
-    `roleSeparationEnabledAt -s ${soakStack}\`; until then keep prod's raptor:roleSeparation false.`;
+    `\`pulumi up -s staging\`), run the runbook's 24/48/72 h checks for ${hours} h, and check ` +
+    `\`pulumi stack output roleSeparationEnabledAt -s ${soakStack}\`; until then keep prod's raptor:roleSeparation ` +
+    `false.`;
 
 export function soakBeforeProd(context: StackContextProvider = pulumiStackContext): StackValidationPolicy {
     return {
@@ -70,29 +111,27 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             if (soakStack.split("/").pop() === ctx.stack) {
                 reportViolation(
                     `Prod turns the flag on but raptor:soakStack ${soakStack} is this stack itself; a stack cannot ` +
-                        `soak for itself. ${need} Fix: point raptor:soakStack at the staging stack. ` +
+                        `soak for itself. ` +
+                        `${need} Fix: point raptor:soakStack at the staging stack. ` +
                         `${howToGetEvidence(soakStack, soakHours)}`,
                 );
                 return;
             }
-            const refAt = plain.findIndex((r) => r.type === TYPES.stackReference && r.props["name"] === soakStack);
-            const ref = refAt < 0 ? undefined : plain[refAt];
-            if (ref === undefined) {
+            const evidence = soakEvidence(plain, views, soakStack);
+            if (evidence.unknownAt !== undefined) {
+                const r = plain[evidence.unknownAt.index];
+                reportViolation(cannotDecide("the staging soak", r, evidence.unknownAt.paths), r.urn);
+                return;
+            }
+            if (!evidence.found) {
                 reportViolation(
-                    `Prod turns the flag on but declares no StackReference to ${soakStack} (raptor:soakStack), so ` +
-                        `staging's roleSeparationEnabledAt cannot be read. ${need} Fix: deploy with program.ts, ` +
-                        `which declares it. ` +
-                        howToGetEvidence(soakStack, soakHours),
+                    `Prod turns the flag on but the stack exports no soakStackEnabledAt and no StackReference to ` +
+                        `${soakStack} is visible, so staging's roleSeparationEnabledAt cannot be read. ${need} ` +
+                        `Fix: deploy with program.ts, which exports it. ${howToGetEvidence(soakStack, soakHours)}`,
                 );
                 return;
             }
-            const unknownOutputs = views[refAt].unknown("outputs");
-            if (unknownOutputs.length > 0) {
-                reportViolation(cannotDecide("the staging soak", ref, unknownOutputs), ref.urn);
-                return;
-            }
-            const outputs = ref.props["outputs"] as Record<string, unknown> | undefined;
-            const value = outputs?.["roleSeparationEnabledAt"];
+            const value = evidence.value;
             const at = typeof value === "string" ? Date.parse(value) : NaN;
             if (Number.isNaN(at)) {
                 const found =
@@ -116,7 +155,8 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
                 const from = new Date(at + soakHours * HOUR_MS).toISOString();
                 reportViolation(
                     `Prod turns the flag on but ${soakStack} turned it on at ${value}, only ${ageHours.toFixed(1)} h ` +
-                        `ago. ${need} Prod may turn it on from ${from}; keep raptor:roleSeparation false until then.`,
+                        `ago. ` +
+                        `${need} Prod may turn it on from ${from}; keep raptor:roleSeparation false until then.`,
                 );
             }
         },

@@ -7,7 +7,10 @@
  * as the engine calls it: Analyze on each resource's inputs before its step,
  * AnalyzeStack on the outputs after all steps (pulumi v3.248
  * pkg/resource/deploy/step_generator.go analyzeAll / AnalyzeResources), props
- * marshalled with unknowns and secrets kept (analyzer_plugin.go).
+ * marshalled with unknowns and secrets kept (analyzer_plugin.go). A read (the
+ * StackReference) is in neither: GenerateReadSteps never analyzes, and its
+ * state goes to `deployment.reads`, not the `news` AnalyzeStack is built from
+ * (step_executor.go); the `pulumi:pulumi:Stack` resource is, with the exports.
  * Every row of the scenario table must get exactly the offline verdicts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +29,7 @@ import {
     stackUrn,
     wireProperties,
 } from "../../offline/evaluate";
+import { TYPES } from "../../core/resources";
 import { createPolicies } from "../../policy/policies";
 import { Recorded, UNKNOWN } from "../support/mocks";
 import { PROD_CONFIG, declared, edit, step, variant } from "../support/policy-harness";
@@ -84,15 +88,37 @@ async function analyzeOne(pack: Pack, r: Recorded, props: Record<string, unknown
     return verdicts(await unary(pack.client, pack.client.analyze, req), r.urn, "resource");
 }
 
-/** What the engine would report: each resource's inputs in order, then the stack's outputs. */
-async function engineVerdicts(pack: Pack, stack: string, resources: Recorded[]): Promise<Violation[]> {
+/** The `pulumi:pulumi:Stack` resource as the engine holds it in `news`: no inputs, the program's exports as outputs. */
+function stackResource(stack: string, outputs: Record<string, unknown>): Recorded {
+    const urn = stackUrn(stack);
+    return {
+        type: TYPES.stack,
+        name: urn.split("::").pop()!,
+        urn,
+        props: {},
+        state: outputs,
+        secretPaths: [],
+        rawProps: {},
+        opts: {},
+        custom: false,
+    };
+}
+
+/** What the engine would report: each managed resource's inputs in order, then the stack's outputs. */
+async function engineVerdicts(
+    pack: Pack,
+    stack: string,
+    declared: Recorded[],
+    outputs: Record<string, unknown>,
+): Promise<Violation[]> {
+    const resources = declared.filter((r) => r.type !== TYPES.stackReference);
     const out: Violation[] = [];
     for (const r of resources) {
         out.push(...(await analyzeOne(pack, r)));
     }
     const req = new pb.AnalyzeStackRequest();
     req.setResourcesList(
-        resources.map((r) => {
+        [stackResource(stack, outputs), ...resources].map((r) => {
             const a = new pb.AnalyzerResource();
             a.setType(r.type)
                 .setName(r.name)
@@ -211,12 +237,13 @@ describe.each(["update", "preview"] as const)("run-policy-pack agrees with the o
     it.each(SCENARIOS.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
         const s = setups.get(`${mode}|${c.name}`)!;
         const pack = await packFor(s.stack, s.stackConfig, s.policyConfig);
-        const engine = await engineVerdicts(pack, s.stack, s.resources);
+        const engine = await engineVerdicts(pack, s.stack, s.resources, s.outputs);
         // At the pack's clock (the rows run minutes after their setups were dated): ages it reports match to the ms.
         const offline = await evaluatePolicies(s.resources, {
             stack: s.stack,
             stackConfig: s.stackConfig,
             policyConfig: s.policyConfig,
+            stackOutputs: s.outputs,
             now: new Date(),
         });
         expect(sorted(engine)).toEqual(sorted(offline));
@@ -260,7 +287,7 @@ describe("the engine's view of a preview", () => {
         const cv = step(resources, "config-var");
         const offline = await evaluatePolicies([cv], { stack: "prod", stackConfig: PROD_CONFIG });
         expect(offline.filter((v) => v.level === "advisory")).toEqual([]);
-        const { runPolicies } = await import("../../offline/evaluate");
+        const { runPolicies } = await import("../offline/evaluate");
         const naive = await runPolicies(
             () => [
                 {

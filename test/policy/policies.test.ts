@@ -36,7 +36,8 @@ const firstStep = (rs: readonly Recorded[]) => rs.find((r) => changesHerokuOrDat
 describe.each(["update", "preview"] as const)("the policy pack over the declared resources (%s)", (mode) => {
     it.each(SCENARIOS.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
         const s = await c.setup(mode, NOW);
-        const violations = await evaluate(s.resources, s.stack, s.stackConfig, { policyConfig: s.policyConfig });
+        const over = { policyConfig: s.policyConfig, stackOutputs: s.outputs };
+        const violations = await evaluate(s.resources, s.stack, s.stackConfig, over);
         // A mandatory policy that cannot decide reports it as mandatory: nothing degrades to advisory.
         expect(violations.filter((v) => v.level !== "mandatory")).toEqual([]);
         if (c.blockedBy === undefined) {

@@ -9,6 +9,7 @@ import type {
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
 } from "@pulumi/policy";
 import { TYPES, deploymentFromResources } from "../../core/resources";
 import { canonicalDeployment } from "../../core/deployment";
@@ -23,7 +24,7 @@ import {
     secretsStaySecret,
     soakBeforeProd,
 } from "../../policy/policies";
-import { APP_PASSWORD, APP_URL, Recorded, UNKNOWN } from "../support/mocks";
+import { APP_PASSWORD, APP_URL, ENABLED_AT, Recorded, UNKNOWN } from "../support/mocks";
 import {
     GRANT_ROLE,
     NOW,
@@ -45,15 +46,18 @@ import {
 
 let staging: Recorded[];
 let prodOn: Recorded[];
+let prodOnOutputs: Record<string, unknown>;
 let prodOff: Recorded[];
 let configVar: Recorded[];
 const FLAG_ON = { ...PROD_CONFIG, roleSeparation: "true" };
 
 beforeAll(async () => {
     staging = (await declared({ stack: "staging", config: STAGING_CONFIG })).resources;
-    prodOn = (
-        await declared({ stack: "prod", config: FLAG_ON, soakOutputs: { roleSeparationEnabledAt: hoursBefore(73) } })
-    ).resources;
+    ({ resources: prodOn, outputs: prodOnOutputs } = await declared({
+        stack: "prod",
+        config: FLAG_ON,
+        soakOutputs: { roleSeparationEnabledAt: hoursBefore(73) },
+    }));
     prodOff = (await declared({ stack: "prod", config: PROD_CONFIG })).resources;
     configVar = (await declared({ stack: "staging", config: { ...STAGING_CONFIG, urlDelivery: "config-var" } }))
         .resources;
@@ -95,14 +99,18 @@ describe("the sign-off fingerprint covers what gets deployed", () => {
         expect(column(["email"])).not.toBe(column(["email", "password_hash"]));
     });
 
-    it("is the same for withGrantOption false or absent and columns [] or absent (engine and mocks differ)", () => {
-        const explicit = edit(
-            prodOff,
-            (r) => r.type === TYPES.grant,
-            (r) => variant(r, r.name, { withGrantOption: false, columns: [] }),
-        );
-        expect(fingerprintOf(explicit)).toBe(base());
-    });
+    it(
+        "is the same for withGrantOption false and absent, columns [] and absent, as the engine and the mocks " +
+            "differ",
+        () => {
+            const explicit = edit(
+                prodOff,
+                (r) => r.type === TYPES.grant,
+                (r) => variant(r, r.name, { withGrantOption: false, columns: [] }),
+            );
+            expect(fingerprintOf(explicit)).toBe(base());
+        },
+    );
 
     it("changes with a resource outside the model, and names it in the deployment", () => {
         const rs = [...prodOff, added("prod", GRANT_ROLE, "m", { role: "raptor_app", grantRole: "owner_u1" })];
@@ -259,17 +267,25 @@ describe("prod-signoff", () => {
 });
 
 describe("soak-before-prod", () => {
-    const withValue = (value: unknown) =>
-        edit(
-            prodOn,
-            (r) => r.type === TYPES.stackReference,
-            (r) => ({ ...r, state: { ...r.state, outputs: { roleSeparationEnabledAt: value } } }),
-        );
+    // As the engine shows it: the StackReference is a read, so the evidence is the stack's soakStackEnabledAt export.
+    const exported = (value: unknown): Partial<EvaluationContext> => ({
+        stackOutputs: { ...prodOnOutputs, soakStackEnabledAt: value },
+    });
     const check = (rs: Recorded[], ctx: Partial<EvaluationContext> = {}) =>
-        run((c) => [soakBeforeProd(c)], rs, { stack: "prod", stackConfig: FLAG_ON, ...ctx });
+        run((c) => [soakBeforeProd(c)], rs, {
+            stack: "prod",
+            stackConfig: FLAG_ON,
+            stackOutputs: prodOnOutputs,
+            ...ctx,
+        });
+
+    it("reads the program's own export of staging's value (73 h, from the StackReference)", async () => {
+        expect(prodOnOutputs.soakStackEnabledAt).toBe(hoursBefore(73));
+        expect(await check(prodOn)).toEqual([]);
+    });
 
     it("passes at exactly soakHours", async () => {
-        expect(await check(withValue(hoursBefore(72)))).toEqual([]);
+        expect(await check(prodOn, exported(hoursBefore(72)))).toEqual([]);
     });
 
     it("takes soakHours from the pack config", async () => {
@@ -284,29 +300,70 @@ describe("soak-before-prod", () => {
         expect(messages(vs)).toEqual([expect.stringContaining("raptor:soakStack is not set")]);
     });
 
-    it("blocks when no StackReference to the soak stack is declared", async () => {
-        const vs = await check(prodOn.filter((r) => r.type !== TYPES.stackReference));
+    it("blocks when the stack exports no soakStackEnabledAt and no StackReference is visible", async () => {
+        const vs = await check(prodOn, { stackOutputs: {} });
         expect(messages(vs)).toEqual([
-            expect.stringContaining("declares no StackReference to organization/raptor/staging"),
+            expect.stringContaining(
+                "the stack exports no soakStackEnabledAt and no StackReference to organization/raptor/staging is " +
+                    "visible",
+            ),
+        ]);
+    });
+
+    it("cannot decide, and blocks, while the export is unknown", async () => {
+        const vs = await check(prodOn, exported(UNKNOWN));
+        expect(vs.map((v) => [v.level, v.urn])).toEqual([["mandatory", stackUrn("prod")]]);
+        expect(messages(vs)).toEqual([
+            expect.stringContaining(
+                "Cannot check the staging soak for pulumi:pulumi:Stack raptor-prod: soakStackEnabledAt is unknown",
+            ),
         ]);
     });
 
     it("blocks when staging's export is null (its flag is off)", async () => {
-        expect(messages(await check(withValue(null)))).toEqual([
+        expect(messages(await check(prodOn, exported(null)))).toEqual([
             expect.stringContaining("has no roleSeparationEnabledAt"),
         ]);
     });
 
     it("blocks an export that is not a time", async () => {
-        expect(messages(await check(withValue("soon")))).toEqual([
+        expect(messages(await check(prodOn, exported("soon")))).toEqual([
             expect.stringContaining('exports roleSeparationEnabledAt "soon", which is not an ISO 8601 time'),
         ]);
     });
 
     it("blocks an export in the future", async () => {
-        expect(messages(await check(withValue("2027-01-01T00:00:00Z")))).toEqual([
+        expect(messages(await check(prodOn, exported("2027-01-01T00:00:00Z")))).toEqual([
             expect.stringContaining("in the future"),
         ]);
+    });
+
+    it("prefers a visible StackReference to the soak stack over the export (an engine that passes reads)", async () => {
+        const visible = (r: Recorded) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: Object.keys(r.state).length > 0 ? r.state : r.props,
+        });
+        const ref = prodOn.find((r) => r.type === TYPES.stackReference)!;
+        const resources = [
+            ...prodOn.map(visible),
+            {
+                type: TYPES.stack,
+                name: "raptor-prod",
+                urn: stackUrn("prod"),
+                props: { soakStackEnabledAt: hoursBefore(100) },
+            },
+        ].map((r) =>
+            r.urn === ref.urn
+                ? { ...r, props: { ...r.props, outputs: { roleSeparationEnabledAt: hoursBefore(10) } } }
+                : r,
+        );
+        const found: string[] = [];
+        const context = () => ({ stack: "prod", config: (k: string) => FLAG_ON[k as keyof typeof FLAG_ON], now: NOW });
+        const args = { resources, getConfig: () => ({ soakHours: 72 }) } as unknown as StackValidationArgs;
+        await soakBeforeProd(context).validateStack(args, (m) => found.push(m));
+        expect(found).toEqual([expect.stringContaining("only 10.0 h ago")]);
     });
 
     it("blocks a soak stack that is prod itself", async () => {
@@ -595,7 +652,7 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         configSchema: { properties: { soakHours: { type: "number" } } },
         validateResource: (args, report) => {
             seen.push(args);
-            if (args.type === TYPES.stackReference) {
+            if (args.name === "raptor-flag-flag") {
                 report("seen");
             }
         },
@@ -623,14 +680,15 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
     it("reports with the policy's name, its level and the resource's URN", async () => {
         const vs = await run(() => [probe([])], prodOn, { stack: "prod" });
         expect(vs).toEqual([
-            {
-                policy: "probe",
-                level: "advisory",
-                message: "seen",
-                urn: "urn:pulumi:prod::raptor::pulumi:pulumi:StackReference::raptor-soak",
-                phase: "resource",
-            },
+            { policy: "probe", level: "advisory", message: "seen", urn: step(prodOn, "flag").urn, phase: "resource" },
         ]);
+    });
+
+    it("never analyzes a read (the StackReference), as GenerateReadSteps does not", async () => {
+        const seen: ResourceValidationArgs[] = [];
+        await run(() => [probe(seen)], prodOn, { stack: "prod" });
+        expect(seen.map((a) => a.type)).not.toContain(TYPES.stackReference);
+        expect(seen).toHaveLength(prodOn.length - 1);
     });
 
     it("gives stack policies the outputs, with parents linked", async () => {
@@ -647,9 +705,27 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
             ],
             prodOn,
         );
-        const ref = resources.find((r) => r.type === TYPES.stackReference)!;
-        expect(ref.props.outputs).toEqual({ roleSeparationEnabledAt: hoursBefore(73) });
-        expect(resources.find((r) => r.name === "raptor-flag-flag")!.parent?.name).toBe("raptor-flag");
+        const flag = resources.find((r) => r.name === "raptor-flag-flag")!;
+        expect(flag.props.stdout).toBe(`${ENABLED_AT}\n`);
+        expect(flag.parent?.name).toBe("raptor-flag");
+    });
+
+    it("gives stack policies the managed resources and the Stack with the exports, never a read", async () => {
+        let resources: PolicyResource[] = [];
+        const probeStack = {
+            name: "stack-probe",
+            description: "Records the stack.",
+            validateStack: (a: StackValidationArgs) => {
+                resources = a.resources;
+            },
+        };
+        await run(() => [probeStack], prodOn, { stack: "prod", stackOutputs: prodOnOutputs });
+        expect(resources.map((r) => r.type)).not.toContain(TYPES.stackReference);
+        expect(resources).toHaveLength(prodOn.length);
+        const stack = resources.filter((r) => r.type === TYPES.stack);
+        expect(stack.map((r) => [r.urn, r.name])).toEqual([[stackUrn("prod"), "raptor-prod"]]);
+        expect(stack[0].props).toEqual(prodOnOutputs);
+        expect(stack[0].props.soakStackEnabledAt).toBe(hoursBefore(73));
     });
 
     it("treats notApplicable() as no verdict", async () => {
@@ -685,28 +761,31 @@ describe("evaluatePolicies' engine-shaped arguments", () => {
         ]);
     });
 
-    it("gives a stack violation the stack's URN when it names no resource, and keeps the one it names", async () => {
-        const ref = prodOn.find((r) => r.type === TYPES.stackReference)!;
-        const vs = await run(
-            () => [
-                {
-                    name: "stack-report",
-                    description: "Reports twice.",
-                    validateStack: (_a, report) => {
-                        report("whole");
-                        report("one", ref.urn);
+    it(
+        "gives a stack policy's violation the stack's URN when it names no resource, and keeps the one it " + "names",
+        async () => {
+            const ref = prodOn.find((r) => r.type === TYPES.stackReference)!;
+            const vs = await run(
+                () => [
+                    {
+                        name: "stack-report",
+                        description: "Reports twice.",
+                        validateStack: (_a, report) => {
+                            report("whole");
+                            report("one", ref.urn);
+                        },
                     },
-                },
-            ],
-            prodOn,
-            { stack: "prod" },
-        );
-        expect(vs.map((v) => [v.message, v.urn])).toEqual([
-            ["whole", "urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod"],
-            ["one", ref.urn],
-        ]);
-        expect(stackUrn("prod")).toBe("urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod");
-    });
+                ],
+                prodOn,
+                { stack: "prod" },
+            );
+            expect(vs.map((v) => [v.message, v.urn])).toEqual([
+                ["whole", "urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod"],
+                ["one", ref.urn],
+            ]);
+            expect(stackUrn("prod")).toBe("urn:pulumi:prod::raptor::pulumi:pulumi:Stack::raptor-prod");
+        },
+    );
 
     it("skips disabled policies", async () => {
         const vs = await run(

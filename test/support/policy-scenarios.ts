@@ -8,7 +8,7 @@
 import { RAPTOR_CLASSIFICATION } from "../../core/classification";
 import { TYPES } from "../../core/resources";
 import { PackConfigFile } from "../../offline/evaluate";
-import { Recorded, Scenario as ProgramScenario, UNKNOWN } from "./mocks";
+import { Recorded, Run, Scenario as ProgramScenario, UNKNOWN } from "./mocks";
 import {
     GRANT_ROLE,
     PROD_CONFIG,
@@ -34,6 +34,8 @@ export interface Setup {
     stack: string;
     /** `raptor:*` values as Pulumi.<stack>.yaml holds them (a --path object as an object). */
     stackConfig: Record<string, unknown>;
+    /** The program's exports: what the engine shows the stack phase on the `pulumi:pulumi:Stack` resource. */
+    outputs: Record<string, unknown>;
     /** The --policy-pack-config file (default: policy/config.json with the test operator's keys as allowed signers). */
     policyConfig: PackConfigFile;
 }
@@ -57,17 +59,18 @@ const AUDIT_MOVED = {
 };
 
 const program = (mode: Mode, s: ProgramScenario) => declared({ ...s, preview: mode === "preview" });
-const setup = (resources: Recorded[], stack: string, stackConfig: Record<string, unknown>): Setup => ({
+const setup = (run: Run, stack: string, stackConfig: Record<string, unknown>, resources = run.resources): Setup => ({
     resources,
     stack,
     stackConfig,
+    outputs: run.outputs,
     policyConfig: testPackConfig(),
 });
 
 /** Prod with a sign-off of exactly what it declares. */
 async function signedProd(mode: Mode, now: Date, config: Record<string, string>, extra: Partial<ProgramScenario> = {}) {
-    const { resources } = await program(mode, { stack: "prod", config, ...extra });
-    return setup(resources, "prod", { ...config, signoff: signoffOf(resources, {}, now) });
+    const run = await program(mode, { stack: "prod", config, ...extra });
+    return setup(run, "prod", { ...config, signoff: signoffOf(run.resources, {}, now) });
 }
 /** The program's prod change under a sign-off with `over` fields, signed as `signing` says. */
 async function resigned(mode: Mode, now: Date, over: Record<string, unknown>, signing: Signing = {}): Promise<Setup> {
@@ -76,7 +79,7 @@ async function resigned(mode: Mode, now: Date, over: Record<string, unknown>, si
 }
 const SIGN_AGAIN = "npx raptor-roles signoff --stack prod --ticket";
 const staging = async (mode: Mode, config: Record<string, string> = STAGING_CONFIG) =>
-    setup((await program(mode, { stack: "staging", config })).resources, "staging", config);
+    setup(await program(mode, { stack: "staging", config }), "staging", config);
 /** The program's own prod change, signed, with `change` applied after the sign-off was given. */
 async function changedAfterSignoff(mode: Mode, now: Date, change: (rs: Recorded[]) => Recorded[]): Promise<Setup> {
     const s = await signedProd(mode, now, PROD_CONFIG);
@@ -91,6 +94,15 @@ const sneakyCommand = (mode: Mode, environment: Record<string, unknown> = {}, op
         opts,
         mode === "preview",
     );
+/** Prod turning the flag on, signed, with `hours` of staging soak, and its resources as AnalyzeStack gets them. */
+async function asTheEngineSees(mode: Mode, now: Date, hours: number): Promise<Setup> {
+    const at = hoursBefore(hours, now);
+    const s = await signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: at } });
+    if (s.outputs.soakStackEnabledAt !== at) {
+        throw new Error(`no soak evidence exported: ${JSON.stringify(s.outputs.soakStackEnabledAt)}`);
+    }
+    return { ...s, resources: s.resources.filter((r) => r.type !== TYPES.stackReference) };
+}
 const current = (s: Setup) => fingerprintOf(s.resources);
 const signed = (s: Setup) => (s.stackConfig.signoff as { fingerprint: string }).fingerprint;
 
@@ -221,8 +233,8 @@ export const SCENARIOS: PolicyScenario[] = [
                 config: FLAG_ON,
                 soakOutputs: { roleSeparationEnabledAt: hoursBefore(400, now) },
             });
-            const { resources } = await program(mode, { stack: "prod", config: PROD_CONFIG });
-            return setup(resources, "prod", {
+            const off = await program(mode, { stack: "prod", config: PROD_CONFIG });
+            return setup(off, "prod", {
                 ...PROD_CONFIG,
                 signoff: signoffOf(on, { approvedAt: hoursBefore(300, now) }, now),
             });
@@ -252,8 +264,8 @@ export const SCENARIOS: PolicyScenario[] = [
             const enabled = await signedProd(mode, now, FLAG_ON, {
                 soakOutputs: { roleSeparationEnabledAt: hoursBefore(73, now) },
             });
-            const { resources } = await program(mode, { stack: "prod", config: PROD_CONFIG });
-            return setup(resources, "prod", { ...PROD_CONFIG, signoff: enabled.stackConfig.signoff });
+            const off = await program(mode, { stack: "prod", config: PROD_CONFIG });
+            return setup(off, "prod", { ...PROD_CONFIG, signoff: enabled.stackConfig.signoff });
         },
     },
     {
@@ -277,6 +289,17 @@ export const SCENARIOS: PolicyScenario[] = [
             signedProd(mode, now, FLAG_ON, { soakOutputs: { roleSeparationEnabledAt: hoursBefore(10, now) } }),
         blockedBy: ["soak-before-prod"],
         says: () => ["only 10.0 h ago"],
+    },
+    {
+        // What the real engine hands AnalyzeStack: no StackReference (a read), the Stack resource with the exports.
+        name: "flag on in prod, the engine's view (no StackReference; the stack exports 73 h of soak), passes",
+        setup: (mode, now) => asTheEngineSees(mode, now, 73),
+    },
+    {
+        name: "flag on in prod, the engine's view (no StackReference; the stack exports 10 h of soak), is blocked",
+        setup: (mode, now) => asTheEngineSees(mode, now, 10),
+        blockedBy: ["soak-before-prod"],
+        says: () => ["organization/raptor/staging turned it on at", "only 10.0 h ago", "at least 72 h"],
     },
     {
         name: "UPDATE on customer_audit_events is blocked even with a valid sign-off of the edited program",
@@ -377,9 +400,9 @@ export const SCENARIOS: PolicyScenario[] = [
     {
         name: "prod with a resource outside the model passes when the sign-off lists exactly that set",
         setup: async (mode, now) => {
-            const { resources } = await program(mode, { stack: "prod", config: PROD_CONFIG });
+            const run = await program(mode, { stack: "prod", config: PROD_CONFIG });
             const withExtra = [
-                ...resources,
+                ...run.resources,
                 added(
                     "prod",
                     TYPES.command,
@@ -389,7 +412,7 @@ export const SCENARIOS: PolicyScenario[] = [
                     mode === "preview",
                 ),
             ];
-            return setup(withExtra, "prod", { ...PROD_CONFIG, signoff: signoffOf(withExtra, {}, now) });
+            return setup(run, "prod", { ...PROD_CONFIG, signoff: signoffOf(withExtra, {}, now) }, withExtra);
         },
     },
     {
