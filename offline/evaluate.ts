@@ -10,8 +10,9 @@
  * - each policy gets its own reconciled config section (offline/pack-config.ts);
  * - every resource is analyzed on its inputs (validateResource, before its
  *   step; never a read, which GenerateReadSteps does not analyze), then the
- *   whole stack on its outputs (validateStack) as the engine builds them: only the resources it manages (`deployment.news`), never a
- *   read such as a StackReference (`deployment.reads`), plus the
+ *   whole stack on its outputs (validateStack) as the engine builds them:
+ *   only the resources it manages (`deployment.news`), never a read such as
+ *   a StackReference (`deployment.reads`), plus the
  *   `pulumi:pulumi:Stack` resource with the program's exports (pulumi v3.248
  *   pkg/resource/deploy/step_executor.go, step_generator.go AnalyzeResources).
  * Used by the tests and by `raptor-roles plan`.

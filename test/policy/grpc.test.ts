@@ -287,7 +287,7 @@ describe("the engine's view of a preview", () => {
         const cv = step(resources, "config-var");
         const offline = await evaluatePolicies([cv], { stack: "prod", stackConfig: PROD_CONFIG });
         expect(offline.filter((v) => v.level === "advisory")).toEqual([]);
-        const { runPolicies } = await import("../offline/evaluate");
+        const { runPolicies } = await import("../../offline/evaluate");
         const naive = await runPolicies(
             () => [
                 {
