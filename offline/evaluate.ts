@@ -151,7 +151,9 @@ const isRead = (r: EvaluatedResource) => r.type === TYPES.stackReference;
 
 /** AnalyzeStack's resources: the managed ones, and the Stack resource carrying the exports. */
 function stackPhaseResources(
-    resources: readonly EvaluatedResource[], stack: string, outputs: Readonly<Record<string, unknown>> = {},
+    resources: readonly EvaluatedResource[],
+    stack: string,
+    outputs: Readonly<Record<string, unknown>> = {},
 ): EvaluatedResource[] {
     const urn = stackUrn(stack);
     const root: EvaluatedResource = { type: TYPES.stack, name: urn.split("::").pop()!, urn, props: {}, state: outputs };
