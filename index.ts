@@ -5,5 +5,8 @@
  */
 import { readStackConfig } from "./config";
 import { raptor } from "./program";
+import { RAPTOR_CLASSIFICATION } from "./core/classification";
+import { readLiveCatalog } from "./db/live-tables";
 
-export = raptor(readStackConfig());
+// The live schema is read at deploy time, at preview too: a table a migration dropped or renamed stops the update.
+export = raptor(readStackConfig(), RAPTOR_CLASSIFICATION, { readLiveCatalog });

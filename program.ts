@@ -14,6 +14,9 @@ import { RaptorGrants } from "./components/grants";
 import { UrlDelivery } from "./components/url-delivery";
 import { RoleSeparationFlag } from "./components/flag";
 import { StackConfig } from "./config";
+import { liveMatrixStopMessage, liveMatrixVerdict, liveMatrixWarning } from "./core/live-matrix";
+import type { GrantPlan } from "./core/plan";
+import type { LiveCatalogReader } from "./db/live-tables";
 
 export interface RaptorOutputs {
     app: string;
@@ -32,27 +35,23 @@ export interface RaptorOutputs {
     soakStackEnabledAt?: pulumi.Output<unknown>;
 }
 
+export interface RaptorDeps {
+    /**
+     * Reads the live schema for the deploy-time gate (db/live-tables.ts's readLiveCatalog; index.ts passes it).
+     * Left out under mocks and by `raptor-roles plan`, which have no database.
+     */
+    readonly readLiveCatalog?: LiveCatalogReader;
+}
+
 export async function raptor(
     config: StackConfig,
     classification: Classification = RAPTOR_CLASSIFICATION,
+    deps: RaptorDeps = {},
 ): Promise<RaptorOutputs> {
     const { settings } = config;
     // Pure checks first, then the live tier read: a bad matrix or tier stops everything before any resource.
     const plan = buildPlan({ classification, role: settings.role, schema: settings.schema });
     const addon = await PostgresAddon.read("raptor-addon", { app: settings.app, database: settings.database });
-
-    const credential = new RaptorCredential(
-        "raptor-credential",
-        {
-            app: settings.app,
-            database: settings.database,
-            addonName: addon.addonName,
-            addonId: addon.addonId,
-            role: settings.role,
-            addonPlan: addon.plan,
-        },
-        { dependsOn: [addon] },
-    );
 
     // Read at deploy time so a rotated DATABASE_URL never breaks `pulumi up`; a secret override wins.
     const ownerUrlSource = config.ownerDatabaseUrl
@@ -68,6 +67,25 @@ export async function raptor(
                 logging: "none",
             }).stdout,
         );
+    // Before the first resource: a table a migration dropped or renamed stops the update with nothing changed.
+    if (deps.readLiveCatalog) {
+        const url = await known(ownerDatabaseUrl);
+        await checkLiveTables(plan, settings.roleSeparation, await deps.readLiveCatalog(url, plan, ownerUrlSource));
+    }
+
+    const credential = new RaptorCredential(
+        "raptor-credential",
+        {
+            app: settings.app,
+            database: settings.database,
+            addonName: addon.addonName,
+            addonId: addon.addonId,
+            role: settings.role,
+            addonPlan: addon.plan,
+        },
+        { dependsOn: [addon] },
+    );
+
     const grants = new RaptorGrants(
         "raptor-grants",
         {
@@ -119,4 +137,37 @@ export async function raptor(
         // null, not undefined, when staging has no evidence: the soak policy reports it, and the export stays visible.
         ...(soak ? { soakStackEnabledAt: soak.getOutput("roleSeparationEnabledAt").apply((v) => v ?? null) } : {}),
     };
+}
+
+/** An Output's value, for the checks that must finish before any resource is declared (known at preview too). */
+function known<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/**
+ * Stops the update, before any change, when the live tables no longer match the matrix (core/live-matrix.ts).
+ * With the flag off the app does not connect as the role, so the findings are warnings: the emergency stop
+ * never waits for a migration's fix.
+ */
+async function checkLiveTables(
+    plan: GrantPlan,
+    roleSeparation: boolean,
+    catalog: Parameters<typeof liveMatrixVerdict>[1],
+): Promise<void> {
+    const { stops, notices } = liveMatrixVerdict(plan, catalog);
+    if (stops.length > 0 && roleSeparation) {
+        throw new pulumi.RunError(liveMatrixStopMessage(plan, stops));
+    }
+    if (stops.length > 0) {
+        await pulumi.log.warn(
+            liveMatrixWarning(
+                plan,
+                stops,
+                "the live tables do not match the matrix; deploying anyway with the flag off",
+            ),
+        );
+    }
+    if (notices.length > 0) {
+        await pulumi.log.warn(liveMatrixWarning(plan, notices, "tables in no set of core/classification.ts"));
+    }
 }

@@ -10,7 +10,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
-import { Classification } from "../core/classification";
+import { Classification, RAPTOR_CLASSIFICATION } from "../core/classification";
+import type { Catalog } from "../core/catalog";
 import { TYPES, DeclaredResource } from "../core/resources";
 // Static imports are safe: program.ts and config.ts declare nothing when loaded, only when called,
 // which happens below after the mocks and config are set. (index.ts does run at load: its test
@@ -40,6 +41,8 @@ export interface Scenario {
     /** Outputs of the soak StackReference. */
     soakOutputs?: Record<string, unknown>;
     classification?: Classification;
+    /** The live schema the deploy-time gate reads (db/live-tables.ts); without it the gate is off, as in `plan`. */
+    liveCatalog?: Catalog;
     /**
      * Run as `pulumi preview` does: outputs not known before the update (a command's stdout and stderr, a
      * resource's id) are unknown, and so is every input computed from them; recorded as the engine's sentinel.
@@ -277,7 +280,9 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
             try {
                 // Kept as returned: the stack's combined output is unknown at preview if any one export is.
                 const config = readStackConfig();
-                exported = await (s.classification ? raptor(config, s.classification) : raptor(config));
+                const live = s.liveCatalog;
+                const deps = live ? { readLiveCatalog: async () => live } : {};
+                exported = await raptor(config, s.classification ?? RAPTOR_CLASSIFICATION, deps);
                 return exported;
             } catch (e) {
                 error = e as Error;

@@ -2,11 +2,21 @@
  * index.ts, the entry point the Pulumi CLI runs, evaluated under mocks with
  * the staging stack's own Pulumi.staging.yaml, as `pulumi preview -s staging` would.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
 import { readStackFile } from "../offline/stack-file";
 import { OWNER_URL, addonsJson, promiseOf } from "./support/mocks";
+import { catalog } from "./support/catalog-fixtures";
+
+// index.ts reads the live tables with the owner URL before declaring anything; there is no database here.
+const liveReads: { url: string; tables: number; source: string }[] = [];
+vi.mock("../db/live-tables", () => ({
+    readLiveCatalog: async (url: string, plan: { tables: unknown[] }, source: string) => {
+        liveReads.push({ url, tables: plan.tables.length, source });
+        return catalog();
+    },
+}));
 
 const registered: string[] = [];
 let outputs: Record<string, unknown>;
@@ -55,6 +65,12 @@ describe("index.ts with Pulumi.staging.yaml", () => {
             addonPlan: "heroku-postgresql:standard-0",
         });
         expect(outputs.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("reads the live tables once, with the owner URL Heroku returned, before the grants", () => {
+        expect(liveReads).toEqual([
+            { url: OWNER_URL, tables: 40, source: "`heroku config:get DATABASE_URL -a raxx-api-staging`" },
+        ]);
     });
 
     it("registers the stack's resources", () => {
