@@ -55,7 +55,8 @@ export class RaptorGrants extends pulumi.ComponentResource {
                 username: owner.apply((o) => o.username),
                 password: pulumi.secret(owner.apply((o) => o.password)),
                 database: owner.apply((o) => o.database),
-                sslmode: "require",
+                // The URL's own mode (a local database says sslmode=disable); Heroku's URLs name none: require.
+                sslmode: owner.apply((o) => o.sslmode),
                 // Heroku's owner is not a superuser; the provider would otherwise read pg_shadow and fail.
                 superuser: false,
                 maxConnections,

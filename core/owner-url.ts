@@ -73,6 +73,11 @@ export interface OwnerConnection {
     readonly username: string;
     readonly password: string;
     readonly database: string;
+    /**
+     * The URL's own sslmode, or `require` when it names none: Heroku's URLs carry none and Heroku requires SSL
+     * (verify reads URLs the same way). lib/pq, the provider's driver, knows every libpq mode.
+     */
+    readonly sslmode: string;
 }
 
 export class OwnerUrlError extends Error {
@@ -95,5 +100,12 @@ export function parseOwnerUrl(url: string, source: string): OwnerConnection {
     } catch (e) {
         throw e instanceof DatabaseUrlError ? new OwnerUrlError(source, e.problem) : e;
     }
-    return { host: u.host, port: u.port, username: u.user, password: u.password as string, database: u.database };
+    return {
+        host: u.host,
+        port: u.port,
+        username: u.user,
+        password: u.password as string,
+        database: u.database,
+        sslmode: u.sslmode ?? "require",
+    };
 }

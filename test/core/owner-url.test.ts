@@ -44,6 +44,16 @@ describe("parseOwnerUrl", () => {
             username: "o",
             password: "s3cret",
             database: "raptor",
+            sslmode: "require",
         });
+    });
+
+    it.each([
+        ["", "require"],
+        ["?sslmode=disable", "disable"],
+        ["?sslmode=prefer", "prefer"],
+        ["?sslmode=verify-full", "verify-full"],
+    ])("gives the provider the URL's sslmode (%j -> %s), require when it names none, as verify does", (q, mode) => {
+        expect(parseOwnerUrl(`postgres://o:s3cret@localhost:5432/raptor${q}`, "x").sslmode).toBe(mode);
     });
 });

@@ -72,6 +72,13 @@ describe.each(STACKS)("the %s stack's grants", (stack, config) => {
         }
     });
 
+    it("follows the owner URL's sslmode: a local database's sslmode=disable reaches the provider", async () => {
+        const ownerUrl = "postgres://owner_u1:pw-local-1@127.0.0.1:5432/d8raptor?sslmode=disable";
+        const { resources } = await runProgram({ stack, config, ownerUrl });
+        const provider = resources.find((r) => r.type === TYPES.postgresProvider)!;
+        expect(provider.props).toMatchObject({ host: "127.0.0.1", sslmode: "disable" });
+    });
+
     it("keeps the owner password secret in the provider", async () => {
         const { resources } = await runProgram({ stack, config });
         const provider = resources.find((r) => r.type === TYPES.postgresProvider)!;
