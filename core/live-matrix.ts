@@ -8,6 +8,7 @@
 import type { Catalog } from "./catalog";
 import { isPlainIdentifier, qualified, quoteIdent } from "./identifiers";
 import type { GrantPlan } from "./plan";
+import { TABLE_ORDER, ordered } from "./verify/privileges";
 
 export interface LiveTableFinding {
     readonly table: string;
@@ -40,7 +41,7 @@ export function liveMatrixVerdict(plan: GrantPlan, cat: Catalog): LiveMatrixVerd
     }));
     const notices: LiveTableFinding[] = [];
     for (const r of cat.relations) {
-        const held = [...new Set([...r.privileges, ...r.columnPrivileges])];
+        const held = ordered(new Set([...r.privileges, ...r.columnPrivileges]), TABLE_ORDER);
         if (r.kind === "S" || planned.has(r.names[0]) || (r.partition && held.length === 0)) {
             continue; // sequences follow the schema-wide grant; a bare partition is reached through its parent
         }
