@@ -3,12 +3,14 @@
  * tests), on one PostgreSQL (17, or RAPTOR_PG_MAJOR=16|17|18): verify on
  * 10,000 tables clean, unclassified and drifted against the runbook's own
  * query; the CLI's start-up against a bare node; plan at 40, 1,000 and 10,000
- * classified tables. Builds dist/ first so the processes run current code.
+ * classified tables; the real engine's build and `pulumi preview`/`up` times (engine-bench.ts). Builds dist/
+ * first so the processes run current code.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { startPostgres } from "../test/support/pg-server";
 import { benchCli, printCli } from "./cli-bench";
+import { benchEngine, printEngine } from "./engine-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
 import { processMs, timing } from "./timing";
 import { benchVerify } from "./verify-bench";
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
     }
     console.log("");
     printPlanFigures(await benchPlan([40, 1_000, 10_000]));
+    console.log("");
+    printEngine(await benchEngine());
 }
 
 main().catch((e) => {

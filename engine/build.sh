@@ -1,32 +1,47 @@
 #!/usr/bin/env bash
-# Builds the Pulumi engine (the CLI, the Node.js language host, the command and postgresql providers) with
-# `go build` from Pulumi's published Go modules, listed in targets.tsv and pinned by the go.mod/go.sum of the
-# folder each row names (`.` = this folder; `nodejs-host` = a module of its own, since the language host comes
-# from an older pulumi sdk/v3 that cannot share a build list with the CLI's).
+# Builds the Pulumi engine with `go build`: the CLI, the Node.js language host, and the command and postgresql
+# providers, each at the release this project's npm packages use (@pulumi/pulumi 3.248, @pulumi/command 1.2.1,
+# @pulumi/postgresql 3.18.1). engine/targets.tsv lists them, one row a binary:
+#   - `pulumi` comes from the Go module proxy, pinned by engine/go.mod and go.sum;
+#   - the other three come from their upstream release sources in engine/third_party/ (the proxy refuses those
+#     modules, but serves everything they import); each archive is checked against its sha256 first, then built
+#     as upstream's own Makefile builds it (engine/third_party/README.md).
 #
 #   bash engine/build.sh             build what is missing from the cache, print the time it took and a status
 #   bash engine/build.sh --bin-dir   print the cache's bin directory and exit (no build, no network)
 #
 # Each binary is cached in ${RAPTOR_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/raptor-engine}/built/<name>-<key>,
-# where <key> hashes its row of targets.tsv (version, -ldflags) and its folder's go.mod and go.sum: a change to
-# them builds that binary again, anything else reuses it. The binaries of the current keys are linked into
-# <root>/<key of all rows>/bin. Put that first on PATH and the engine uses them as ambient plugins
-# (pulumi-language-nodejs, pulumi-resource-*), whatever version the program asks for.
-# <root>/<key>/status.tsv says, per binary, "built" or "refused" and why; tests read it.
+# where <key> hashes its row of targets.tsv (source, sha256, version flag), RECIPE below and the pinning files it
+# builds with: a change to any of them builds that binary again, anything else reuses it. The binaries of the
+# current keys are linked into <root>/<key of all rows>/bin. Put that first on PATH and the engine uses them as
+# ambient plugins (pulumi-language-nodejs, pulumi-resource-*), whatever version the program asks for.
+# <root>/<key>/status.tsv says per binary "built" or "failed", where from, and the seconds its build from an empty
+# cache took (kept beside the binary as <name>-<key>.seconds); the engine tests and `npm run bench` read it.
 #
-# A target whose module go.mod does not require is one the Go module proxy refused: it is asked for again
-# (go mod download) and its answer is printed with the module and version tried; the rest still build.
-# Exit status: 0 when every target either built or was refused by the proxy; 1 when a build failed.
+# Exit status: 0 when all four binaries are there; 1 otherwise (a missing or altered archive, a failed build).
 set -euo pipefail
 
+# Bump when a build step below changes in a way the rows and pinning files do not show.
+RECIPE=2
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# The key of one targets.tsv row: the row and its folder's go.mod and go.sum.
-target_key() {
-    (printf '%s\n' "$1"; cat "$here/$2/go.mod" "$here/$2/go.sum") | sha256sum | cut -c1-16
-}
 rows=$(grep -v "^#" "$here/targets.tsv" | grep .)
-key=$(while IFS=$'\t' read -r name dir _; do target_key "$(grep -P "^$name\t" <<<"$rows")" "$dir"; done <<<"$rows" |
-    sha256sum | cut -c1-16)
+
+# The files a target's build is pinned by, besides its row.
+pin_files() {
+    case $1 in
+        pulumi) echo "$here/go.mod $here/go.sum" ;;
+        pulumi-language-nodejs) echo "$here/langhost/go.mod $here/langhost/go.sum" ;;
+        *) echo "" ;;
+    esac
+}
+target_key() {
+    local row
+    row=$(grep -P "^$1\t" <<<"$rows")
+    # shellcheck disable=SC2046 # pin_files prints a list of paths
+    (printf '%s\n%s\n' "$RECIPE" "$row"; cat /dev/null $(pin_files "$1")) | sha256sum | cut -c1-16
+}
+key=$(while IFS=$'\t' read -r name _; do target_key "$name"; done <<<"$rows" | sha256sum | cut -c1-16)
 root=${RAPTOR_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/raptor-engine}
 cache=$root/$key
 
@@ -34,58 +49,89 @@ if [[ ${1:-} == --bin-dir ]]; then
     echo "$cache/bin"
     exit 0
 fi
-command -v go >/dev/null || { echo "engine: go is not on PATH; the engine is built with Go >= 1.25" >&2; exit 1; }
+command -v go >/dev/null || { echo "engine: go is not on PATH; the engine is built with Go >= 1.26" >&2; exit 1; }
 
-mkdir -p "$cache/bin" "$root/built"
+mkdir -p "$cache/bin" "$root/built" "$root/src"
 exec 9>"$root/.lock"
-flock 9   # two runs at once would build the same binaries twice on 2 cores
+flock 9 # two runs at once would build the same binaries twice on 2 cores
+
+# Unpacks ARCHIVE (checked against SHA256) into DEST; a missing or altered archive names the file and the hash.
+unpack() {
+    local archive=$here/third_party/$1 sha=$2 dest=$3 actual
+    if [[ ! -f $archive ]]; then
+        echo "engine: $archive is missing; it must be the upstream release archive with sha256 $sha" \
+            "(engine/third_party/README.md says where it comes from)" >&2
+        return 1
+    fi
+    actual=$(sha256sum "$archive" | cut -d' ' -f1)
+    if [[ $actual != "$sha" ]]; then
+        echo "engine: $archive has sha256 $actual, expected $sha: it is not the release archive" \
+            "engine/third_party/README.md names; restore it with git checkout -- engine/third_party" >&2
+        return 1
+    fi
+    rm -rf "$dest" && mkdir -p "$dest"
+    tar -xzf "$archive" -C "$dest" --strip-components=1
+}
+
+# The steps upstream's build runs before `go build`, per target, in the unpacked source tree SRC.
+prepare() {
+    local name=$1 src=$2 mod
+    case $name in
+        pulumi-language-nodejs)
+            # In the monorepo the host replaces pkg/v3 and sdk/v3 with sibling folders; here they are the
+            # proxy's v3.248.0 modules: engine/langhost/go.mod is the archive's with those two replace lines dropped
+            # and both required at v3.248.0, plus the four indirect versions Go's selection then raises; go.sum
+            # adds their hashes (engine/third_party/README.md).
+            cp "$here/langhost/go.mod" "$here/langhost/go.sum" "$src/sdk/nodejs/cmd/pulumi-language-nodejs/"
+            ;;
+        pulumi-resource-postgresql)
+            # upstream/ is a git submodule upstream (terraform-provider-postgresql ff936b95, the proxy's v1.27.0),
+            # with pulumi's patches applied by its Makefile; schema-embed.json is what its `go generate` writes.
+            mod=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json \
+                github.com/cyrilgdn/terraform-provider-postgresql@v1.27.0 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+            [[ -d $mod ]] || { echo "engine: go mod download gave no directory for the upstream provider" >&2; return 1; }
+            cp -r "$mod" "$src/upstream" && chmod -R u+w "$src/upstream"
+            (cd "$src/upstream" && for p in ../patches/*.patch; do patch -s -p1 <"$p"; done)
+            (cd "$src/provider/cmd/pulumi-resource-postgresql" &&
+                node -e 'const fs = require("fs"); const s = JSON.parse(fs.readFileSync("schema.json", "utf8"));
+                    s.version = process.argv[1]; fs.writeFileSync("schema-embed.json", JSON.stringify(s));' "$3")
+            ;;
+    esac
+}
 
 started=$(date +%s)
 status=$cache/status.tsv.new
 : >"$status"
 failed=0
-
-# Asks the proxy for MODULE@VERSION; prints its answer (empty when the module was served).
-probe() {
-    local tmp out
-    tmp=$(mktemp -d)
-    out=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$1@$2" 2>&1 || true)
-    rm -rf "$tmp"
-    printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' | sed 's/\\[nt]/ /g' | head -1
-}
-
-while IFS=$'\t' read -r name dir module version package ldflag release; do
+while IFS=$'\t' read -r name source sha dir package ldflag _release; do
     [[ -z $name || $name == \#* ]] && continue
-    built=$root/built/$name-$(target_key "$(grep -P "^$name\t" <<<"$rows")" "$dir")
+    built=$root/built/$name-$(target_key "$name")
     if [[ -x $built ]]; then
         ln -f "$built" "$cache/bin/$name"
         echo "engine: $name from the cache"
-        printf '%s\tbuilt\tcached\n' "$name" >>"$status"
-        continue
-    fi
-    if ! grep -qE "^[[:space:]]*(require[[:space:]]+)?$module $version( |$)" "$here/$dir/go.mod"; then
-        answer=$(probe "$module" "$version")
-        if [[ -n $answer ]]; then
-            echo "engine: REFUSED $name: the Go module proxy refused $module@$version ($release): $answer" >&2
-            printf '%s\trefused\t%s\n' "$name" "$answer" >>"$status"
-        else
-            echo "engine: $name: the proxy now serves $module@$version; add it to engine/$dir/go.mod" \
-                "(GOFLAGS=-mod=mod go get $module@$version) to build it" >&2
-            printf '%s\trefused\tnot in engine/%s/go.mod (served since)\n' "$name" "$dir" >>"$status"
-        fi
+        printf '%s\tbuilt\tcached\t%s\n' "$name" "$(cat "$built.seconds" 2>/dev/null || echo -)" >>"$status"
         continue
     fi
     t0=$(date +%s)
-    # -mod=readonly: the build uses exactly go.sum; resolving (GOFLAGS=-mod=mod) is a developer's step.
-    if (cd "$here/$dir" && GOFLAGS=-mod=readonly nice -n 10 go build -trimpath -ldflags "-s -w -X $ldflag" \
-            -o "$built.tmp" "$package"); then
+    src=$root/src/$name
+    ok=1
+    if [[ $source == module:* ]]; then
+        src=$here/${source#module:}
+    else
+        unpack "$source" "$sha" "$src" && prepare "$name" "$src" "${ldflag##*=}" || ok=0
+    fi
+    # -mod=readonly: the build uses exactly the go.sum it was given; resolving is a developer's step.
+    if ((ok)) && (cd "$src/$dir" && GOFLAGS="-mod=readonly -buildvcs=false" nice -n 10 go build -trimpath \
+            -ldflags "-s -w -X $ldflag" -o "$built.tmp" "$package"); then
+        echo $(($(date +%s) - t0)) >"$built.seconds"
         mv "$built.tmp" "$built"
         ln -f "$built" "$cache/bin/$name"
-        echo "engine: built $name from $module@$version in $(($(date +%s) - t0)) s"
-        printf '%s\tbuilt\t%s@%s\n' "$name" "$module" "$version" >>"$status"
+        [[ $source == module:* ]] || rm -rf "$src"
+        echo "engine: built $name from $source in $(cat "$built.seconds") s"
+        printf '%s\tbuilt\t%s\t%s\n' "$name" "$source" "$(cat "$built.seconds")" >>"$status"
     else
-        echo "engine: FAILED to build $name from $module@$version" >&2
-        printf '%s\tfailed\t%s@%s\n' "$name" "$module" "$version" >>"$status"
+        echo "engine: FAILED to build $name from $source" >&2
+        printf '%s\tfailed\t%s\t-\n' "$name" "$source" >>"$status"
         failed=1
     fi
 done <"$here/targets.tsv"

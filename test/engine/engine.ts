@@ -1,7 +1,8 @@
 /**
- * The real Pulumi engine for `npm run test:engine`: the binaries engine/build.sh built (found through its cache
- * key, never rebuilt here), a file backend and a passphrase secrets provider in a temporary directory, and
- * copies of this repo's Pulumi.yaml and Pulumi.<stack>.yaml.
+ * The real Pulumi engine for `npm run test:engine`: the four binaries engine/build.sh built (found through its
+ * cache key, never rebuilt here): the CLI, the Node.js language host, the command and postgresql providers; a
+ * file backend and a passphrase secrets provider in a temporary directory, and copies of this repo's Pulumi.yaml
+ * and Pulumi.<stack>.yaml. Nothing models Pulumi.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,26 +12,34 @@ import * as path from "node:path";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
-/** The binaries engine/build.sh builds from Go modules; only those it reported "built" are used. */
-export const ENGINE_BINARIES = ["pulumi", "pulumi-language-nodejs"];
-
-/**
- * Models of the two providers whose Go modules the proxy refuses (engine/targets.tsv), served to the real engine
- * as plugins from this folder: see providers/README.md for what they leave unproven.
- */
-export const PROVIDER_MODELS = path.join(__dirname, "providers", "bin");
-
-/** The relay in front of the built 3.68 language host that adds RunPlugin for policy packs (langhost/host.ts). */
-export const LANGUAGE_HOST_RELAY = path.join(__dirname, "langhost", "bin");
+/** The binaries engine/build.sh builds (engine/targets.tsv); only those it reported "built" are used. */
+export const ENGINE_BINARIES = [
+    "pulumi",
+    "pulumi-language-nodejs",
+    "pulumi-resource-command",
+    "pulumi-resource-postgresql",
+];
 
 export interface EngineBuild {
     readonly binDir: string;
-    /** Binary name -> why it is not there (the proxy's answer, or "not built"). */
+    /** Binary name -> why it is not there (the build's status, or "not built"). */
     readonly missing: ReadonlyMap<string, string>;
 }
 
-/** Reads engine/build.sh's status for the current go.sum; `npm run test:engine` runs the build first. */
-export function engineBuild(): EngineBuild {
+/**
+ * Reads engine/build.sh's status for the current targets; `npm run test:engine` runs the build first. Throws
+ * when a binary is missing: a scenario that cannot run must fail the run, never turn into a skip.
+ */
+export function requireEngine(): EngineBuild {
+    const build = engineBuild();
+    if (build.missing.size > 0) {
+        const why = [...build.missing].map(([name, reason]) => `${name} (${reason})`).join("; ");
+        throw new Error(`the engine scenario needs all four binaries; engine/build.sh did not build: ${why}`);
+    }
+    return build;
+}
+
+function engineBuild(): EngineBuild {
     const run = spawnSync("bash", [path.join(REPO, "engine", "build.sh"), "--bin-dir"], { encoding: "utf8" });
     if (run.status !== 0) {
         throw new Error(`engine/build.sh --bin-dir failed: ${run.stderr}`);
@@ -90,9 +99,8 @@ export class Workspace {
         const inherited = Object.fromEntries(Object.entries(base).filter(([k]) => !k.startsWith("PULUMI_")));
         return {
             ...inherited,
-            // The relay first: the engine prefers a plugin on PATH to one next to the `pulumi` binary.
-            PATH: [LANGUAGE_HOST_RELAY, this.binDir, PROVIDER_MODELS, base.PATH ?? ""].join(path.delimiter),
-            RAPTOR_LANGUAGE_HOST: path.join(this.binDir, "pulumi-language-nodejs"),
+            // The built binaries first: the engine takes a plugin on PATH over any version the program asks for.
+            PATH: [this.binDir, base.PATH ?? ""].join(path.delimiter),
             PULUMI_HOME: path.join(this.root, "home"),
             PULUMI_BACKEND_URL: `file://${this.backend}`,
             PULUMI_CONFIG_PASSPHRASE: this.passphrase,
