@@ -90,7 +90,7 @@ describe("the real command and postgresql providers on staging", () => {
             remember();
         });
 
-        it("fails a refresh from the stored provider config, which is why every command has --run-program", async () => {
+        it("fails a refresh from the stored provider config, hence PULUMI_RUN_PROGRAM", async () => {
             const r = await ws.pulumi(["preview", "-s", STACK, "--policy-pack", PACK]);
             expect(r.code).not.toBe(0);
             expect(r.stdout + r.stderr).toMatch(/password authentication failed for user/);
