@@ -11,7 +11,21 @@
  * which goes through PostgreSQL's grammar (sql.ts).
  */
 import { parseSqlOps } from "./sql";
-import { DYNAMIC, PyNode, Scope, Str, arg, field, isNode, nodes, resolve, strOf, stringsOf } from "./python-values";
+import {
+    DYNAMIC,
+    PyNode,
+    SAME_TEXT_METHODS,
+    Scope,
+    Str,
+    TEXT_WRAPPERS,
+    arg,
+    field,
+    isNode,
+    nodes,
+    resolve,
+    strOf,
+    stringsOf,
+} from "./python-values";
 import { MigrationError, Op, TableName } from "./types";
 
 export { DYNAMIC } from "./python-values";
@@ -94,13 +108,23 @@ function isCoreStatement(n: PyNode | undefined, scope: Scope, depth = 0): boolea
 }
 
 /** What an argument to execute() is, for a note when its SQL cannot be read. */
-function unreadArgument(n: PyNode, scope: Scope): string {
+function unreadArgument(n: PyNode, scope: Scope, depth = 0): string {
     const node = resolve(n, scope) ?? n;
     if (node._ === "Name") {
         return "SQL in a variable only known at run time (write it as a literal or a module constant to have it read)";
     }
     const f = node._ === "Call" ? field(node, "func") : undefined;
-    const made = f ? `a ${String(f._ === "Attribute" ? f["attr"] : f["id"])}(...) call` : "an expression";
+    const name = f ? String(f._ === "Attribute" ? f["attr"] : f["id"]) : "";
+    // sa.text(x), x.bindparams(...): what is unknown is x.
+    const inner = TEXT_WRAPPERS.has(name)
+        ? nodes(node["args"])[0]
+        : SAME_TEXT_METHODS.has(name)
+          ? field(f as PyNode, "value")
+          : undefined;
+    if (inner && depth < 20) {
+        return unreadArgument(inner, scope, depth + 1);
+    }
+    const made = f ? `a ${name}(...) call` : "an expression";
     return `SQL from ${made}, only known at run time (write it as a literal or a module constant to have it read)`;
 }
 
@@ -135,7 +159,10 @@ function resourceOf(n: PyNode | undefined, scope: Scope): { pkg?: Str; name?: St
 
 /** SQL a revision reads from its package's data files, parsed with the line numbers of that file. */
 function executeResource(w: Walk, line: number, res: { pkg?: Str; name?: Str }): void {
-    const shown = `${res.pkg?.text ?? "?"}: ${res.name?.text ?? "?"}`;
+    const shown = `${res.pkg?.text ?? "?"}: ${res.name?.text ?? "?"}`.replace(
+        new RegExp(`${DYNAMIC}\\d+`, "g"),
+        "{...}",
+    );
     if (!res.pkg || !res.name || res.pkg.dynamic || res.name.dynamic) {
         const what = `SQL read from a package data file whose name is only known at run time (${shown})`;
         w.ops.push({ op: "opaque", file: w.file, line, what });

@@ -23,12 +23,12 @@ export interface Str {
 }
 
 /** Calls whose result is their first argument's SQL: sa.text(), textwrap.dedent(), sa.DDL(). */
-const TEXT_WRAPPERS = new Set(["text", "dedent", "DDL"]);
+export const TEXT_WRAPPERS = new Set(["text", "dedent", "DDL"]);
 /**
  * Methods whose result has the same SQL as the object they are called on: TextClause.bindparams(),
  * .columns() and .execution_options(), and str.strip() (whitespace only).
  */
-const SAME_TEXT_METHODS = new Set([
+export const SAME_TEXT_METHODS = new Set([
     "bindparams",
     "params",
     "columns",

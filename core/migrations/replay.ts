@@ -145,9 +145,14 @@ export class Replay {
                     );
                 }
                 return;
-            case "opaque":
-                this.notes.push({ ...at, message: `not analysed: ${op.what}` });
+            case "opaque": {
+                // A loop over literals replays its body once per element: one note per line and reason.
+                const message = `not analysed: ${op.what}`;
+                if (!this.notes.some((n) => n.file === at.file && n.line === at.line && n.message === message)) {
+                    this.notes.push({ ...at, message });
+                }
                 return;
+            }
             case "unreadable":
                 this.finding(op.kind, at, "", "", op.message, op.fix);
                 return;

@@ -54,7 +54,7 @@ describe("sa.text(...).bindparams(...)", () => {
         expect(notes(r)).toEqual([]);
         expect(findings(r)).toEqual([
             "unclassified-table fx_rates 0001_fx_rates.py:17",
-            "unclassified-table fx_latest 0001_fx_rates.py:23",
+            "unclassified-table fx_latest 0001_fx_rates.py:24",
         ]);
     });
 });
@@ -115,5 +115,25 @@ describe("SQL the lint cannot read in a revision", () => {
         });
         const r = await lintPaths([d]);
         expect(findings(r)).toEqual(["unparsable-sql  0001_x.py:8", "unclassified-table ledger 0001_x.py:9"]);
+    });
+});
+
+describe("SQL built in Python (Prefect's batches, Redash's imported expressions)", () => {
+    it("an f-string of module constants is read: the table it creates", async () => {
+        const r = await lintPaths([at("run-time-sql")]);
+        expect(findings(r)).toEqual(["unclassified-table flow_runs 0001_flow_run_states.py:29"]);
+    });
+
+    it("what is only known at run time is noted once per line, naming what made it", async () => {
+        const r = await lintPaths([at("run-time-sql")]);
+        const why = ", only known at run time (write it as a literal or a module constant to have it read)";
+        expect(notes(r)).toEqual([
+            `0001_flow_run_states.py:30 not analysed: SQL in a variable only known at run time (write it as a ` +
+                `literal or a module constant to have it read)`,
+            `0001_flow_run_states.py:35 not analysed: SQL from a batch_update(...) call${why}`,
+            `0001_flow_run_states.py:37 not analysed: SQL from an expression${why}`,
+            "0001_flow_run_states.py:39 not analysed: SQL read from a package data file whose name is only known " +
+                "at run time (app.migrations: data/{...})",
+        ]);
     });
 });
