@@ -7,8 +7,11 @@
  * runs, in source order, following calls into the module's own helper
  * functions: `op.create_table`, `op.drop_table`, `op.rename_table`,
  * `op.batch_alter_table(...) as batch_op`, and raw SQL given to any
- * `.execute(...)` / `.exec_driver_sql(...)` (op, a connection, `sa.text(...)`),
- * which goes through PostgreSQL's grammar (sql.ts).
+ * `.execute(...)` / `.exec_driver_sql(...)` (op, a connection from
+ * op.get_bind(), a session; `sa.text(...)` with .bindparams()), or read from a
+ * package data file, which goes through PostgreSQL's grammar (sql.ts) with its
+ * bind parameters as placeholders (binds.ts). SQLAlchemy Core statements and
+ * op.bulk_insert change rows only; what cannot be read is an "opaque" op, a note.
  */
 import { parseSqlOps } from "./sql";
 import {
