@@ -16,9 +16,15 @@ import { PyNode } from "../core/migrations/alembic";
 
 export type PyParse = { path: string; ast: PyNode } | { path: string; error: string; line: number | null };
 
+/** Python could not run the parser: the lint cannot start (exit 1). Shaped like MigrationError for --json. */
 export class PythonError extends Error {
-    constructor(message: string) {
-        super(message);
+    readonly code = "python-missing";
+
+    constructor(
+        readonly reason: string,
+        readonly fix: string,
+    ) {
+        super(`${reason}; ${fix}`);
         this.name = "PythonError";
     }
 }
@@ -43,14 +49,16 @@ export function parsePythonFiles(files: readonly string[], python = pythonComman
         const missing = (run.error as NodeJS.ErrnoException).code === "ENOENT";
         throw new PythonError(
             missing
-                ? `${python} not found: Alembic revision files are read with CPython's own parser; install ` +
-                      `Python 3.8 or newer, ` +
-                      "or point RAPTOR_PYTHON at one"
+                ? `${python} not found: Alembic revision files are read with CPython's own parser`
                 : `${python} failed to start: ${run.error.message}`,
+            "install Python 3.8 or newer, or point RAPTOR_PYTHON at one",
         );
     }
     if (run.status !== 0) {
-        throw new PythonError(`${python} ${SCRIPT} exited ${run.status}: ${run.stderr.trim()}`);
+        throw new PythonError(
+            `${python} ${SCRIPT} exited ${run.status}: ${run.stderr.trim()}`,
+            "point RAPTOR_PYTHON at Python 3.8 or newer",
+        );
     }
     return JSON.parse(run.stdout) as PyParse[];
 }

@@ -10,6 +10,8 @@ export const FINDING_KINDS = [
     "revoke-contradicts-matrix",
     "privileges-around-matrix",
     "dynamic-table-name",
+    "unparsable-sql",
+    "templated-sql",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -42,6 +44,8 @@ export interface LintReport {
     readonly trees: ReadonlyArray<{ root: string; tool: string; migrations: number; heads?: readonly string[] }>;
     readonly findings: readonly Finding[];
     readonly notes: readonly Note[];
+    /** Relations left at the head, counted per schema (the tools' version tables included). */
+    readonly relations: Readonly<Record<string, number>>;
     /** Classified tables no migration here creates (informational: another tree may). */
     readonly notCreated: readonly string[];
 }

@@ -104,11 +104,20 @@ export function lintMigrations(trees: readonly MigrationTree[], o: LintOptions):
         }
         for (const m of tree.migrations) {
             order.set(m.file, order.size);
-            m.ops.forEach((op) => r.apply(op));
+            r.migration = m.file;
+            for (const op of m.ops) {
+                // A SQL file the migration reads ranks with the migration.
+                order.set(op.file, order.get(op.file) ?? (order.get(m.file) as number));
+                r.apply(op);
+            }
             r.endOfMigration(m.file);
         }
     }
     const notCreated = conclude(r);
+    const relations: Record<string, number> = {};
+    for (const rel of r.rels.values()) {
+        relations[rel.schema] = (relations[rel.schema] ?? 0) + 1;
+    }
     const rank = (w: Where) => (order.get(w.file) ?? 0) * 1e7 + w.line;
     return {
         schema: o.schema,
@@ -121,6 +130,7 @@ export function lintMigrations(trees: readonly MigrationTree[], o: LintOptions):
         })),
         findings: [...r.findings].sort((a, b) => rank(a) - rank(b)),
         notes: [...r.notes].sort((a, b) => rank(a) - rank(b)),
+        relations: Object.fromEntries(Object.entries(relations).sort(([a], [b]) => (a < b ? -1 : 1))),
         notCreated,
     };
 }

@@ -12,21 +12,25 @@ import { Migration, MigrationError, MigrationTree } from "./types";
  * (ties, i.e. parallel branches, by revision id). Throws a MigrationError for
  * a duplicate id, a down_revision naming no revision, or a cycle.
  */
-export function orderRevisions(root: string, revisions: readonly Revision[]): MigrationTree {
+export function orderRevisions(root: string, given: readonly Revision[]): MigrationTree {
     const byId = new Map<string, Revision>();
     const labels = new Map<string, string>();
-    for (const r of revisions) {
+    for (const r of given) {
         const twin = byId.get(r.revision);
         if (twin) {
             throw new MigrationError(
                 r.file,
                 undefined,
-                `revision "${r.revision}" is also declared in ${twin.file}; give one of them a new id`,
+                `revision "${r.revision}" is also declared in ${twin.file}`,
+                "duplicate-revision",
+                "give one of them a new id",
             );
         }
         byId.set(r.revision, r);
         r.branchLabels.forEach((l) => labels.set(l, r.revision));
     }
+    const revisions = given.map((r) => withoutForeignDependencies(root, r, byId, labels));
+    revisions.forEach((r) => byId.set(r.revision, r));
     const after = new Map<string, string[]>(revisions.map((r) => [r.revision, []]));
     const waiting = new Map<string, number>();
     for (const r of revisions) {
@@ -36,8 +40,9 @@ export function orderRevisions(root: string, revisions: readonly Revision[]): Mi
                 throw new MigrationError(
                     r.file,
                     undefined,
-                    `revision "${r.revision}" revises or depends on "${d}", which no file under ${root} ` +
-                        `declares; lint the whole versions directory`,
+                    `revision "${r.revision}" revises "${d}", which no file under ${root} declares`,
+                    "unknown-revision",
+                    "lint the whole versions directory",
                 );
             }
             after.get(d)?.push(r.revision);
@@ -68,6 +73,8 @@ export function orderRevisions(root: string, revisions: readonly Revision[]): Mi
             first.file,
             undefined,
             `the revisions ${stuck.join(", ")} form a cycle through down_revision/depends_on`,
+            "revision-cycle",
+            "one of them must revise an earlier revision instead",
         );
     }
     const revised = new Set(revisions.flatMap((r) => r.downRevisions));
@@ -76,6 +83,32 @@ export function orderRevisions(root: string, revisions: readonly Revision[]): Mi
         tool: "alembic",
         migrations: ordered.map((r) => ({ file: r.file, id: r.revision, ops: r.ops })),
         heads: ordered.filter((r) => !revised.has(r.revision)).map((r) => r.revision),
+    };
+}
+
+/**
+ * A revision whose depends_on names a revision or branch label no file under root declares: another
+ * package's migrations (GeoNature's modules depend on taxhub's and usershub's). Alembic would need them
+ * installed; the lint orders without them and says so, where a missing down_revision stays an error.
+ */
+function withoutForeignDependencies(
+    root: string,
+    r: Revision,
+    byId: ReadonlyMap<string, Revision>,
+    labels: ReadonlyMap<string, string>,
+): Revision {
+    const foreign = r.dependsOn.filter((d) => !byId.has(d) && !labels.has(d));
+    if (foreign.length === 0) {
+        return r;
+    }
+    const what =
+        `depends_on ${foreign.map((d) => `"${d}"`).join(", ")}, which no file under ${root} declares ` +
+        "(another package's migrations): what those create is not known here; pass their versions " +
+        "directory too to lint them together";
+    return {
+        ...r,
+        dependsOn: r.dependsOn.filter((d) => !foreign.includes(d)),
+        ops: [{ op: "opaque", file: r.file, line: r.dependsOnLine, what }, ...r.ops],
     };
 }
 

@@ -22,7 +22,21 @@ export interface Str {
     readonly dynamic: boolean;
 }
 
-const TEXT_WRAPPERS = new Set(["text", "dedent"]);
+/** Calls whose result is their first argument's SQL: sa.text(), textwrap.dedent(), sa.DDL(). */
+export const TEXT_WRAPPERS = new Set(["text", "dedent", "DDL"]);
+/**
+ * Methods whose result has the same SQL as the object they are called on: TextClause.bindparams(),
+ * .columns() and .execution_options(), and str.strip() (whitespace only).
+ */
+export const SAME_TEXT_METHODS = new Set([
+    "bindparams",
+    "params",
+    "columns",
+    "execution_options",
+    "strip",
+    "lstrip",
+    "rstrip",
+]);
 
 export interface Scope {
     readonly consts: ReadonlyMap<string, PyNode>;
@@ -43,8 +57,21 @@ export function strOf(n: PyNode | undefined, scope: Scope, counter = { n: 0 }): 
         case "Constant":
             return typeof n["value"] === "string" ? { text: n["value"], line, dynamic: false } : undefined;
         case "JoinedStr": {
-            const parts = nodes(n["values"]).map((v) => (v._ === "Constant" ? String(v["value"]) : placeholder()));
-            return { text: parts.join(""), line, dynamic: true };
+            // f"{SCHEMA}.ledger": a part bound to a plain string (a module constant, a loop over literals) is read.
+            let dynamic = false;
+            const parts = nodes(n["values"]).map((v) => {
+                if (v._ === "Constant") {
+                    return String(v["value"]);
+                }
+                const inner = v._ === "FormattedValue" && v["conversion"] === -1 && !v["format_spec"];
+                const s = inner ? strOf(field(v, "value"), scope, counter) : undefined;
+                if (s && !s.dynamic) {
+                    return s.text;
+                }
+                dynamic = true;
+                return placeholder();
+            });
+            return { text: parts.join(""), line, dynamic };
         }
         case "BinOp": {
             const l = strOf(field(n, "left"), scope, counter);
@@ -70,6 +97,9 @@ export function strOf(n: PyNode | undefined, scope: Scope, counter = { n: 0 }): 
             if (TEXT_WRAPPERS.has(name)) {
                 return strOf(nodes(n["args"])[0], scope, counter);
             }
+            if (SAME_TEXT_METHODS.has(name) && f?._ === "Attribute") {
+                return strOf(field(f, "value"), scope, counter);
+            }
             if (name === "format" && f?._ === "Attribute") {
                 const s = strOf(field(f, "value"), scope, counter);
                 return s ? { ...s, text: s.text.replace(/\{[^{}]*\}/g, placeholder), dynamic: true } : undefined;
@@ -79,6 +109,22 @@ export function strOf(n: PyNode | undefined, scope: Scope, counter = { n: 0 }): 
         default:
             return undefined;
     }
+}
+
+/** The expression a name is bound to in scope (followed through names bound to names), else the node itself. */
+export function resolve(n: PyNode | undefined, scope: Scope): PyNode | undefined {
+    const seen = new Set<string>();
+    let cur = n;
+    while (cur?._ === "Name" && !seen.has(String(cur["id"]))) {
+        const id = String(cur["id"]);
+        seen.add(id);
+        const bound = scope.locals.get(id) ?? scope.consts.get(id);
+        if (!bound) {
+            break;
+        }
+        cur = bound;
+    }
+    return cur;
 }
 
 /** Positional argument i, or the keyword of that name. */
@@ -101,5 +147,7 @@ export function stringsOf(n: PyNode | undefined, file: string, what: string): st
         file,
         n.line,
         `${what} must be a string, a tuple of strings or None as Alembic writes it; found ${n._}`,
+        "revision-identifiers",
+        `write ${what} as a literal`,
     );
 }

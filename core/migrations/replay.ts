@@ -18,6 +18,8 @@ export interface Rel {
 }
 
 interface Held extends Where {
+    /** The migration whose replay granted it (a grant may sit in a SQL file the migration reads). */
+    readonly migration: string;
     readonly who: "role" | "PUBLIC";
     readonly privilege: string;
     readonly columns?: readonly string[];
@@ -36,12 +38,28 @@ export class Replay {
     readonly gone = new Map<string, { at: Where; to?: string }>();
     readonly sets: ReadonlyMap<string, TableSet>;
 
+    /** The migration file being replayed. */
+    migration = "";
+
     constructor(readonly o: LintOptions) {
         this.sets = new Map(classify(o.classification).map((t) => [t.table, t.set]));
     }
 
+    /** SET search_path in the migration being replayed; undefined: the default (the matrix's schema). */
+    searchPath: readonly string[] | undefined;
+
+    /** Where a name lives: its own schema, else the first schema on the search path that holds it. */
     schemaOf(t: TableName): string {
-        return t.schema ?? this.o.schema;
+        if (t.schema) {
+            return t.schema;
+        }
+        const onPath = this.searchPath?.find((s) => this.rels.has(key(s, t.name)));
+        return onPath ?? this.creationSchema();
+    }
+
+    /** Where an unqualified CREATE puts a table: the first schema on the path ("$user" is taken not to exist). */
+    creationSchema(): string {
+        return this.searchPath?.find((s) => s !== "$user" && s !== "pg_temp") ?? this.o.schema;
     }
 
     isApp(g: Grantee): boolean {
@@ -67,8 +85,11 @@ export class Replay {
     apply(op: Op): void {
         const at = { file: op.file, line: op.line };
         switch (op.op) {
+            case "search-path":
+                this.searchPath = op.schemas;
+                return;
             case "create": {
-                const schema = this.schemaOf(op.table);
+                const schema = op.table.schema ?? this.creationSchema();
                 if (op.table.name.startsWith(DYNAMIC)) {
                     this.dynamic(op.table, at);
                 } else if (!this.rels.has(key(schema, op.table.name))) {
@@ -124,8 +145,16 @@ export class Replay {
                     );
                 }
                 return;
-            case "opaque":
-                this.notes.push({ ...at, message: `not analysed: ${op.what}` });
+            case "opaque": {
+                // A loop over literals replays its body once per element: one note per line and reason.
+                const message = `not analysed: ${op.what}`;
+                if (!this.notes.some((n) => n.file === at.file && n.line === at.line && n.message === message)) {
+                    this.notes.push({ ...at, message });
+                }
+                return;
+            }
+            case "unreadable":
+                this.finding(op.kind, at, "", "", op.message, op.fix);
                 return;
         }
     }
@@ -163,6 +192,7 @@ export class Replay {
                     if (op.grant) {
                         acl.push({
                             ...at,
+                            migration: this.migration,
                             who,
                             privilege,
                             grantOption: op.grantOption,
@@ -190,6 +220,7 @@ export class Replay {
     endOfMigration(file: string): void {
         this.excessGrants(file);
         this.lostPrivileges();
+        this.searchPath = undefined;
     }
 
     /** Privileges this migration granted beyond the table's set, one finding per statement and table. */
@@ -202,7 +233,7 @@ export class Replay {
             }
             const allowed = SET_PRIVILEGES[set];
             const byLine = new Map<number, { at: Where; what: string[] }>();
-            for (const h of acl.filter((x) => x.file === file)) {
+            for (const h of acl.filter((x) => x.migration === file)) {
                 const excess = !allowed.includes(h.privilege as never)
                     ? h.privilege
                     : h.grantOption

@@ -26,6 +26,8 @@ export function renderLint(r: LintReport): string {
         const heads = t.heads ? `, head${t.heads.length > 1 ? "s" : ""} ${t.heads.join(", ")}` : "";
         lines.push(`  ${t.tool.padEnd(13)} ${t.root} (${t.migrations} migration(s)${heads})`);
     }
+    const counts = Object.entries(r.relations).map(([schema, n]) => `${schema} ${n}`);
+    lines.push(`  relations at the head: ${counts.length > 0 ? counts.join(", ") : "none"}`);
     for (const f of r.findings) {
         lines.push("", `${f.kind}  ${f.file}:${f.line}`, `  ${f.message}`, `  fix: ${f.fix}`);
         if (f.suggestion) {

@@ -7,7 +7,9 @@
  * Used for plain SQL migrations and for the SQL inside Alembic's `op.execute`.
  */
 import { loadModule, parseSync } from "libpg-query";
-import { Grantee, MigrationError, Op, RelationKind, TableName } from "./types";
+import { rewriteBinds } from "./binds";
+import { lexSql, splitStatements } from "./sql-lexer";
+import { Grantee, Op, RelationKind, TableName } from "./types";
 
 type Node = Record<string, unknown>;
 const obj = (v: unknown): Node => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Node) : {});
@@ -47,6 +49,8 @@ export interface SqlSource {
     readonly file: string;
     /** Line of the text's first character in the file. */
     readonly firstLine: number;
+    /** SQL written in Python: its bind parameters (`:name`, `%(name)s`, `%s`) are placeholders (binds.ts). */
+    readonly binds?: boolean;
 }
 
 /** Line of a byte offset (libpg-query locations are UTF-8 byte offsets). */
@@ -212,6 +216,19 @@ const STATEMENTS: Readonly<Record<string, Handler>> = {
                     `ownership of ${rangeVar(n["relation"]).name} (an owner holds every privilege)`,
                 ),
             ),
+    VariableSetStmt: (n, _at, stmtAt) => {
+        if (
+            n["name"] !== "search_path" ||
+            !["VAR_SET_VALUE", "VAR_SET_DEFAULT", "VAR_RESET"].includes(text(n["kind"]))
+        ) {
+            return [];
+        }
+        const schemas = arr(n["args"])
+            .flatMap((a) => text(obj(obj(inner(a, "A_Const")["sval"]))["sval"]).split(","))
+            .map((x) => x.trim())
+            .filter((x) => x !== "");
+        return [{ op: "search-path", ...stmtAt, ...(n["kind"] === "VAR_SET_VALUE" ? { schemas } : {}) }];
+    },
     DoStmt: (_n, _at, stmtAt) => [
         { op: "opaque", ...stmtAt, what: "a DO block (PL/pgSQL runs at migration time; its statements are not read)" },
     ],
@@ -223,25 +240,21 @@ function statementOps(stmt: Node, at: Located, stmtAt: At): Op[] {
     return STATEMENTS[type]?.(obj(body), at, stmtAt) ?? [];
 }
 
-/**
- * Parses SQL text into ops. Throws a MigrationError naming the file and line
- * when PostgreSQL's grammar rejects it.
- */
-export function parseSqlOps(sql: string, src: SqlSource): Op[] {
-    const bytes = Buffer.from(sql, "utf8");
-    let tree: { stmts?: Array<{ stmt: Node; stmt_location?: number; stmt_len?: number }> };
+type Tree = { stmts?: Array<{ stmt: Node; stmt_location?: number; stmt_len?: number }> };
+type Parsed = { tree: Tree } | { error: string; cursor: number };
+
+function tryParse(sql: string): Parsed {
     try {
-        tree = parseSync(sql) as typeof tree;
+        return { tree: parseSync(sql) as Tree };
     } catch (e) {
         // 0-based, in characters.
-        const pos = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
-        const byteOffset = pos !== undefined ? Buffer.byteLength(sql.slice(0, pos)) : 0;
-        throw new MigrationError(
-            src.file,
-            lineAt(bytes, byteOffset, src),
-            `PostgreSQL cannot parse this SQL: ${(e as Error).message}`,
-        );
+        const cursor = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
+        return { error: (e as Error).message, cursor };
     }
+}
+
+function treeOps(tree: Tree, sql: string, src: SqlSource): Op[] {
+    const bytes = Buffer.from(sql, "utf8");
     const ops: Op[] = [];
     for (const s of tree.stmts ?? []) {
         const from = s.stmt_location ?? 0;
@@ -252,4 +265,64 @@ export function parseSqlOps(sql: string, src: SqlSource): Op[] {
         ops.push(...statementOps(s.stmt, at, stmtAt));
     }
     return ops;
+}
+
+/** The template syntax in SQL, outside comments: what a tool fills in before PostgreSQL sees the text. */
+function templateIn(sql: string): string | undefined {
+    const text = lexSql(sql)
+        .filter((r) => r.kind !== "comment")
+        .map((r) => sql.slice(r.from, r.to))
+        .join(" ");
+    if (/\{\{[\s\S]*?\}\}/.test(text)) {
+        return "{{ ... }} (Go's text/template, Jinja)";
+    }
+    return /\$\{[\w.:-]+\}/.test(text) ? "${...} (Flyway placeholders, goose ENVSUB)" : undefined;
+}
+
+/** The finding for a statement the grammar refuses: templated SQL, or SQL PostgreSQL would refuse too. */
+function unreadable(sql: string, error: { error: string; cursor: number }, src: SqlSource, binds: string[]): Op {
+    const line = lineAt(Buffer.from(sql, "utf8"), Buffer.byteLength(sql.slice(0, error.cursor)), src);
+    const template = templateIn(sql);
+    if (template) {
+        return {
+            op: "unreadable",
+            kind: "templated-sql",
+            file: src.file,
+            line,
+            message:
+                `this SQL is a template, ${template}: PostgreSQL cannot parse it until it is rendered, ` +
+                "so nothing in it is checked",
+            fix: "render the templates first (with the values the tool uses) and lint the rendered SQL",
+        };
+    }
+    const read = binds.length > 0 ? ` (read with its bind parameters ${binds.join(", ")} as $1, $2, ...)` : "";
+    return {
+        op: "unreadable",
+        kind: "unparsable-sql",
+        file: src.file,
+        line,
+        message: `PostgreSQL cannot parse this SQL${read}: ${error.error}; nothing in this statement is checked`,
+        fix:
+            "correct the statement (PostgreSQL refuses it too); if a tool rewrites it before it runs, " +
+            "lint what the tool sends",
+    };
+}
+
+/**
+ * Parses SQL text into ops. A statement PostgreSQL's grammar refuses becomes an `unreadable` op (a finding)
+ * at the line the parser stopped, and the statements around it are still read.
+ */
+export function parseSqlOps(sql: string, src: SqlSource): Op[] {
+    const { sql: text, binds } = src.binds ? rewriteBinds(sql) : { sql, binds: [] as string[] };
+    const whole = tryParse(text);
+    if ("tree" in whole) {
+        return treeOps(whole.tree, text, src);
+    }
+    // One refused statement must not hide the others: read each on its own.
+    const bytes = Buffer.from(text, "utf8");
+    return splitStatements(text).flatMap(({ text: piece, from }) => {
+        const at = { ...src, firstLine: lineAt(bytes, Buffer.byteLength(text.slice(0, from)), src) };
+        const one = tryParse(piece);
+        return "tree" in one ? treeOps(one.tree, piece, at) : [unreadable(piece, one, at, [...binds])];
+    });
 }

@@ -48,8 +48,20 @@ export type Op = Where &
           }
         /** What hands the app role privileges around the matrix: ownership, membership, default privileges. */
         | { readonly op: "widening"; readonly grantees: readonly Grantee[]; readonly what: string }
+        /**
+         * SET search_path: where unqualified names are created and looked up for the rest of the migration
+         * (undefined: back to the default, the matrix's schema). Schemas in order, as written.
+         */
+        | { readonly op: "search-path"; readonly schemas?: readonly string[] }
         /** A statement the lint cannot see into (a DO block, SQL built at run time that does not parse). */
         | { readonly op: "opaque"; readonly what: string }
+        /** SQL PostgreSQL's grammar refuses, or a template not yet rendered: a finding, and nothing in it is read. */
+        | {
+              readonly op: "unreadable";
+              readonly kind: "unparsable-sql" | "templated-sql";
+              readonly message: string;
+              readonly fix: string;
+          }
     );
 
 /** A migration file, ready to replay: its ops in execution order. */
@@ -69,13 +81,31 @@ export interface MigrationTree {
     readonly heads?: readonly string[];
 }
 
+/** What stops the lint from running at all (exit 1), with a code for `--json`'s error document. */
+export type MigrationErrorCode =
+    | "unreadable-path"
+    | "python-missing"
+    | "no-migrations"
+    | "python-syntax"
+    | "revision-identifiers"
+    | "duplicate-revision"
+    | "unknown-revision"
+    | "revision-cycle";
+
 export class MigrationError extends Error {
+    /** Where and what, without the fix. */
+    readonly reason: string;
+
     constructor(
         readonly file: string,
         readonly line: number | undefined,
         message: string,
+        readonly code: MigrationErrorCode,
+        readonly fix: string,
     ) {
-        super(`${file}${line ? `:${line}` : ""}: ${message}`);
+        const where = `${file}${line ? `:${line}` : ""}`;
+        super(`${where}: ${message}; ${fix}`);
+        this.reason = `${where}: ${message}`;
         this.name = "MigrationError";
     }
 }

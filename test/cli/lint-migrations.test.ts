@@ -231,38 +231,113 @@ describe("order", () => {
         const io = recorder();
         expect(await lintMigrationsCommand([d], io)).toBe(1);
         expect(io.stderr).toBe(
-            `raptor-roles lint-migrations: ${path.join(d, "b.py")}: revision "b" revises or depends on "zzz", ` +
+            `raptor-roles lint-migrations: ${path.join(d, "b.py")}: revision "b" revises "zzz", ` +
                 `which no file under ${d} declares; ` +
                 "lint the whole versions directory\n",
         );
     });
 });
 
-describe("unreadable input (exit 1, file named)", () => {
-    it("a Python syntax error names the file and line", async () => {
-        const d = tree({ "a.py": 'revision = "a"\ndown_revision = None\n\ndef upgrade(:\n    pass\n' });
+describe("a run the lint cannot make (exit 1, file named)", () => {
+    const syntaxError = () => tree({ "a.py": 'revision = "a"\ndown_revision = None\n\ndef upgrade(:\n    pass\n' });
+
+    it("a Python syntax error names the file and line: Alembic could not load it either", async () => {
+        const d = syntaxError();
         const io = recorder();
         expect(await lintMigrationsCommand([d], io)).toBe(1);
         expect(io.stderr).toBe(
             `raptor-roles lint-migrations: ${path.join(d, "a.py")}:4: cannot parse it: Python syntax error: ` +
-                `invalid syntax\n`,
+                `invalid syntax; correct the file: Alembic cannot load it either\n`,
         );
+        expect(io.stdout).toBe("");
     });
 
-    it("SQL PostgreSQL rejects names the file and line", async () => {
-        const d = tree({ "0001_init.sql": "CREATE TABLE ok (id int);\n\nCREAT TABLE typo (id int);\n" });
+    it("with --json, the error document goes to stdout as well", async () => {
+        const d = syntaxError();
         const io = recorder();
-        expect(await lintMigrationsCommand([d], io)).toBe(1);
-        expect(io.stderr).toBe(
-            `raptor-roles lint-migrations: ${path.join(d, "0001_init.sql")}:3: PostgreSQL cannot parse this SQL: ` +
-                `syntax error at or near "CREAT"\n`,
-        );
+        expect(await lintMigrationsCommand([d, "--json"], io)).toBe(1);
+        expect(JSON.parse(io.stdout)).toEqual({
+            error: {
+                code: "python-syntax",
+                message: `${path.join(d, "a.py")}:4: cannot parse it: Python syntax error: invalid syntax`,
+                fix: "correct the file: Alembic cannot load it either",
+            },
+        });
     });
 
     it("a missing PATH is named", async () => {
         const io = recorder();
         expect(await lintMigrationsCommand(["/nonexistent/versions"], io)).toBe(1);
         expect(io.stderr).toContain("raptor-roles lint-migrations: /nonexistent/versions: cannot read it: ENOENT");
+        expect(io.stderr).toContain("; pass the Alembic versions directory and/or the SQL migrations directory\n");
+    });
+
+    it("bad usage with --json: the error document, code usage", async () => {
+        const io = recorder();
+        expect(await lintMigrationsCommand(["--json"], io)).toBe(1);
+        expect(JSON.parse(io.stdout)).toEqual({
+            error: {
+                code: "usage",
+                message: "name at least one PATH: the Alembic versions directory and/or the SQL migrations directory",
+                fix: "see raptor-roles lint-migrations --help",
+            },
+        });
+    });
+});
+
+describe("SQL the lint cannot read is a finding; the run goes on (exit 2)", () => {
+    const PATTERNS = path.join(FIX, "patterns");
+
+    it("a statement PostgreSQL refuses: unparsable-sql (file, line, parser's message); all else is read", async () => {
+        const d = path.join(PATTERNS, "sql-unparsable");
+        const io = recorder();
+        expect(await lintMigrationsCommand([d, "--json"], io)).toBe(2);
+        const report = JSON.parse(io.stdout);
+        expect(
+            report.findings.map((f: { kind: string; table: string; file: string; line: number }) => [
+                f.kind,
+                f.table,
+                path.basename(f.file),
+                f.line,
+            ]),
+        ).toEqual([
+            ["unclassified-table", "widgets", "000001_init.up.sql", 1],
+            ["unparsable-sql", "", "000001_init.up.sql", 3],
+            ["unclassified-table", "sprockets", "000001_init.up.sql", 5],
+            ["unclassified-table", "gears", "000002_gears.up.sql", 1],
+        ]);
+        expect(report.findings[1].message).toBe(
+            'PostgreSQL cannot parse this SQL: syntax error at or near "CREAT"; nothing in this statement is checked',
+        );
+    });
+
+    it("Go's {{ ... }}: templated-sql at each templated statement, with the hint to render it first", async () => {
+        const d = path.join(PATTERNS, "sql-templated");
+        const report = await lintPaths([d]);
+        expect(report.findings.map((f) => `${f.kind} ${f.table} :${f.line}`)).toEqual([
+            "unclassified-table widgets :2",
+            "templated-sql  :4",
+            "templated-sql  :9",
+        ]);
+        expect(report.findings[1]?.fix).toBe(
+            "render the templates first (with the values the tool uses) and lint the rendered SQL",
+        );
+    });
+
+    it("a goose Go migration is in the order and noted; the SQL ones around it are read", async () => {
+        const d = path.join(PATTERNS, "goose-go");
+        const report = await lintPaths([d]);
+        expect(report.trees).toEqual([{ root: d, tool: "goose", migrations: 3 }]);
+        expect(report.notes).toEqual([
+            {
+                file: path.join(d, "00002_backfill_totals.go"),
+                line: 1,
+                message:
+                    "not analysed: a goose Go migration (its Go code runs at migration time; " +
+                    "the lint reads SQL files only)",
+            },
+        ]);
+        expect(report.findings.map((f) => f.table)).toEqual(["goose_db_version", "orders", "order_lines"]);
     });
 });
 

@@ -284,7 +284,7 @@ describe("SQL tools", () => {
 });
 
 describe("SQL the lint cannot read", () => {
-    it("SQL held in a variable known only at run time is noted, not silently skipped", async () => {
+    it("SQL held in a variable built at run time is noted, not silently skipped", async () => {
         const r = await lintPaths([
             alembic("    op.execute(users.update().values(active=True))\n    stmt = build()\n    op.execute(stmt)"),
         ]);
@@ -292,7 +292,7 @@ describe("SQL the lint cannot read", () => {
         expect(r.notes.map((n) => [n.line, n.message])).toEqual([
             [
                 10,
-                "not analysed: SQL in a variable only known at run time " +
+                "not analysed: SQL from a build(...) call, only known at run time " +
                     "(write it as a literal or a module constant to have it read)",
             ],
         ]);
