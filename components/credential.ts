@@ -29,7 +29,8 @@ export interface RaptorCredentialArgs {
  * The application role as a Heroku credential, created with
  * `heroku pg:credentials:create ADDON_NAME --name ROLE`, or `heroku data:pg:credentials:create`
  * on an Advanced plan (Heroku's RDS-aware path: raw CREATE ROLE ... PASSWORD fails with the
- * rds_password error). An existing credential is adopted, never the Advanced owner's. The resource is retained on delete and replacement:
+ * rds_password error). An existing credential is adopted, never the Advanced owner's.
+ * The resource is retained on delete and replacement:
  * dropping the role is an operator decision (runbook: Escalation).
  */
 export class RaptorCredential extends pulumi.ComponentResource {

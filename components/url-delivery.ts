@@ -26,7 +26,8 @@ export interface UrlDeliveryArgs {
  *
  * `attachment` attaches the credential as RAPTOR_APP_DATABASE: Heroku sets the
  * var and keeps it current across credential rotations, and no password passes
- * through Pulumi. On Advanced the attachment also names an instance pool. `config-var` reads the URL once with pg:credentials:url and
+ * through Pulumi. On Advanced the attachment also names an instance pool.
+ * `config-var` reads the URL once with pg:credentials:url and
  * sets it with config:set; it goes stale when Heroku rotates the credential.
  * Each mode's scripts undo the other's, so switching is one config change.
  */

@@ -81,10 +81,11 @@ export function tierProblem(app: string, addon: Pick<PostgresAddon, "name" | "pl
         return undefined;
     }
     const fix =
-        "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 (or Advanced) database, copy " +
-        "the data with `heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the operator's " +
-        "cost decision (runbook: Escalation). Nothing was created.";
-    return `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${WHY[verdict]}. Required: ${SUPPORTED_PLANS}. ${fix}`;
+        "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 (or Advanced) database, " +
+        "copy the data with `heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the " +
+        "operator's cost decision (runbook: Escalation). Nothing was created.";
+    const found = `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${WHY[verdict]}`;
+    return `${found}. Required: ${SUPPORTED_PLANS}. ${fix}`;
 }
 
 /** raptor:pool on a plan without instance pools: only Advanced attachments name one (data:pg:attachments:create). */

@@ -234,7 +234,10 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
                     if (cmd === READ_OWNER_URL_ADVANCED) {
                         // data:pg:credentials:url's block for the owner credential (heroku 11.10 credentials/url.js).
                         const url = s.ownerUrl ?? OWNER_URL;
-                        return { stdout: `=== Connection information for owner credential:\n\nConnection URL:\n${url}\n`, stderr: "" };
+                        return {
+                            stdout: `=== Connection information for owner credential:\n\nConnection URL:\n${url}\n`,
+                            stderr: "",
+                        };
                     }
                 }
                 throw new Error(`unmocked invoke ${args.token}: ${JSON.stringify(args.inputs)}`);

@@ -33,7 +33,8 @@ function familyMismatch(plan: string, create: unknown): string | undefined {
     }
     return family === "advanced"
         ? `is on plan ${plan}, an Advanced plan, but runs the classic \`heroku pg:credentials:create\` script. ` +
-              "Required: the data:pg script for Advanced plans. Fix: let components/credential.ts pick it from the plan."
+              "Required: the data:pg script for Advanced plans. Fix: let components/credential.ts pick it from the " +
+              "plan."
         : `is on plan ${plan}, a classic plan, but runs the Advanced \`heroku data:pg:credentials:create\` script. ` +
               "Required: the pg:credentials script. Fix: let components/credential.ts pick it from the plan.";
 }

@@ -346,7 +346,8 @@ const ADVANCED_CREDENTIAL_STATE = String.raw`
 credential_state() {
   local out
   out=$(hk data:pg:credentials "$ADDON_NAME" -a "$APP") || return $?
-  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/[│|]/ /g' | awk -v r="$ROLE" '$1 == r { print $2 " " $3; exit }'
+  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/[│|]/ /g' |
+    awk -v r="$ROLE" '$1 == r { print $2 " " $3; exit }'
 }
 `;
 

@@ -202,7 +202,8 @@ describe("the tier gate", () => {
     });
 
     // heroku-cli-util dist/utils/addons/helpers.js: isAdvancedDatabase is /^(advanced|performance)/ on the plan;
-    // `heroku-postgresql:advanced` is the plan the CLI's own fixtures use (heroku/cli test/fixtures/data/pg/fixtures.ts).
+    // `heroku-postgresql:advanced` is the plan the CLI's own fixtures use (heroku/cli
+    // test/fixtures/data/pg/fixtures.ts).
     it.each(["heroku-postgresql:advanced", "heroku-postgresql:advanced-beta", "heroku-postgresql:performance-l"])(
         "accepts the Advanced-tier %s and runs its data:pg scripts",
         async (plan) => {
@@ -354,7 +355,7 @@ describe("a promote to another database", () => {
     });
 
     // The runbook's only way off a plan is pg:copy to a new database and pg:promote: a new add-on id.
-    it("Standard -> Advanced re-runs the credential with data:pg on the new add-on and replaces the attachment", async () => {
+    it("Standard -> Advanced re-runs the credential with data:pg on the new add-on, re-attaches", async () => {
         const advanced = addonsJson("heroku-postgresql:advanced", "DATABASE", "raxx-api-prod").replace(
             /6a1b2c3d-0000-4000-8000-000000027271/g,
             "9f8e7d6c-0000-4000-8000-000000000002",

@@ -38,7 +38,7 @@ function steps(r: Rig, config: Record<string, string> = {}): Promise<Record<Step
 }
 
 describe.concurrent("the credential on Advanced", { timeout: 900_000 }, () => {
-    it("is created with data:pg:credentials:create, waits out enabling, logs in; a re-run creates nothing", async () => {
+    it("is created with data:pg:credentials:create, waits out enabling, logs in; a re-run makes none", async () => {
         const r = await advancedRig({ provisioningReads: 2 });
         const s = await steps(r);
         const first = await r.run(s.credential, "create");

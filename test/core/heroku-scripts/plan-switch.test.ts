@@ -116,7 +116,7 @@ describe.concurrent("deployments", { timeout: 900_000 }, () => {
         expect(gaps(r.api, STACKS[stack].app)).toEqual([]);
     });
 
-    it("Standard -> Advanced (pg:copy, pg:promote) between two ups re-creates and re-attaches with no gap", async () => {
+    it("Standard -> Advanced (pg:copy, pg:promote) between two ups re-creates, re-attaches, no gap", async () => {
         const app = STACKS.prod.app;
         const r = await rig({ app, plan: "heroku-postgresql:standard-0" });
         const before = await steps(r.api, "prod");
