@@ -90,7 +90,8 @@ function gaps(api: HerokuApi, app: string): string[] {
 const verifyClean = async (owner: string) =>
     (await runVerify({ url: `${owner}?sslmode=disable`, role: "raptor_app" })).report.drifts;
 
-describe.concurrent("deployments", { timeout: 900_000 }, () => {
+// About 25 CLI processes a case; at a load average of 45 (seen here) one case took over 15 min.
+describe.concurrent("deployments", { timeout: 1_800_000 }, () => {
     it.each([
         ["staging", "heroku-postgresql:standard-0"],
         ["prod", ADVANCED],
