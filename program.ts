@@ -7,7 +7,8 @@ import * as command from "@pulumi/command";
 import { Classification, RAPTOR_CLASSIFICATION } from "./core/classification";
 import { buildPlan } from "./core/plan";
 import { deploymentFromPlan, fingerprint } from "./core/deployment";
-import { BASH, READ_OWNER_URL } from "./core/heroku-scripts";
+import { BASH, READ_OWNER_URL, READ_OWNER_URL_ADVANCED } from "./core/heroku-scripts";
+import { parseCredentialUrl } from "./core/heroku";
 import { PostgresAddon } from "./components/postgres-addon";
 import { RaptorCredential } from "./components/credential";
 import { RaptorGrants } from "./components/grants";
@@ -51,22 +52,19 @@ export async function raptor(
     const { settings } = config;
     // Pure checks first, then the live tier read: a bad matrix or tier stops everything before any resource.
     const plan = buildPlan({ classification, role: settings.role, schema: settings.schema });
-    const addon = await PostgresAddon.read("raptor-addon", { app: settings.app, database: settings.database });
+    const addon = await PostgresAddon.read("raptor-addon", {
+        app: settings.app,
+        database: settings.database,
+        ...(settings.pool !== undefined ? { pool: settings.pool } : {}),
+    });
 
-    // Read at deploy time so a rotated DATABASE_URL never breaks `pulumi up`; a secret override wins.
+    // Read at deploy time so a rotated owner password never breaks `pulumi up`; a secret override wins.
     const ownerUrlSource = config.ownerDatabaseUrl
         ? "raptor:ownerDatabaseUrl"
-        : `\`heroku config:get ${settings.database}_URL -a ${settings.app}\``;
-    const ownerDatabaseUrl =
-        config.ownerDatabaseUrl ??
-        pulumi.secret(
-            command.local.runOutput({
-                command: READ_OWNER_URL,
-                interpreter: BASH,
-                environment: { APP: settings.app, DATABASE: settings.database },
-                logging: "none",
-            }).stdout,
-        );
+        : addon.family === "advanced"
+          ? `\`heroku data:pg:credentials:url ${addon.addonName} -a ${settings.app}\` (the owner credential)`
+          : `\`heroku config:get ${settings.database}_URL -a ${settings.app}\``;
+    const ownerDatabaseUrl = config.ownerDatabaseUrl ?? readOwnerUrl(settings.app, settings.database, addon);
     // Before the first resource: a table a migration dropped or renamed stops the update with nothing changed.
     if (deps.readLiveCatalog) {
         const url = await known(ownerDatabaseUrl);
@@ -104,6 +102,8 @@ export async function raptor(
             addonName: addon.addonName,
             addonId: addon.addonId,
             role: settings.role,
+            addonPlan: addon.plan,
+            ...(settings.pool !== undefined ? { pool: settings.pool } : {}),
         },
         { dependsOn: [credential] },
     );
@@ -170,4 +170,20 @@ async function checkLiveTables(
     if (notices.length > 0) {
         await pulumi.log.warn(liveMatrixWarning(plan, notices, "tables in no set of core/classification.ts"));
     }
+}
+
+/**
+ * The owner's URL, a secret. Classic: the app's `DATABASE_URL`. Advanced: `data:pg:credentials:url` without
+ * --name, which picks the credential of type `owner` whatever its name (heroku 11.10 data/pg/credentials/url.js;
+ * Dev Center names it `owner`, the CLI's fixtures a generated name), and prints a `Connection URL:` block.
+ */
+function readOwnerUrl(app: string, database: string, addon: PostgresAddon): pulumi.Output<string> {
+    const advanced = addon.family === "advanced";
+    const stdout = command.local.runOutput({
+        command: advanced ? READ_OWNER_URL_ADVANCED : READ_OWNER_URL,
+        interpreter: BASH,
+        environment: advanced ? { APP: app, ADDON_NAME: addon.addonName } : { APP: app, DATABASE: database },
+        logging: "none",
+    }).stdout;
+    return pulumi.secret(advanced ? pulumi.secret(stdout).apply(parseCredentialUrl) : stdout);
 }

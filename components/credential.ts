@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { BASH, CREDENTIAL_CREATE, CREDENTIAL_DELETE } from "../core/heroku-scripts";
+import { commandFamily } from "../core/heroku";
+import { BASH, CREDENTIAL_DELETE, FAMILY_SCRIPTS } from "../core/heroku-scripts";
 
 export interface RaptorCredentialArgs {
     /** The Heroku app. */
@@ -13,7 +14,10 @@ export interface RaptorCredentialArgs {
     addonId: string;
     /** The credential (and Postgres role) name, e.g. raptor_app: the CLI's --name. */
     role: string;
-    /** The add-on plan read by PostgresAddon; the policy pack checks it (core/heroku.ts tierOf). */
+    /**
+     * The add-on plan read by PostgresAddon: it picks the commands (`pg:credentials:create`, or
+     * `data:pg:credentials:create` on Advanced), and the policy pack checks it (core/heroku.ts tierOf).
+     */
     addonPlan: string;
     /** How many times to look for the `active` state before giving up. Default 60. */
     maxPolls?: number;
@@ -23,9 +27,10 @@ export interface RaptorCredentialArgs {
 
 /**
  * The application role as a Heroku credential, created with
- * `heroku pg:credentials:create ADDON_NAME --name ROLE` (Heroku's RDS-aware path:
- * raw CREATE ROLE ... PASSWORD fails with the rds_password error). An existing
- * credential is adopted. The resource is retained on delete and replacement:
+ * `heroku pg:credentials:create ADDON_NAME --name ROLE`, or `heroku data:pg:credentials:create`
+ * on an Advanced plan (Heroku's RDS-aware path: raw CREATE ROLE ... PASSWORD fails with the
+ * rds_password error). An existing credential is adopted, never the Advanced owner's.
+ * The resource is retained on delete and replacement:
  * dropping the role is an operator decision (runbook: Escalation).
  */
 export class RaptorCredential extends pulumi.ComponentResource {
@@ -44,12 +49,13 @@ export class RaptorCredential extends pulumi.ComponentResource {
             );
         }
         this.role = args.role;
+        const create = FAMILY_SCRIPTS[commandFamily(args.addonPlan)].credentialCreate;
         this.command = new command.local.Command(
             `${name}-${args.role}`,
             {
                 interpreter: BASH,
-                create: CREDENTIAL_CREATE,
-                update: CREDENTIAL_CREATE,
+                create,
+                update: create,
                 delete: CREDENTIAL_DELETE,
                 environment: {
                     RAPTOR_STEP: "credential",

@@ -1,14 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { parseCredentialUrl } from "../core/heroku";
-import {
-    ATTACHMENT_CREATE,
-    ATTACHMENT_DELETE,
-    BASH,
-    CONFIG_VAR_SET,
-    CONFIG_VAR_UNSET,
-    CREDENTIAL_URL_READ,
-} from "../core/heroku-scripts";
+import { commandFamily, parseCredentialUrl } from "../core/heroku";
+import { BASH, CONFIG_VAR_SET, CONFIG_VAR_UNSET, FAMILY_SCRIPTS } from "../core/heroku-scripts";
 import { APP_ATTACHMENT, APP_URL_VAR, FLAG_VAR, UrlDelivery as Mode } from "../core/settings";
 
 export interface UrlDeliveryArgs {
@@ -22,6 +15,10 @@ export interface UrlDeliveryArgs {
     addonId: string;
     /** The credential name. */
     role: string;
+    /** The add-on plan: Advanced plans attach and read the URL with `data:pg:*` (core/heroku.ts commandFamily). */
+    addonPlan: string;
+    /** Advanced only: the instance pool the attachment names (default leader); a change re-attaches. */
+    pool?: string;
 }
 
 /**
@@ -29,7 +26,8 @@ export interface UrlDeliveryArgs {
  *
  * `attachment` attaches the credential as RAPTOR_APP_DATABASE: Heroku sets the
  * var and keeps it current across credential rotations, and no password passes
- * through Pulumi. `config-var` reads the URL once with pg:credentials:url and
+ * through Pulumi. On Advanced the attachment also names an instance pool.
+ * `config-var` reads the URL once with pg:credentials:url and
  * sets it with config:set; it goes stale when Heroku rotates the credential.
  * Each mode's scripts undo the other's, so switching is one config change.
  */
@@ -44,6 +42,10 @@ export class UrlDelivery extends pulumi.ComponentResource {
     constructor(name: string, args: UrlDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("raptor:heroku:UrlDelivery", name, {}, opts);
         this.mode = args.mode;
+        const family = commandFamily(args.addonPlan);
+        const scripts = FAMILY_SCRIPTS[family];
+        // PostgresAddon.read refused a pool on a classic plan; the leader pool is the one that takes writes.
+        const pool = family === "advanced" ? (args.pool ?? "leader") : undefined;
         const base = {
             APP: args.app,
             ADDON_NAME: args.addonName,
@@ -57,12 +59,13 @@ export class UrlDelivery extends pulumi.ComponentResource {
                 `${name}-attachment`,
                 {
                     interpreter: BASH,
-                    create: ATTACHMENT_CREATE,
-                    delete: ATTACHMENT_DELETE,
-                    environment: { RAPTOR_STEP: "attachment", ...base },
-                    // Another add-on, credential or name is a new attachment. The new one is made first: its attach
-                    // (--confirm) replaces a same-named one in one step, and the old delete leaves what is not its own.
-                    triggers: [args.app, args.addonId, args.role, APP_ATTACHMENT],
+                    create: scripts.attachmentCreate,
+                    delete: scripts.attachmentDelete,
+                    environment: { RAPTOR_STEP: "attachment", ...base, ...(pool ? { POOL: pool } : {}) },
+                    // Another add-on, credential, name or pool is a new attachment. The new one is made first: its
+                    // attach (--confirm) replaces a same-named one in one step, and the old delete leaves what is not
+                    // its own. The classic triggers stay as they were, so a Standard stack sees no change.
+                    triggers: [args.app, args.addonId, args.role, APP_ATTACHMENT, ...(pool ? [pool] : [])],
                     logging: "stdoutAndStderr",
                 },
                 { parent: this },
@@ -72,7 +75,7 @@ export class UrlDelivery extends pulumi.ComponentResource {
                 `${name}-credential-url`,
                 {
                     interpreter: BASH,
-                    create: CREDENTIAL_URL_READ,
+                    create: scripts.credentialUrlRead,
                     environment: {
                         RAPTOR_STEP: "credential-url",
                         APP: args.app,

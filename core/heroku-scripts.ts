@@ -168,12 +168,13 @@ export const CREDENTIAL_DELETE =
 // The script text is deployed as is (it is in every Command's inputs and in the sign-off fingerprint):
 // re-wrapping an echo to 120 columns would change every deployed command for nothing.
 /* eslint-disable @stylistic/max-len */
-export const ATTACHMENT_CREATE = `${PRELUDE}
+/** The attach flow, shared by both command families; `attach` is the line that attaches (status in rc). */
+const attachFlow = (prelude: string, attach: string) => `${prelude}
 attach_unless_ours() {
   local now rc=0
   now=$(attachment_status) || return $?
   [ "$now" = ours ] && return 0
-  hk addons:attach "$ADDON_NAME" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2 || rc=$?
+${attach}
   [ "$rc" -eq 0 ] && return 0
   now=$(attachment_status) || return $?
   [ "$now" = ours ] && return 0
@@ -217,6 +218,10 @@ if [ "$status" != ours ]; then
 fi
 echo "$ATTACHMENT_NAME attached on $APP"
 `;
+export const ATTACHMENT_CREATE = attachFlow(
+    PRELUDE,
+    '  hk addons:attach "$ADDON_NAME" --credential "$ROLE" --as "$ATTACHMENT_NAME" -a "$APP" --confirm "$APP" >&2 || rc=$?',
+);
 /* eslint-enable @stylistic/max-len */
 
 /**
@@ -300,3 +305,179 @@ retry hk addons --app "$APP" --json
 export const READ_OWNER_URL = `${PRELUDE}
 retry hk config:get "\${DATABASE}_URL" -a "$APP"
 `;
+
+/*
+ * Heroku Postgres Advanced (plans `^(advanced|performance)`, core/heroku.ts tierOf): the same steps through
+ * `heroku data:pg:*`, which call /data/postgres/v1/{addon id} (heroku 11.10 dist/commands/data/pg/). What differs:
+ * - `data:pg:credentials` prints Credential, Type (`owner` or `additional`) and State, and the states are
+ *   AdvancedCredentialState: active, enabling, revoking, rotating (dist/lib/data/types.js);
+ * - the owner credential is found by `type: "owner"`, not by a name (Dev Center calls it `owner`, the CLI's
+ *   fixtures give it a generated one): adopting a credential of that type would run the app as the owner;
+ * - an attachment names its credential and pool as factors, `role:NAME|proxy:false|pool:POOL`
+ *   (dist/lib/data/parse-attachment-factors.js); no pool factor means the leader pool (data/pg/info.js);
+ * - `data:pg:attachments:create` prompts for a missing --credential, --pool or --as, so all three are passed.
+ */
+
+/**
+ * attachment_status for both families, redefined after PRELUDE's (bash keeps the last definition, and
+ * detach_if_held_by calls it): a classic `credential:ROLE` or an Advanced `role:ROLE` factor is ROLE's, and
+ * "ours" also needs the pool POOL (an attachment without a pool factor is on the leader pool).
+ */
+const ADVANCED_PRELUDE = `${PRELUDE}attachment_status() {
+  local json
+  json=$(hk addons --app "$APP" --json) || return $?
+  printf '%s' "$json" | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const [name, app, role, addonId, pool] = process.argv.slice(1);
+      const factors = (ns) => Object.fromEntries(String(ns || "").split("|")
+        .map((f) => /^([^:]+):(.*)$/.exec(f)).filter(Boolean).map((m) => [m[1].trim(), m[2].trim()]));
+      const held = JSON.parse(s).flatMap((a) => (a.attachments || []).map((x) => ({ ...x, addonId: a.id })))
+        .filter((x) => x.name === name && x.app && x.app.name === app);
+      const mine = held.filter((x) => [factors(x.namespace).role, factors(x.namespace).credential].includes(role));
+      const ours = mine.some((x) => x.addonId === addonId && (factors(x.namespace).pool || "leader") === pool);
+      console.log(held.length === 0 ? "none" : ours ? "ours" : mine.length > 0 ? "stale" : "other");
+    });' "$ATTACHMENT_NAME" "$APP" "$ROLE" "$ADDON_ID" "\${POOL:-leader}"
+}
+`;
+
+/** "TYPE STATE" of the credential ROLE on the Advanced add-on, empty when absent (data/pg/credentials/index.js). */
+const ADVANCED_CREDENTIAL_STATE = String.raw`
+credential_state() {
+  local out
+  out=$(hk data:pg:credentials "$ADDON_NAME" -a "$APP") || return $?
+  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/[│|]/ /g' |
+    awk -v r="$ROLE" '$1 == r { print $2 " " $3; exit }'
+}
+`;
+
+/**
+ * CREDENTIAL_CREATE on Advanced: `data:pg:credentials:create`, adopting an existing `additional` credential,
+ * refusing the owner's, and waiting through `enabling`. active and rotating work (a rotating credential keeps
+ * its active role until the rotation ends); revoking means it is being destroyed.
+ * Env: APP, ADDON_NAME, ADDON_ID, ROLE, ADDON_PLAN, MAX_POLLS, POLL_SECONDS.
+ */
+/* eslint-disable @stylistic/max-len */
+export const ADVANCED_CREDENTIAL_CREATE = `${PRELUDE}${ADVANCED_CREDENTIAL_STATE}
+refuse_owner() {
+  [ "\${1%% *}" = owner ] || return 0
+  echo "raptor: credential $ROLE on $ADDON_NAME is the database's owner credential (type owner): the app would run as the owner." >&2
+  echo "raptor: set raptor:role to a name of its own; the owner credential stays the owner." >&2
+  return 1
+}
+create_unless_present() {
+  local found rc=0
+  found=$(credential_state) || return $?
+  if [ -n "$found" ]; then
+    refuse_owner "$found" || return 1
+    echo "raptor: credential $ROLE already exists on $ADDON_NAME (\${found#* }); adopting it" >&2
+    return 0
+  fi
+  hk data:pg:credentials:create "$ADDON_NAME" --name "$ROLE" -a "$APP" >&2 || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  # A lost response: the CLI re-sent the create, which then failed on the credential it had made.
+  found=$(credential_state) || return $?
+  [ -n "$found" ] && return 0
+  return "$rc"
+}
+retry create_unless_present
+state=""
+for _ in $(seq 1 "$MAX_POLLS"); do
+  found=$(retry credential_state)
+  refuse_owner "$found" || exit 1
+  state=\${found#* }
+  case "$state" in
+    active|rotating)
+      echo "credential $ROLE on $APP is $state"
+      exit 0 ;;
+    enabling|"") ;;
+    revoking)
+      echo "raptor: credential $ROLE on $ADDON_NAME is $state (being destroyed)" >&2
+      echo "raptor: wait until 'heroku data:pg:credentials $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
+      exit 1 ;;
+    *)
+      echo "raptor: credential $ROLE on $ADDON_NAME is in state '$state', which this program does not know" >&2
+      echo "raptor: check 'heroku data:pg:credentials $ADDON_NAME -a $APP'" >&2
+      exit 1 ;;
+  esac
+  sleep "$POLL_SECONDS"
+done
+echo "raptor: timed out: credential $ROLE on $APP is still '\${state:-absent}' after $MAX_POLLS checks $POLL_SECONDS s apart." >&2
+echo "raptor: run 'pulumi up' again to keep waiting; if it stays so, check 'heroku data:pg:credentials $ADDON_NAME -a $APP' and escalate." >&2
+exit 1
+`;
+
+/**
+ * "KIND STATUS|POOLS" for POOL from `data:pg:info` (info.js prints `=== Leader pool` for the pool named leader,
+ * `=== Follower pool NAME` for the others, each followed by its status), KIND STATUS being `absent` when POOL is
+ * not listed.
+ */
+const POOL_INFO = String.raw`
+pool_info() {
+  local out
+  out=$(hk data:pg:info "$ADDON_NAME" -a "$APP") || return $?
+  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' | awk -v p="$POOL" '
+    /^=== Leader pool/ { cur = "leader"; kind = "leader"; next }
+    /^=== Follower pool / { cur = $4; kind = "follower"; next }
+    /^=== / { cur = ""; next }
+    cur != "" && NF > 0 { pools = pools " " cur; if (cur == p && found == "") found = kind " " $NF; cur = "" }
+    END { print (found == "" ? "absent" : found) "|" pools }'
+}
+`;
+
+/**
+ * ATTACHMENT_CREATE on Advanced, after checking POOL against the database's pools: the pool must be listed, and
+ * be the leader's. A follower pool is served by followers (data:pg:info's `Follower pool`, compute role
+ * `follower`), read-only replicas, and the app role writes. Env: as ATTACHMENT_CREATE, plus POOL.
+ */
+export const ADVANCED_ATTACHMENT_CREATE = attachFlow(
+    `${ADVANCED_PRELUDE}${POOL_INFO}
+info=$(retry pool_info)
+found=\${info%%|*}
+if [ "$found" = absent ]; then
+  echo "raptor: pool '$POOL' (raptor:pool) is not a pool of $ADDON_NAME; 'heroku data:pg:info $ADDON_NAME -a $APP' lists:\${info#*|}" >&2
+  echo "raptor: set raptor:pool to the leader pool (leader) or leave it unset; nothing was attached." >&2
+  exit 1
+fi
+if [ "\${found%% *}" = follower ]; then
+  echo "raptor: pool '$POOL' (raptor:pool) is a follower pool of $ADDON_NAME: its instances are read-only followers, and $ROLE writes." >&2
+  echo "raptor: set raptor:pool to the leader pool (leader) or leave it unset; nothing was attached." >&2
+  exit 1
+fi`,
+    '  hk data:pg:attachments:create "$ADDON_NAME" --credential "$ROLE" --as "$ATTACHMENT_NAME" --pool "$POOL" -a "$APP" --confirm "$APP" >&2 || rc=$?',
+);
+/* eslint-enable @stylistic/max-len */
+
+/** ATTACHMENT_DELETE on Advanced: only ROLE's attachment on this add-on and pool is ours to remove. */
+export const ADVANCED_ATTACHMENT_DELETE = `${ADVANCED_PRELUDE}
+retry detach_if_held_by ours
+echo "$ATTACHMENT_NAME detached from $APP"
+`;
+
+/** CREDENTIAL_URL_READ on Advanced (data/pg/credentials/url.js reads `roles`). Env: APP, ADDON_NAME, ROLE. */
+export const ADVANCED_CREDENTIAL_URL_READ = `${PRELUDE}
+retry hk data:pg:credentials:url "$ADDON_NAME" --name "$ROLE" -a "$APP"
+`;
+
+/**
+ * The owner's connection block on Advanced (an invoke; its stdout is a secret). Without --name, url.js takes the
+ * credential whose type is `owner`, whatever its name. Env: APP, ADDON_NAME.
+ */
+export const READ_OWNER_URL_ADVANCED = `${PRELUDE}
+retry hk data:pg:credentials:url "$ADDON_NAME" -a "$APP"
+`;
+
+/** The scripts of each step, by the command family the add-on's plan takes (core/heroku.ts commandFamily). */
+export const FAMILY_SCRIPTS = {
+    classic: {
+        credentialCreate: CREDENTIAL_CREATE,
+        attachmentCreate: ATTACHMENT_CREATE,
+        attachmentDelete: ATTACHMENT_DELETE,
+        credentialUrlRead: CREDENTIAL_URL_READ,
+    },
+    advanced: {
+        credentialCreate: ADVANCED_CREDENTIAL_CREATE,
+        attachmentCreate: ADVANCED_ATTACHMENT_CREATE,
+        attachmentDelete: ADVANCED_ATTACHMENT_DELETE,
+        credentialUrlRead: ADVANCED_CREDENTIAL_URL_READ,
+    },
+} as const;

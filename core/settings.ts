@@ -24,6 +24,8 @@ export interface RaptorSettings {
     readonly roleSeparation: boolean;
     /** Fully qualified staging stack whose `roleSeparationEnabledAt` export proves the soak (prod only). */
     readonly soakStack?: string;
+    /** Heroku Postgres Advanced only: the instance pool the app's attachment names (`data:pg:attachments:create`). */
+    readonly pool?: string;
 }
 
 /** Each key of the `raptor` namespace and its default (documented in Pulumi.yaml's config block). */
@@ -35,6 +37,7 @@ export const SETTING_KEYS = {
     urlDelivery: { default: "attachment" },
     roleSeparation: { default: "false" },
     soakStack: { default: undefined },
+    pool: { default: undefined },
     ownerDatabaseUrl: { default: undefined },
     signoff: { default: undefined },
 } as const;
@@ -60,6 +63,8 @@ export class SettingsError extends Error {
 
 const HEROKU_APP = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/;
 const ATTACHMENT = /^[A-Z][A-Z0-9_]*$/;
+/** Pool names as `data:pg:info` lists them (leader, analytics, ...; heroku/cli test/fixtures/data/pg/fixtures.ts). */
+const POOL = /^[a-z][a-z0-9_-]{0,62}$/;
 const STACK_REF = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /**
@@ -110,7 +115,8 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
     const role = get("role") as string;
     if (!isPlainIdentifier(role)) {
         bad("role", role, "use a lower-case Postgres identifier such as raptor_app");
-    } else if (role === "default" || role.startsWith("pg_") || role === "postgres") {
+    } else if (role === "default" || role === "owner" || role.startsWith("pg_") || role === "postgres") {
+        // `default` is the classic owner credential, `owner` the Advanced one's name in Dev Center.
         bad("role", role, "that name is reserved by Heroku or Postgres; use raptor_app");
     }
 
@@ -150,6 +156,11 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
         );
     }
 
+    const pool = get("pool");
+    if (pool !== undefined && !POOL.test(pool)) {
+        bad("pool", pool, "use a pool name as `heroku data:pg:info` lists it, e.g. leader, or leave it unset");
+    }
+
     if (problems.length > 0) {
         throw new SettingsError(problems);
     }
@@ -161,5 +172,6 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
         urlDelivery: urlDelivery as UrlDelivery,
         roleSeparation: rs === "true",
         ...(soakStack !== undefined ? { soakStack } : {}),
+        ...(pool !== undefined ? { pool } : {}),
     };
 }

@@ -9,7 +9,7 @@
  * unexpected live call can never pass silently.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { READ_ADDONS, READ_OWNER_URL } from "../core/heroku-scripts";
+import { READ_ADDONS, READ_OWNER_URL, READ_OWNER_URL_ADVANCED } from "../core/heroku-scripts";
 import { Classification, RAPTOR_CLASSIFICATION } from "../core/classification";
 import type { Catalog } from "../core/catalog";
 import { TYPES, DeclaredResource } from "../core/resources";
@@ -233,6 +233,14 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
                     }
                     if (cmd === READ_OWNER_URL) {
                         return { stdout: `${s.ownerUrl ?? OWNER_URL}\n`, stderr: "" };
+                    }
+                    if (cmd === READ_OWNER_URL_ADVANCED) {
+                        // data:pg:credentials:url's block for the owner credential (heroku 11.10 credentials/url.js).
+                        const url = s.ownerUrl ?? OWNER_URL;
+                        return {
+                            stdout: `=== Connection information for owner credential:\n\nConnection URL:\n${url}\n`,
+                            stderr: "",
+                        };
                     }
                 }
                 throw new Error(`unmocked invoke ${args.token}: ${JSON.stringify(args.inputs)}`);

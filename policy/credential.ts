@@ -1,9 +1,9 @@
 /**
- * Credential policies: never on an Essential plan, never deleted by the engine.
+ * Credential policies: never on an Essential plan, with the commands the plan takes, never deleted by the engine.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { tierOf } from "./core/heroku";
-import { CREDENTIAL_DELETE } from "./core/heroku-scripts";
+import { SUPPORTED_PLANS, commandFamily, tierOf } from "./core/heroku";
+import { CREDENTIAL_DELETE, FAMILY_SCRIPTS } from "./core/heroku-scripts";
 import { TYPES } from "./core/resources";
 import { CommandInputs, commandInputs } from "./inputs";
 import { PropsView, cannotDecide } from "./props";
@@ -20,13 +20,33 @@ function viewed(
     return { cmd: commandInputs(view), unknown: view.unknown(...paths), wrong: view.wrongType("string", ...paths) };
 }
 
+/**
+ * The plan's commands: an Advanced plan takes `data:pg:credentials:create` and a classic one `pg:credentials:create`
+ * (heroku 11.10 dist/commands/data/pg/credentials/create.js posts to /data/postgres/v1 only for Advanced). A script
+ * that is neither shared one is not this policy's: it is an extra, fingerprinted whole.
+ */
+function familyMismatch(plan: string, create: unknown): string | undefined {
+    const family = commandFamily(plan);
+    const other = family === "advanced" ? "classic" : "advanced";
+    if (create !== FAMILY_SCRIPTS[other].credentialCreate) {
+        return undefined;
+    }
+    return family === "advanced"
+        ? `is on plan ${plan}, an Advanced plan, but runs the classic \`heroku pg:credentials:create\` script. ` +
+              "Required: the data:pg script for Advanced plans. Fix: let components/credential.ts pick it from the " +
+              "plan."
+        : `is on plan ${plan}, a classic plan, but runs the Advanced \`heroku data:pg:credentials:create\` script. ` +
+              "Required: the pg:credentials script. Fix: let components/credential.ts pick it from the plan.";
+}
+
 export const noCredentialOnEssential: ResourceValidationPolicy = {
     name: "no-credential-on-essential",
     description:
-        "The application credential is only created on a plan that allows custom credentials (Standard-0 or better).",
+        "The application credential is only created on a plan that allows custom credentials (Standard-0 or " +
+        "better, or Advanced), with that plan's commands.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        const v = viewed(args, "environment.RAPTOR_STEP", "environment.ADDON_PLAN");
+        const v = viewed(args, "environment.RAPTOR_STEP", "environment.ADDON_PLAN", "create");
         if (
             v !== undefined &&
             (v.unknown.includes("environment.RAPTOR_STEP") || (v.cmd.step === "credential" && v.unknown.length > 0))
@@ -39,26 +59,22 @@ export const noCredentialOnEssential: ResourceValidationPolicy = {
         }
         const plan = v.cmd.environment["ADDON_PLAN"];
         const verdict = typeof plan === "string" && plan !== "" ? tierOf(plan) : "missing";
-        if (verdict === "allowed") {
+        if (verdict === "allowed" || verdict === "advanced") {
+            const mismatch = familyMismatch(plan as string, v.cmd.create);
+            if (mismatch !== undefined) {
+                reportViolation(`Credential command ${args.name} ${mismatch}`);
+            }
             return;
         }
         const found = {
             missing: "carries no ADDON_PLAN, so its Postgres plan is unknown",
             essential: `is on plan ${String(plan)}, an Essential-tier plan that cannot have custom credentials`,
-            advanced:
-                `is on plan ${String(plan)}, an Advanced-tier plan managed with \`heroku data:pg:*\`, not ` +
-                `pg:credentials`,
             unknown: `is on plan ${String(plan)}, which is not known to allow custom credentials`,
         }[verdict];
-        const fix =
-            verdict === "advanced"
-                ? "Fix: set up the role by hand with `heroku data:pg:credentials:create` and " +
-                  "`data:pg:attachments:create`."
-                : "Fix: leaving Essential is not `heroku addons:upgrade`: provision a Standard-0 database, `heroku " +
-                  "pg:copy` the data (downtime) and `heroku pg:promote` it; a tier change is the operator's cost " +
-                  "decision.";
         reportViolation(
-            `Credential command ${args.name} ${found}. Required: standard-*, premium-*, private-* or shield-*. ${fix}`,
+            `Credential command ${args.name} ${found}. Required: ${SUPPORTED_PLANS}. Fix: leaving Essential is not ` +
+                "`heroku addons:upgrade`: provision a Standard-0 (or Advanced) database, `heroku pg:copy` the data " +
+                "(downtime) and `heroku pg:promote` it; a tier change is the operator's cost decision.",
         );
     },
 };

@@ -29,10 +29,16 @@ export const CUSTOM_CREDENTIAL_TIERS = ["standard", "premium", "private", "shiel
 const CUSTOM_CREDENTIAL_PLANS = new RegExp(`^(${CUSTOM_CREDENTIAL_TIERS.join("|")})-[a-z0-9-]+$`);
 /** Essential and the legacy hobby plans: no custom credentials, and no addons:upgrade out of the tier. */
 const ESSENTIAL_PLANS = /^(essential-[a-z0-9-]+|dev|basic|mini|hobby-dev|hobby-basic)$/;
-/** heroku-cli-util `isAdvancedDatabase`: `^(advanced|performance)`; managed with `data:pg:*` and /data/postgres/v1. */
+/**
+ * heroku-cli-util `isAdvancedDatabase` (dist/utils/addons/helpers.js): `^(advanced|performance)` on the plan.
+ * Such a database takes custom credentials too, but through `heroku data:pg:*` and /data/postgres/v1 (heroku
+ * 11.10 dist/commands/data/pg/credentials/create.js). The CLI's own fixtures name the plan
+ * `heroku-postgresql:advanced` (heroku/cli test/fixtures/data/pg/fixtures.ts).
+ */
 const ADVANCED_PLANS = /^(advanced|performance)/;
 
-export type TierVerdict = "allowed" | "essential" | "advanced" | "unknown";
+/** `allowed`: classic `pg:credentials:*`; `advanced`: `data:pg:*`. Both take the app role. */
+export type TierVerdict = "allowed" | "advanced" | "essential" | "unknown";
 
 export function tierOf(plan: string): TierVerdict {
     const short = plan.replace(/^heroku-postgresql:/, "");
@@ -45,37 +51,58 @@ export function tierOf(plan: string): TierVerdict {
     return ESSENTIAL_PLANS.test(short) ? "essential" : "unknown";
 }
 
-const WHY: Record<Exclude<TierVerdict, "allowed">, string> = {
+/** True when the plan takes the app role at all (Standard or better, or Advanced/Performance). */
+export const takesCustomCredentials = (plan: string): boolean => {
+    const verdict = tierOf(plan);
+    return verdict === "allowed" || verdict === "advanced";
+};
+
+/** Which family of commands manages the plan's credentials and attachments. */
+export type CommandFamily = "classic" | "advanced";
+export const commandFamily = (plan: string): CommandFamily => (tierOf(plan) === "advanced" ? "advanced" : "classic");
+
+/** The plans the program takes, as an operator reads them in a refusal. */
+export const SUPPORTED_PLANS = `${CUSTOM_CREDENTIAL_TIERS.map((t) => `${t}-*`).join(", ")}, advanced*, performance*`;
+
+const WHY: Record<"essential" | "unknown", string> = {
     essential:
         "is on the Essential tier, which cannot have custom credentials (pg:credentials:create fails with " +
         '"You can\'t create a custom credential on Essential-tier databases.")',
-    advanced:
-        "is on the Advanced tier, whose credentials and attachments are managed with the `heroku data:pg:*` commands " +
-        "and the /data/postgres/v1 API, not the pg:credentials commands this program runs; it does not support " +
-        "Advanced yet",
     unknown: "is on a plan this program does not know to support custom credentials",
 };
 
 /**
  * The refusal an operator reads when the tier is wrong. It names the app, the
- * plan and the real fix: leaving Essential takes pg:copy to a new Standard
- * database (downtime), not `addons:upgrade`, and it is a cost decision.
+ * plan and the real fix: leaving Essential takes pg:copy to a new Standard or
+ * Advanced database (downtime), not `addons:upgrade`, and it is a cost decision.
  */
 export function tierProblem(app: string, addon: Pick<PostgresAddon, "name" | "plan">): string | undefined {
     const verdict = tierOf(addon.plan);
-    if (verdict === "allowed") {
+    if (verdict === "allowed" || verdict === "advanced") {
         return undefined;
     }
-    const tiers = CUSTOM_CREDENTIAL_TIERS.map((t) => `${t}-*`).join(", ");
     const fix =
-        verdict === "advanced"
-            ? "Run the role setup by hand with `heroku data:pg:credentials:create` and `heroku " +
-              "data:pg:attachments:create`, " +
-              `or use a ${tiers} database. Nothing was created.`
-            : "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 database, copy the " +
-              "data with `heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the operator's " +
-              "cost decision (runbook: Escalation). Nothing was created.";
-    return `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${WHY[verdict]}. Required: ${tiers}. ${fix}`;
+        "`heroku addons:upgrade` cannot leave the Essential tier: provision a Standard-0 (or Advanced) database, " +
+        "copy the data with `heroku pg:copy` (downtime), then `heroku pg:promote` it. A tier change is the " +
+        "operator's cost decision (runbook: Escalation). Nothing was created.";
+    const found = `${app}: Postgres add-on ${addon.name} (plan ${addon.plan}) ${WHY[verdict]}`;
+    return `${found}. Required: ${SUPPORTED_PLANS}. ${fix}`;
+}
+
+/** raptor:pool on a plan without instance pools: only Advanced attachments name one (data:pg:attachments:create). */
+export function poolProblem(
+    app: string,
+    addon: Pick<PostgresAddon, "name" | "plan">,
+    pool: string | undefined,
+): string | undefined {
+    if (pool === undefined || commandFamily(addon.plan) === "advanced") {
+        return undefined;
+    }
+    return (
+        `${app}: raptor:pool = ${JSON.stringify(pool)}, but Postgres add-on ${addon.name} (plan ${addon.plan}) has ` +
+        "no instance pools: only Heroku Postgres Advanced plans do. Unset raptor:pool " +
+        `(pulumi config rm raptor:pool). Nothing was created.`
+    );
 }
 
 interface RawAttachment {

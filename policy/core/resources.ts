@@ -7,14 +7,11 @@
  */
 import { Deployment, DeploymentExtra, DeploymentGrant } from "./deployment";
 import {
-    ATTACHMENT_CREATE,
-    ATTACHMENT_DELETE,
     BASH,
     CONFIG_VAR_SET,
     CONFIG_VAR_UNSET,
-    CREDENTIAL_CREATE,
     CREDENTIAL_DELETE,
-    CREDENTIAL_URL_READ,
+    FAMILY_SCRIPTS,
     FLAG_DELETE,
     FLAG_SET,
 } from "./heroku-scripts";
@@ -58,13 +55,22 @@ export function envOf(r: DeclaredResource): Readonly<Record<string, unknown>> {
     return (r.props["environment"] as Record<string, unknown> | undefined) ?? {};
 }
 
-/** The scripts each step's component runs (core/heroku-scripts.ts); absent means the step has none. */
-const STEP_SCRIPTS: Readonly<Record<Step, { create: string; update?: string; delete?: string }>> = {
-    credential: { create: CREDENTIAL_CREATE, update: CREDENTIAL_CREATE, delete: CREDENTIAL_DELETE },
-    attachment: { create: ATTACHMENT_CREATE, delete: ATTACHMENT_DELETE },
-    "credential-url": { create: CREDENTIAL_URL_READ },
-    "config-var": { create: CONFIG_VAR_SET, update: CONFIG_VAR_SET, delete: CONFIG_VAR_UNSET },
-    flag: { create: FLAG_SET, update: FLAG_SET, delete: FLAG_DELETE },
+type StepScripts = { create: string; update?: string; delete?: string };
+
+/**
+ * The scripts each step's component runs (core/heroku-scripts.ts), one set per command family (classic
+ * `pg:credentials`/`addons:attach`, Advanced `data:pg:*`); absent means the step has none.
+ */
+const STEP_SCRIPTS: Readonly<Record<Step, readonly StepScripts[]>> = {
+    credential: Object.values(FAMILY_SCRIPTS).map((f) => ({
+        create: f.credentialCreate,
+        update: f.credentialCreate,
+        delete: CREDENTIAL_DELETE,
+    })),
+    attachment: Object.values(FAMILY_SCRIPTS).map((f) => ({ create: f.attachmentCreate, delete: f.attachmentDelete })),
+    "credential-url": Object.values(FAMILY_SCRIPTS).map((f) => ({ create: f.credentialUrlRead })),
+    "config-var": [{ create: CONFIG_VAR_SET, update: CONFIG_VAR_SET, delete: CONFIG_VAR_UNSET }],
+    flag: [{ create: FLAG_SET, update: FLAG_SET, delete: FLAG_DELETE }],
 };
 
 /** Inputs a command runs besides its scripts: with any of them set, it is no longer the shared step. */
@@ -81,18 +87,16 @@ const absent = (v: unknown) => v === undefined || v === null || v === "";
  */
 export function isSharedStep(r: DeclaredResource): boolean {
     const step = stepOf(r);
-    const scripts = step !== undefined ? STEP_SCRIPTS[step] : undefined;
-    if (scripts === undefined) {
+    const variants = step !== undefined ? STEP_SCRIPTS[step] : undefined;
+    if (variants === undefined) {
         return false;
     }
     const p = r.props;
-    const same = (key: "create" | "update" | "delete") =>
+    const same = (scripts: StepScripts, key: "create" | "update" | "delete") =>
         scripts[key] === undefined ? absent(p[key]) : p[key] === scripts[key];
     return (
         JSON.stringify(p["interpreter"]) === JSON.stringify(BASH) &&
-        same("create") &&
-        same("update") &&
-        same("delete") &&
+        variants.some((v) => same(v, "create") && same(v, "update") && same(v, "delete")) &&
         COMMAND_RUNS.every((k) => absent(p[k]) || (Array.isArray(p[k]) && (p[k] as unknown[]).length === 0))
     );
 }

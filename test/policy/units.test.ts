@@ -13,6 +13,7 @@ import type {
 } from "@pulumi/policy";
 import { TYPES, deploymentFromResources } from "../../core/resources";
 import { canonicalDeployment } from "../../core/deployment";
+import { ADVANCED_CREDENTIAL_CREATE } from "../../core/heroku-scripts";
 import { EvaluationContext, Violation, runPolicies, stackUrn } from "../../offline/evaluate";
 import { StackContextProvider } from "../../policy/context";
 import {
@@ -516,15 +517,35 @@ describe("no-credential-on-essential", () => {
         ["no plan", undefined, "carries no ADDON_PLAN"],
         ["a legacy hobby plan", "heroku-postgresql:mini", "heroku-postgresql:mini, an Essential-tier plan"],
         ["an unknown plan", "heroku-postgresql:turbo-9", "not known to allow custom credentials"],
-        [
-            "an Advanced plan",
-            "heroku-postgresql:performance-l",
-            "an Advanced-tier plan managed with `heroku data:pg:*`",
-        ],
     ])("blocks %s", async (_what, plan, says) => {
         expect(messages(await run(() => [noCredentialOnEssential], withPlan(plan)))).toEqual([
             expect.stringContaining(says),
         ]);
+    });
+
+    // heroku 11.10 data/pg/credentials/create.js: Advanced plans take data:pg:credentials:create.
+    it("blocks an Advanced plan whose credential runs the classic pg:credentials script", async () => {
+        expect(
+            messages(await run(() => [noCredentialOnEssential], withPlan("heroku-postgresql:performance-l"))),
+        ).toEqual([
+            "Credential command raptor-credential-raptor_app is on plan heroku-postgresql:performance-l, an " +
+                "Advanced plan, but runs the classic `heroku pg:credentials:create` script. Required: the data:pg " +
+                "script for Advanced plans. Fix: let components/credential.ts pick it from the plan.",
+        ]);
+    });
+
+    it("passes an Advanced plan with the data:pg script", async () => {
+        const advanced = edit(
+            staging,
+            (r) => r === step(staging, "credential"),
+            (r) =>
+                variant(r, r.name, {
+                    environment: { ...(r.props.environment as object), ADDON_PLAN: "heroku-postgresql:advanced" },
+                    create: ADVANCED_CREDENTIAL_CREATE,
+                    update: ADVANCED_CREDENTIAL_CREATE,
+                }),
+        );
+        expect(await run(() => [noCredentialOnEssential], advanced)).toEqual([]);
     });
 });
 

@@ -6,7 +6,17 @@ import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { TYPES, deploymentFromResources, stepOf } from "../../core/resources";
 import { fingerprint } from "../../core/deployment";
-import { READ_OWNER_URL } from "../../core/heroku-scripts";
+import {
+    ADVANCED_ATTACHMENT_CREATE,
+    ADVANCED_ATTACHMENT_DELETE,
+    ADVANCED_CREDENTIAL_CREATE,
+    ADVANCED_CREDENTIAL_URL_READ,
+    ATTACHMENT_CREATE,
+    CREDENTIAL_DELETE,
+    READ_ADDONS,
+    READ_OWNER_URL,
+    READ_OWNER_URL_ADVANCED,
+} from "../../core/heroku-scripts";
 import {
     APP_PASSWORD,
     ENABLED_AT,
@@ -191,19 +201,80 @@ describe("the tier gate", () => {
         expect(outputs.addonPlan).toBe(plan);
     });
 
-    // heroku-cli-util utils/addons/helpers.ts: isAdvancedDatabase is /^(advanced|performance)/ on the plan.
+    // heroku-cli-util dist/utils/addons/helpers.js: isAdvancedDatabase is /^(advanced|performance)/ on the plan;
+    // `heroku-postgresql:advanced` is the plan the CLI's own fixtures use (heroku/cli
+    // test/fixtures/data/pg/fixtures.ts).
     it.each(["heroku-postgresql:advanced", "heroku-postgresql:advanced-beta", "heroku-postgresql:performance-l"])(
-        "refuses the Advanced-tier %s before any resource, naming the data:pg commands",
+        "accepts the Advanced-tier %s and runs its data:pg scripts",
         async (plan) => {
-            const { resources, error } = await runProgram({ stack: "staging", config: STAGING, plan });
-            expect(resources).toEqual([]);
-            expect(error?.message).toContain(
-                `raxx-api-staging: Postgres add-on postgresql-adjacent-27271 (plan ${plan}) is on the Advanced tier`,
-            );
-            expect(error?.message).toContain("`heroku data:pg:*` commands and the /data/postgres/v1 API");
-            expect(error?.message).toContain("Nothing was created.");
+            const { resources, error, outputs } = await runProgram({ stack: "prod", config: PROD, plan });
+            expect(error).toBeUndefined();
+            expect(outputs.addonPlan).toBe(plan);
+            const step = (s: string) => resources.find((r) => stepOf(r) === s)!;
+            expect(step("credential").props).toMatchObject({
+                create: ADVANCED_CREDENTIAL_CREATE,
+                update: ADVANCED_CREDENTIAL_CREATE,
+                delete: CREDENTIAL_DELETE,
+            });
+            expect(step("attachment").props).toMatchObject({
+                create: ADVANCED_ATTACHMENT_CREATE,
+                delete: ADVANCED_ATTACHMENT_DELETE,
+            });
+            expect((step("attachment").props.environment as Record<string, string>).POOL).toBe("leader");
+            expect(resources).toHaveLength(52);
         },
     );
+
+    it("keeps the classic scripts, environment and triggers on Standard: no pool", async () => {
+        const { resources } = await runProgram({ stack: "staging", config: STAGING });
+        const att = resources.find((r) => stepOf(r) === "attachment")!;
+        expect(att.props.create).toBe(ATTACHMENT_CREATE);
+        expect(att.props.environment).not.toHaveProperty("POOL");
+        expect(att.props.triggers).toEqual([
+            "raxx-api-staging",
+            "6a1b2c3d-0000-4000-8000-000000027271",
+            "raptor_app",
+            "RAPTOR_APP_DATABASE",
+        ]);
+    });
+
+    it("names raptor:pool on the Advanced attachment, in its environment and triggers", async () => {
+        const plan = "heroku-postgresql:advanced";
+        const { resources } = await runProgram({ stack: "prod", config: { ...PROD, pool: "leader" }, plan });
+        const att = resources.find((r) => stepOf(r) === "attachment")!;
+        expect((att.props.environment as Record<string, string>).POOL).toBe("leader");
+        expect(att.props.triggers).toContain("leader");
+    });
+
+    it("refuses raptor:pool on a Standard plan before any resource", async () => {
+        const { resources, error } = await runProgram({ stack: "staging", config: { ...STAGING, pool: "leader" } });
+        expect(resources).toEqual([]);
+        expect(error?.message).toBe(
+            'raxx-api-staging: raptor:pool = "leader", but Postgres add-on postgresql-adjacent-27271 (plan ' +
+                "heroku-postgresql:standard-0) has no instance pools: only Heroku Postgres Advanced plans do. Unset " +
+                "raptor:pool (pulumi config rm raptor:pool). Nothing was created.",
+        );
+    });
+
+    it("reads the Advanced credential's URL with data:pg:credentials:url in config-var mode", async () => {
+        const plan = "heroku-postgresql:advanced";
+        const { resources } = await runProgram({ stack: "prod", config: { ...PROD, urlDelivery: "config-var" }, plan });
+        expect(resources.find((r) => stepOf(r) === "credential-url")!.props.create).toBe(ADVANCED_CREDENTIAL_URL_READ);
+    });
+
+    // data/pg/credentials/url.js without --name picks the credential whose type is owner, whatever its name.
+    it("reads the Advanced owner URL with data:pg:credentials:url, never DATABASE_URL", async () => {
+        const plan = "heroku-postgresql:advanced";
+        const { resources, invokes } = await runProgram({ stack: "prod", config: PROD, plan });
+        expect(invokes).toEqual([READ_ADDONS, READ_OWNER_URL_ADVANCED]);
+        const provider = resources.find((r) => r.type === TYPES.postgresProvider)!;
+        expect(provider.props).toMatchObject({
+            host: "owner-host.invalid",
+            username: "owner_u1",
+            database: "d8raptor",
+        });
+        expect(provider.secretPaths).toContain("password");
+    });
 
     it("refuses a plan it does not know", async () => {
         const { resources, error } = await runProgram({
@@ -281,6 +352,33 @@ describe("a promote to another database", () => {
         expect((step(after, "credential").props.environment as Record<string, string>).ADDON_ID).toBe(
             "9f8e7d6c-0000-4000-8000-000000000002",
         );
+    });
+
+    // The runbook's only way off a plan is pg:copy to a new database and pg:promote: a new add-on id.
+    it("Standard -> Advanced re-runs the credential with data:pg on the new add-on, re-attaches", async () => {
+        const advanced = addonsJson("heroku-postgresql:advanced", "DATABASE", "raxx-api-prod").replace(
+            /6a1b2c3d-0000-4000-8000-000000027271/g,
+            "9f8e7d6c-0000-4000-8000-000000000002",
+        );
+        const standard = addonsJson("heroku-postgresql:standard-0", "DATABASE", "raxx-api-prod");
+        const before = await runProgram({ stack: "prod", config: PROD, addonsJson: standard });
+        const after = await runProgram({ stack: "prod", config: PROD, addonsJson: advanced });
+        const step = (run: typeof before, s: string) => run.resources.find((r) => stepOf(r) === s)!;
+        expect(step(after, "credential").props.update).toBe(ADVANCED_CREDENTIAL_CREATE);
+        expect(step(after, "credential").props.environment).toMatchObject({
+            ADDON_ID: "9f8e7d6c-0000-4000-8000-000000000002",
+            ADDON_PLAN: "heroku-postgresql:advanced",
+        });
+        expect(step(after, "attachment").props.triggers).toEqual([
+            "raxx-api-prod",
+            "9f8e7d6c-0000-4000-8000-000000000002",
+            "raptor_app",
+            "RAPTOR_APP_DATABASE",
+            "leader",
+        ]);
+        expect(step(after, "attachment").opts.deleteBeforeReplace).toBeFalsy();
+        // Same privileges, app and delivery: the sign-off's fingerprint does not depend on the plan.
+        expect(after.outputs.fingerprint).toBe(before.outputs.fingerprint);
     });
 
     it("makes the new attachment before deleting the old, so the var never goes missing", async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { Recorded } from "./mocks";
 import { PgServer, startPostgres } from "./pg-server";
 import { withClient } from "./pg-client";
-import { Addon, HerokuApi, HerokuApiOptions, RealPostgres, startHerokuApi } from "./heroku-api";
+import { Addon, HerokuApi, HerokuApiOptions, PostgresAddonOptions, RealPostgres, startHerokuApi } from "./heroku-api";
 import { Phase, ScriptResult, declaredSteps, runPhase } from "./run-commands";
 import { Step } from "../../core/resources";
 import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
@@ -47,21 +47,37 @@ export interface Rig {
     config(): Record<string, string>;
 }
 
-/** A rig with APP and its Standard-0 add-on ADDON (plan overridable), stopped when the file ends. */
-export async function rig(opts: Partial<HerokuApiOptions> & { plan?: string } = {}): Promise<Rig> {
+/**
+ * A rig with APP (or `app`) and its Standard-0 add-on ADDON (plan, and an Advanced plan's owner credential and
+ * pools, overridable), stopped when the file ends.
+ */
+export async function rig(
+    opts: Partial<HerokuApiOptions> &
+        Pick<PostgresAddonOptions, "plan" | "ownerCredential" | "pools"> & {
+            app?: string;
+        } = {},
+): Promise<Rig> {
     if (!shared) {
         throw new Error("call usePostgres() in the test file first");
     }
     const api = await startHerokuApi({ ...opts, postgres: shared });
     rigs.push(api);
-    api.createApp(APP);
-    const addon = await api.createPostgresAddon({ app: APP, name: ADDON, id: ADDON_ID, plan: opts.plan });
+    const app = opts.app ?? APP;
+    api.createApp(app);
+    const addon = await api.createPostgresAddon({
+        app,
+        name: ADDON,
+        id: ADDON_ID,
+        plan: opts.plan,
+        ownerCredential: opts.ownerCredential,
+        pools: opts.pools,
+    });
     return {
         api,
         addon,
         run: (step, phase, env = {}) => runPhase(api, step, phase, { FORCE_COLOR: "1", ...env }),
         steps: (config = {}) => stepsFor(api, config),
-        config: () => api.config(APP),
+        config: () => api.config(app),
     };
 }
 

@@ -449,6 +449,15 @@ export const SCENARIOS: PolicyScenario[] = [
         says: () => ["heroku-postgresql:essential-0, an Essential-tier plan", "pg:copy"],
     },
     {
+        // heroku-postgresql:advanced, the plan of heroku/cli's fixtures: data:pg scripts, same grants and gate.
+        name: "prod on Advanced, signed, soaked, flag on, passes",
+        setup: async (mode, now) => {
+            const soak = { roleSeparationEnabledAt: hoursBefore(73, now) };
+            const s = await signedProd(mode, now, FLAG_ON, { plan: "heroku-postgresql:advanced", soakOutputs: soak });
+            return { ...s, resources: s.resources.filter((r) => r.type !== TYPES.stackReference) };
+        },
+    },
+    {
         name: "config-var delivery passes (its VAR_VALUE unknown at preview)",
         setup: (mode) => staging(mode, { ...STAGING_CONFIG, urlDelivery: "config-var" }),
     },

@@ -2,7 +2,7 @@
  * The Heroku Postgres data API routes the `pg:credentials*` commands call (heroku/cli 11.10
  * src/commands/pg/credentials.ts, credentials/create|url|rotate|destroy.ts): `/postgres/v0/databases/{addon}/...`.
  * Creating a credential creates a LOGIN role on the real PostgreSQL; rotating changes its password.
- * Advanced-tier `/data/postgres/v1/...` is not modelled: it answers 404, as this project refuses Advanced.
+ * Advanced-tier `/data/postgres/v1/...` is in advanced.ts.
  */
 import { Addon, Credential, CredentialStoreState, Model, credentialJson, newPassword } from "./model";
 import { ApiError, Route, notFound } from "./http";
@@ -32,7 +32,7 @@ function credOr404(addon: Addon, name: string): Credential {
 }
 
 /** A read moves a provisioning or rotating credential along, as time does on Heroku. */
-function advance(c: Credential): void {
+export function advance(c: Credential): void {
     if (c.state !== "provisioning" && c.state !== "rotating" && c.state !== "wait_for_provisioning") {
         return;
     }

@@ -27,7 +27,8 @@
  * one `RealPostgres` between rigs of one file (`postgres: sharedRealPostgres`), which reuses a role it made.
  *
  * What only real Heroku shows is listed in the README (Heroku section): the API's exact error wording where
- * marked ASSUMED, timings of provisioning and rotation, restarts, and Advanced-tier (`/data/postgres/v1`) APIs.
+ * marked ASSUMED, timings of provisioning and rotation, restarts, and how far the Advanced-tier `/data/postgres/v1`
+ * API (advanced.ts, modelled from the CLI's source) matches the real one.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -35,8 +36,9 @@ import * as path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import { Addon, App, Credential, Model, Release, credentialUrl } from "./model";
 import { Fault, LoggedRequest, listen } from "./http";
-import { PlatformOptions, platformRoutes } from "./platform";
+import { PlatformOptions, attachHandler, platformRoutes } from "./platform";
 import { DataOptions, dataRoutes, rotate } from "./data";
+import { advancedRoutes, isAdvancedPlan } from "./advanced";
 import { PostgresSuperuser, RealPostgres } from "./postgres";
 
 export { RealPostgres, credentialUrl };
@@ -60,6 +62,13 @@ export interface PostgresAddonOptions {
     id?: string;
     /** Attachment name on the app. Default DATABASE (sets DATABASE_URL). null: not attached. */
     attachAs?: string | null;
+    /**
+     * Advanced plans only: the owner credential's name (type `owner`). Default `owner` (Dev Center); the CLI's
+     * fixtures give it a generated name.
+     */
+    ownerCredential?: string;
+    /** Advanced plans only: the instance pools /info lists. Default one available `leader` pool. */
+    pools?: Addon["pools"];
 }
 
 export interface HerokuApi {
@@ -103,9 +112,12 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
         provisioningReads: opts.provisioningReads ?? 1,
         rotationReads: opts.rotationReads ?? 1,
     };
+    const platformOpts: PlatformOptions = { plainVarOnAttach: opts.plainVarOnAttach ?? "refuse" };
     const routes = [
         ...dataRoutes(model, pg, dataOpts),
-        ...platformRoutes(model, { plainVarOnAttach: opts.plainVarOnAttach ?? "refuse" }),
+        // First: its POST /addon-attachments takes data:pg:attachments:create's namespace_config, then the platform's.
+        ...advancedRoutes(model, pg, dataOpts, attachHandler(model, platformOpts)),
+        ...platformRoutes(model, platformOpts),
     ];
     const listener = await listen(routes, apiKey);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "heroku-rig-home-"));
@@ -159,19 +171,29 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
             const app = appOrThrow(o.app);
             const db = await pg.createDatabase();
             databases.push(db.database);
+            const plan = o.plan ?? "heroku-postgresql:standard-0";
+            const advanced = isAdvancedPlan(plan);
             const addon: Addon = {
                 id: o.id ?? randomUUID(),
                 name: o.name ?? `postgresql-${randomWord()}-${10000 + (randomBytes(2).readUInt16BE() % 90000)}`,
                 appId: app.id,
-                plan: o.plan ?? "heroku-postgresql:standard-0",
+                plan,
                 planId: randomUUID(),
                 serviceId: "6c67493d-8fc2-4cd4-9161-4f1ec11cbe69",
                 state: "provisioned",
                 db: { host: pg.host, port: pg.port, database: db.database },
                 credentials: [
-                    { name: "default", user: db.owner, password: db.password, state: "active", readsLeft: 0 },
+                    {
+                        name: advanced ? (o.ownerCredential ?? "owner") : "default",
+                        ...(advanced ? { type: "owner" as const } : {}),
+                        user: db.owner,
+                        password: db.password,
+                        state: "active",
+                        readsLeft: 0,
+                    },
                 ],
                 createdAt: new Date().toISOString(),
+                ...(advanced ? { pools: o.pools ?? [{ name: "leader", status: "available" }] } : {}),
             };
             model.addons.push(addon);
             if (o.attachAs !== null) {

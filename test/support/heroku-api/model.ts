@@ -15,6 +15,8 @@ export type CredentialStoreState =
 
 export interface Credential {
     name: string;
+    /** Advanced only (`AdvancedCredentialInfo.type`): the owner credential; the others are `additional`. */
+    type?: "owner";
     user: string;
     password: string;
     state: CredentialStoreState;
@@ -37,6 +39,8 @@ export interface Addon {
     db: { host: string; port: number; database: string };
     credentials: Credential[];
     createdAt: string;
+    /** Advanced only: the instance pools `/data/postgres/v1/{id}/info` lists (test/support/heroku-api/advanced.ts). */
+    pools?: Array<{ name: string; status: "available" | "modifying" | "provisioning" | "unknown" }>;
 }
 
 export interface Attachment {
@@ -44,7 +48,10 @@ export interface Attachment {
     name: string;
     appId: string;
     addonId: string;
-    /** null for the default (owner) credential, `credential:NAME` for a named one. */
+    /**
+     * null for the default (owner) credential, `credential:NAME` for a named one; on Advanced, factors
+     * `role:NAME|proxy:false|pool:POOL` (heroku 11.10 dist/lib/data/parse-attachment-factors.js).
+     */
     namespace: string | null;
     createdAt: string;
 }
@@ -84,8 +91,7 @@ export class Model {
 
     credentialOf(attachment: Attachment): Credential | undefined {
         const addon = this.addon(attachment.addonId);
-        const name = attachment.namespace === null ? "default" : attachment.namespace.replace(/^credential:/, "");
-        return addon?.credentials.find((c) => c.name === name);
+        return addon ? credentialIn(addon, attachment.namespace) : undefined;
     }
 
     /** The app's config as Heroku serves it: hand-set vars plus NAME_URL of every attachment. */
@@ -131,6 +137,20 @@ export class Model {
     detach(x: Attachment): void {
         this.attachments.splice(this.attachments.indexOf(x), 1);
     }
+}
+
+/** The credential an attachment namespace names: `credential:NAME`, a `role:NAME` factor, or else the owner's. */
+export function credentialIn(addon: Addon, namespace: string | null): Credential | undefined {
+    const factors = new Map(
+        (namespace ?? "").split("|").flatMap((f) => {
+            const m = /^([^:]+):(.*)$/.exec(f);
+            return m ? [[m[1].trim(), m[2].trim()] as const] : [];
+        }),
+    );
+    const name = factors.get("credential") ?? factors.get("role");
+    return addon.credentials.find((c) =>
+        name === undefined ? c.name === "default" || c.type === "owner" : c.name === name,
+    );
 }
 
 /** The URL `pg:credentials:url` builds and attachments set: postgres://USER:PASSWORD@HOST:PORT/DB (WHATWG-encoded). */

@@ -4,7 +4,7 @@
  * attachment resolver of @heroku/heroku-cli-util utils/addons/attachment-resolver.ts).
  * Error bodies are the API's `{id, message}`; the CLI prints `message` and `Error ID: id`, exit 2.
  */
-import { App, Model, addonJson, attachmentJson } from "./model";
+import { App, Model, addonJson, attachmentJson, credentialIn } from "./model";
 import { ApiError, Route, notFound } from "./http";
 
 export interface PlatformOptions {
@@ -35,7 +35,7 @@ function resolve(m: Model, ref: string, appName: string | undefined): Record<str
     return found.map((x) => attachmentJson(m, x));
 }
 
-function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
+export function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
     return ({ body }) => {
         const b = body as {
             addon?: { name?: string };
@@ -50,8 +50,8 @@ function attachHandler(m: Model, opts: PlatformOptions): Route["handle"] {
         }
         const app = appOr404(m, b.app?.name ?? "");
         const name = b.name ?? `HEROKU_POSTGRESQL_${["AMBER", "BLUE", "CYAN"][m.attachments.length % 3]}`;
-        const cred = b.namespace ? b.namespace.replace(/^credential:/, "") : "default";
-        if (!addon.credentials.some((c) => c.name === cred)) {
+        if (!credentialIn(addon, b.namespace ?? null)) {
+            const cred = (b.namespace ?? "").replace(/^credential:/, "");
             throw new ApiError(422, "invalid_params", `Couldn't find credential ${cred} on ${addon.name}.`);
         }
         const taken = m.attachmentsOf(app).find((x) => x.name === name);
