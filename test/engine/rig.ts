@@ -85,7 +85,10 @@ async function createTables(ownerUrl: string): Promise<void> {
     }
 }
 
-export async function startRig(): Promise<Rig> {
+/** Each stack's add-on plan; Standard-0 unless a scenario puts one on Heroku Postgres Advanced (issue 18). */
+export type RigPlans = Partial<Record<keyof typeof APPS, string>>;
+
+export async function startRig(plans: RigPlans = {}): Promise<Rig> {
     const pg = await startPostgres();
     try {
         await enableSsl(pg);
@@ -93,7 +96,7 @@ export async function startRig(): Promise<Rig> {
         const addons = {} as Record<keyof typeof APPS, Addon>;
         for (const [stack, app] of Object.entries(APPS) as [keyof typeof APPS, string][]) {
             api.createApp(app);
-            addons[stack] = await api.createPostgresAddon({ app });
+            addons[stack] = await api.createPostgresAddon({ app, ...(plans[stack] ? { plan: plans[stack] } : {}) });
             await createTables(api.config(app).DATABASE_URL);
         }
         return {

@@ -4,7 +4,7 @@
  * Heroku side is the real `heroku` CLI against the local Heroku API; the add-on's database is a real
  * PostgreSQL owned by a non-superuser. Steps run in order and build on each other.
  *
- * Everything Pulumi is real: the CLI, the 3.248 Node.js language host, and the command and postgresql providers,
+ * Staging is on Standard-0 and prod on Heroku Postgres Advanced (`data:pg:*`). Everything Pulumi is real: the CLI, the 3.248 Node.js language host, and the command and postgresql providers,
  * built by engine/build.sh from their release sources. Fails, naming what is missing, if a binary was not built.
  */
 import { spawnSync } from "node:child_process";
@@ -92,7 +92,9 @@ describe("the runbook through the real Pulumi engine", () => {
     /** Passwords seen during the run, for the secrecy check at the end. */
     const passwords = new Set<string>();
     const remember = (url: string | undefined) => url && new URL(url).password && passwords.add(new URL(url).password);
-    const writesSince = (n: number) => rig.api.requests.slice(n).filter((r) => MUTATING.has(r.method));
+    // POST /actions/addons/resolve only looks an add-on up (the data:pg:* commands resolve their argument with it).
+    const writesSince = (n: number) =>
+        rig.api.requests.slice(n).filter((r) => MUTATING.has(r.method) && r.path !== "/actions/addons/resolve");
     const verify = (stack: string) =>
         spawnSync(
             "node",
@@ -113,7 +115,9 @@ describe("the runbook through the real Pulumi engine", () => {
         );
 
     beforeAll(async () => {
-        rig = await startRig();
+        // Prod on Heroku Postgres Advanced (the CLI's fixtures' plan name): its credential, owner URL and
+        // attachment go through data:pg:*, the grants and the gate are the same.
+        rig = await startRig({ prod: "heroku-postgresql:advanced" });
         ws = new Workspace(build.binDir, { program: true, env: rig.api.env });
         await ws.ok(["login", `file://${ws.backend}`]);
         for (const stack of ["staging", "prod"]) {
