@@ -26,7 +26,7 @@ const errorOf = (stdout: string) =>
     (JSON.parse(stdout) as { error: { code: string; message: string; fix: string } }).error;
 
 describe("sign-off with a key no allowedSigners line lists", () => {
-    it("exits 1, writes nothing, prints the exact line for policy/config.json; adding it (reviewed) lets it sign", () => {
+    it("exits 1, writes nothing, prints the exact line for policy/config.json; once added, it signs", () => {
         const s = box();
         const before = s.read("Pulumi.prod.yaml");
         const argv = ["signoff", "--stack", "prod", "--ticket", "1568", "--key", keyPath("mallory")];
@@ -38,7 +38,8 @@ describe("sign-off with a key no allowedSigners line lists", () => {
         const line = `op@raxx.app namespaces="raptor-signoff" ${publicKey("mallory")}`;
         expect(error.fix).toBe(
             `add this line to prod-signoff.allowedSigners in policy/config.json: ${JSON.stringify(line)}. That ` +
-                "change goes through review (commit it on a branch; it counts once merged), then run this command again",
+                "change goes through review (commit it on a branch; it counts once merged), then run this " +
+                "command again",
         );
         expect(refused.stderr).toContain(`fix: ${error.fix}\n`);
 
@@ -82,7 +83,7 @@ describe("stack file errors name the file, the key and the value", () => {
         const error = errorOf(r.stdout);
         expect(error.code).toBe("stack-file");
         expect(error.message).toMatch(
-            new RegExp(`^${path.join(s.dir, "Pulumi.staging.yaml")} is not valid YAML: .* at line 3, column \\d+`),
+            new RegExp(`^${path.join(s.dir, "Pulumi.staging.yaml")} is not valid YAML: .* at line 2, column 15:$`),
         );
         expect(error.fix).toBe(
             "fix that line of Pulumi.staging.yaml (git diff Pulumi.staging.yaml shows what changed)",
