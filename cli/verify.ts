@@ -44,7 +44,8 @@ SSL is on unless the URL says sslmode=disable: Heroku requires SSL and its URLs 
                                        Heroku needs). allow and prefer never fall back to plain text.
   verify-ca, verify-full               SSL, the certificate verified (verify-ca needs sslrootcert=FILE)
   disable                              no SSL: only for a local database without SSL (?sslmode=disable)
-Exit status: 0 clean, 2 drift found, 1 error (bad URL, unreachable database, authentication).
+Exit status: 0 clean, 2 drift found, 1 error (bad URL, unreachable database, authentication): the
+message and its fix on stderr, and with --json {"error": {code, message, fix}} on stdout.
 `;
 
 export interface VerifyOptions {
