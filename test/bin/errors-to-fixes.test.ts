@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GITHUB_COMMENT_LIMIT } from "../../core/review/markdown";
 import { ROOT, Sandbox, ensureBuilt, sandbox } from "../support/cli-sandbox";
 import { keyPath, publicKey } from "../support/ssh-keys";
@@ -20,6 +20,8 @@ const box = () => {
 };
 afterEach(() => boxes.splice(0).forEach((s) => s.remove()));
 beforeAll(ensureBuilt, 300_000);
+// Whole processes on a shared 2-core machine; a rebuild (tsc) alone took 30-66 s under load here.
+vi.setConfig({ testTimeout: 300_000 });
 
 /** The error document of a failed --json run. */
 const errorOf = (stdout: string) =>

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ROOT, Sandbox, ensureBuilt, sandbox } from "../support/cli-sandbox";
 
 const run = (...args: string[]) =>
@@ -21,6 +21,8 @@ const run = (...args: string[]) =>
 const notARepo = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-not-a-repo-"));
 afterAll(() => fs.rmSync(notARepo, { recursive: true, force: true }));
 beforeAll(ensureBuilt, 300_000);
+// Whole processes on a shared 2-core machine; a rebuild (tsc) alone took 30-66 s under load here.
+vi.setConfig({ testTimeout: 300_000 });
 
 describe("bin/raptor-roles.js", () => {
     it("plan --stack staging (npm start) prints the 40-table plan and exits 0, nothing on stderr", () => {

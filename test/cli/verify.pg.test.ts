@@ -747,7 +747,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
     it("--database-url-env naming an unset variable: exit 1", async () => {
         const io = recorder();
         expect(await main(["verify", "--database-url-env", "RAPTOR_TEST_SURELY_UNSET"], io)).toBe(1);
-        expect(io.stderr).toContain("RAPTOR_TEST_SURELY_UNSET is empty or not set");
+        expect(io.stderr).toContain(
+            "environment variable RAPTOR_TEST_SURELY_UNSET (--database-url-env) is empty or not set",
+        );
     });
 
     it("both or neither URL option is a usage error", async () => {
