@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { startPostgres } from "../test/support/pg-server";
-import { benchCli, printCli } from "./cli-bench";
+import { benchCli, benchForms, printCli, printForms } from "./cli-bench";
 import { benchEngine, printEngine } from "./engine-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
 import { processMs, timing } from "./timing";
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
         );
         const node = timing(Array.from({ length: 7 }, () => processMs(["-e", "0"])));
         printCli(await benchCli(server), node);
+        printForms(benchForms());
         console.log("");
         await benchVerify({ tables: 10_000, server, node });
     } finally {

@@ -1,21 +1,87 @@
 #!/usr/bin/env node
-// `npm run build` (and `npm ci`, through `prepare`): compiles the CLI to a fresh dist/ with tsc, copies the data
-// files the compiled code reads beside itself, and stamps the build so bin/raptor-roles.js can tell
-// when a source is newer than what it would run.
+// `npm run build` (and `npm ci`, through `prepare`; and bin/raptor-roles.js by itself when the sources changed):
+// compiles the CLI with tsc into a scratch directory, links the data files the compiled code reads, stamps the
+// sources' content hash (bin/source-hash.js) and swaps the result in as dist/, so a command running meanwhile
+// never sees half a build.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
+const { sourceHash } = require("./source-hash");
 
-const root = path.join(__dirname, "..");
-// From scratch: tsc never deletes outputs, and a stale dist/core/verify.js would shadow dist/core/verify/index.js.
-fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
-const tsc = require.resolve("typescript/bin/tsc");
-const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit" });
-if (r.status !== 0) {
-    process.exit(r.status ?? 1);
+// Data files the compiled code reads beside itself: links to the checkout's own files, never copies, so editing
+// policy/config.json (how an operator is added) takes effect at once and never makes the build stale.
+const LINKED = ["policy/config.json", "policy/package.json", "cli/python-ast.py"];
+
+function build(root, { quiet = false } = {}) {
+    const hash = sourceHash(root);
+    const tmp = path.join(root, `dist.tmp-${process.pid}`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const tsc = require.resolve("typescript/bin/tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", tmp], {
+        stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
+        encoding: "utf8",
+    });
+    if (r.status !== 0) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        const out = quiet ? `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() : "";
+        throw new Error(`tsc -p tsconfig.build.json failed (exit ${r.status})${out ? `:\n${out}` : ""}`);
+    }
+    for (const data of LINKED) {
+        const at = path.join(tmp, data);
+        fs.mkdirSync(path.dirname(at), { recursive: true });
+        fs.symlinkSync(path.relative(path.dirname(path.join(root, "dist", data)), path.join(root, data)), at);
+    }
+    fs.writeFileSync(
+        path.join(tmp, "BUILT"),
+        `${JSON.stringify({ sources: hash, builtAt: new Date().toISOString() })}\n`,
+    );
+    // From scratch, then swapped in: tsc never deletes outputs, and a stale dist/core/verify.js would shadow
+    // dist/core/verify/index.js.
+    const dist = path.join(root, "dist");
+    const old = path.join(root, `dist.old-${process.pid}`);
+    try {
+        fs.renameSync(dist, old);
+    } catch (e) {
+        if (e.code !== "ENOENT") throw e; // none yet, or another build is swapping its own in
+    }
+    try {
+        fs.renameSync(tmp, dist);
+    } catch (e) {
+        // Another build of the same sources won the race: keep its dist/, drop ours.
+        if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e;
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    fs.rmSync(old, { recursive: true, force: true });
+    return hash;
 }
-for (const data of ["policy/config.json", "policy/package.json", "cli/python-ast.py"]) {
-    fs.copyFileSync(path.join(root, data), path.join(root, "dist", data));
+
+/**
+ * npm links a dependency's bin into node_modules/.bin, but never the project's own: link it, so that in this
+ * checkout `./node_modules/.bin/raptor-roles` (or `raptor-roles`, with node_modules/.bin on PATH) starts in node's
+ * time, as it does where raptor-roles is installed as a dependency or globally. `npx` adds npm's own 2-7 s.
+ */
+function linkBin(root) {
+    const bin = path.join(root, "node_modules", ".bin");
+    const link = path.join(bin, "raptor-roles");
+    if (!fs.existsSync(bin) || fs.existsSync(link)) {
+        return;
+    }
+    try {
+        fs.symlinkSync(path.relative(bin, path.join(root, "bin", "raptor-roles.js")), link);
+    } catch {
+        // A read-only or shared node_modules: bin/raptor-roles.js still works.
+    }
 }
-fs.writeFileSync(path.join(root, "dist", "BUILT"), `${new Date().toISOString()}\n`);
+
+module.exports = { build, linkBin };
+
+if (require.main === module) {
+    try {
+        linkBin(path.join(__dirname, ".."));
+        build(path.join(__dirname, ".."));
+    } catch (e) {
+        process.stderr.write(`bin/build.js: ${e.message}\n`);
+        process.exit(1);
+    }
+}

@@ -1,47 +1,45 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script, or `npm run build`):
-// starting is node's own start plus the one command's modules, with no TypeScript to transpile.
+// Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script): starting is node's own start plus
+// the one command's modules, with no TypeScript to transpile. When the TypeScript sources differ from what dist/
+// was built from (by content: bin/source-hash.js), it rebuilds dist/ once, saying so on stderr; if that cannot
+// be done (a read-only checkout, a type error, RAPTOR_ROLES_NO_REBUILD=1) it runs the sources through tsx.
 "use strict";
-const fs = require("node:fs");
 const path = require("node:path");
+const { builtHash, sourceHash } = require("./source-hash");
 
 const root = path.join(__dirname, "..");
 const dist = path.join(root, "dist");
 
-/** The first source newer than the build (or the missing build itself), else null. */
-function staleBy() {
-    let built;
-    try {
-        built = fs.statSync(path.join(dist, "BUILT")).mtimeMs;
-    } catch {
-        return "dist/ (not built)";
+/** dist/cli/bin.js when dist/ is built from these sources (rebuilt here if not), else undefined. */
+function compiled() {
+    const sources = sourceHash(root);
+    const built = builtHash(dist);
+    if (built === sources) {
+        return path.join(dist, "cli", "bin.js");
     }
-    const sources = ["program.ts", "config.ts", "policy/config.json"];
-    for (const dir of ["cli", "core", "db", "offline", "policy", "components"]) {
-        for (const f of fs.readdirSync(path.join(root, dir), { recursive: true })) {
-            if (String(f).endsWith(".ts")) {
-                sources.push(path.join(dir, String(f)));
-            }
+    const why = built === undefined ? "dist/ is not built" : "the sources changed since dist/ was built";
+    if (process.env.RAPTOR_ROLES_NO_REBUILD !== "1") {
+        process.stderr.write(`raptor-roles: ${why}; rebuilding it once (npm run build)...\n`);
+        try {
+            require("./build").build(root, { quiet: true });
+            return path.join(dist, "cli", "bin.js");
+        } catch (e) {
+            process.stderr.write(`raptor-roles: the rebuild failed (${String(e.message).split("\n")[0]})\n`);
         }
     }
-    return sources.find((f) => fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.mtimeMs > built) ?? null;
+    process.stderr.write(`raptor-roles: ${why}; running the TypeScript sources (slower; npm run build to fix)\n`);
+    return undefined;
 }
 
-const stale = staleBy();
-if (stale !== null) {
-    process.stderr.write(`raptor-roles: the compiled CLI is older than ${stale}: run npm run build (npm ci runs it)\n`);
-    process.exit(1);
+const entry = compiled();
+if (entry !== undefined) {
+    require(entry);
+} else {
+    // tsx's own CLI: main.ts loads each command with import(), which tsx's require hook alone does not cover.
+    const { spawnSync } = require("node:child_process");
+    const tsx = require.resolve("tsx/cli");
+    const r = spawnSync(process.execPath, [tsx, path.join(root, "cli", "bin.ts"), ...process.argv.slice(2)], {
+        stdio: "inherit",
+    });
+    process.exitCode = r.status ?? 1;
 }
-const { main } = require(path.join(dist, "cli", "main.js"));
-main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-}).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (e) => {
-        process.stderr.write(`raptor-roles: ${e && e.message ? e.message : e}\n`);
-        process.exitCode = 1;
-    },
-);

@@ -1,5 +1,5 @@
 /**
- * `raptor-roles diff --base REV [--head REV] [--format markdown|json]`: what
+ * `raptor-roles diff --base REV [--head REV] [--json]`: what
  * a change to this repository does to the privilege matrix and to prod's
  * sign-off, for a pull-request comment, with no cloud credentials.
  *
@@ -11,40 +11,45 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-    CLASSIFICATION_FILE,
-    ClassificationSourceError,
-    classificationFromSource,
-} from "../core/review/classification-source";
+import { CLASSIFICATION_FILE, classificationFromSource } from "../core/review/classification-source";
 import { ReviewDiff, Side, StackPlan, reviewDiff } from "../core/review/diff";
-import { renderMarkdown } from "../core/review/markdown";
-import { ClassificationError } from "../core/classification";
-import { projectDir, readStackFile, StackFileError } from "../offline/stack-file";
+import { GITHUB_COMMENT_LIMIT, renderMarkdown } from "../core/review/markdown";
+import { projectDir, readStackFile } from "../offline/stack-file";
 import { parse } from "./args";
-import { Io, Subcommand, UsageError } from "./io";
+import { EXIT, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
 import { planDocument } from "./plan";
 
-export const DIFF_HELP = `usage: raptor-roles diff --base REV [--head REV] [--format markdown|json] [--repo DIR]
+export const DIFF_HELP = `usage: raptor-roles diff --base REV [--head REV] [--json] [--repo DIR]
 
 Compares two git revisions of this repository: the classification
 (${CLASSIFICATION_FILE}), every Pulumi.<stack>.yaml and policy/config.json.
 Both are planned offline with this checkout's program. Prints the tables added,
 removed or moved between sets; each privilege that changes, per table and
 stack; each resource added, removed or changed (inputs, Heroku calls); the
-policy verdicts at the head; prod's fingerprint before and after, and whether
-the sign-off committed in Pulumi.prod.yaml covers the head.
-Exit 0 when the diff is printed (a blocked head is shown, not an error); 1 on an error.
+policy verdicts at the head, each distinct verdict once; prod's fingerprint
+before and after, and whether the sign-off committed in Pulumi.prod.yaml covers
+the head. The Markdown always fits one pull-request comment (GitHub's limit is
+${GITHUB_COMMENT_LIMIT.toLocaleString("en")} characters): long lists are cut, with the count of what was left out.
+
+Without --head, it compares with HEAD and refuses while those files have uncommitted changes (it would
+silently ignore them): commit or stash them, or pass --head HEAD to compare the last commit on purpose.
+Exit 0 when the diff is printed (a blocked head is shown in it: the gate, not the diff, stops it);
+1 on an error (no such revision, not a repository, a dirty tree).
 
 Options:
   --base REV       the revision to compare from, e.g. origin/main (required)
-  --head REV       the revision to compare to (default HEAD)
-  --format FORMAT  markdown (default; fits a pull-request comment) or json
+  --head REV       the revision to compare to (default HEAD, refused with uncommitted changes)
+  --json           the comparison as JSON (--format json is the same; --format markdown the default)
   --repo DIR       the repository (default: this checkout)
   -h, --help       this help
 `;
 
 export class DiffError extends Error {
-    constructor(message: string) {
+    constructor(
+        message: string,
+        readonly fix: string = "",
+    ) {
         super(message);
         this.name = "DiffError";
     }
@@ -63,13 +68,46 @@ function git(repo: string, args: string[]): string {
     }
 }
 
+/** The repository's top directory, or a DiffError saying DIR is not a git repository. */
+function repositoryAt(repo: string, given: boolean): string {
+    try {
+        return execFileSync("git", ["-C", repo, "rev-parse", "--show-toplevel"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        }).trim();
+    } catch {
+        throw new DiffError(
+            `${given ? "--repo " : ""}${repo} is not a git repository (git rev-parse --show-toplevel fails there)`,
+            given
+                ? "pass the directory of a clone of this repository, or leave --repo out for this checkout"
+                : "run it from a git clone",
+        );
+    }
+}
+
+/** The files diff reads that have uncommitted changes (staged or not) in the working tree. */
+export function dirtyInputs(repo: string): string[] {
+    const status = git(repo, [
+        "status",
+        "--porcelain",
+        "--",
+        CLASSIFICATION_FILE,
+        "Pulumi.*.yaml",
+        "policy/config.json",
+    ]);
+    return status
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.slice(3));
+}
+
 function commitOf(repo: string, rev: string, which: string): string {
     try {
         return git(repo, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]).trim();
     } catch {
         throw new DiffError(
-            `${which} ${JSON.stringify(rev)} is not a commit of ${repo}; fetch it first (in CI: ` +
-                `actions/checkout with fetch-depth: 0)`,
+            `${which} ${JSON.stringify(rev)} is not a commit of ${repo}`,
+            `git fetch origin (in CI: actions/checkout with fetch-depth: 0), or name an existing revision`,
         );
     }
 }
@@ -130,49 +168,54 @@ export async function diffRevisions(o: {
     head?: string;
     now?: Date;
 }): Promise<ReviewDiff> {
-    const repo = o.repo ?? projectDir();
+    const repo = repositoryAt(o.repo ?? projectDir(), o.repo !== undefined);
+    if (o.head === undefined) {
+        const dirty = dirtyInputs(repo);
+        if (dirty.length > 0) {
+            throw new DiffError(
+                `uncommitted changes to ${dirty.join(", ")} in ${repo}: diff compares commits, so without --head ` +
+                    "it would compare HEAD and silently leave them out",
+                "commit them (git commit -am ...) or stash them (git stash), then run it again; or pass --head HEAD " +
+                    "to compare the last commit without them",
+            );
+        }
+    }
     const base = await sideAt(repo, o.base, "--base", o.now);
     const head = await sideAt(repo, o.head ?? "HEAD", "--head", o.now);
     return reviewDiff(base, head);
 }
 
 export const diff: Subcommand = async (argv: string[], io: Io) => {
-    const { values } = parse(argv, {
-        base: { type: "string" },
-        head: { type: "string" },
-        format: { type: "string" },
-        repo: { type: "string" },
-    });
+    const { values } = parse(
+        argv,
+        {
+            base: { type: "string" },
+            head: { type: "string" },
+            format: { type: "string" },
+            json: { type: "boolean" },
+            repo: { type: "string" },
+        },
+        "diff",
+    );
     if (values.help) {
         io.out(DIFF_HELP);
-        return 0;
+        return EXIT.OK;
     }
     if (!values.base) {
-        throw new UsageError("--base is required (e.g. --base origin/main)");
+        throw new UsageError("--base is required", "raptor-roles diff --base origin/main");
     }
-    const format = values.format ?? "markdown";
+    const format = values.json ? "json" : (values.format ?? "markdown");
     if (format !== "markdown" && format !== "json") {
-        throw new UsageError(`--format ${JSON.stringify(format)} is not a format; use markdown or json`);
+        throw new UsageError(`--format ${JSON.stringify(format)} is not a format`, "--format markdown or --json");
     }
-    let d: ReviewDiff;
-    try {
-        d = await diffRevisions({
-            base: values.base,
-            ...(values.head ? { head: values.head } : {}),
-            ...(values.repo ? { repo: values.repo } : {}),
-        });
-    } catch (e) {
-        if (
-            e instanceof DiffError ||
-            e instanceof ClassificationSourceError ||
-            e instanceof ClassificationError ||
-            e instanceof StackFileError
-        ) {
-            io.err(`raptor-roles diff: ${e.message}\n`);
-            return 1;
-        }
-        throw e;
+    if (values.json && values.format === "markdown") {
+        throw new UsageError("--json and --format markdown contradict each other", "give one of them");
     }
+    const d = await diffRevisions({
+        base: values.base,
+        ...(values.head ? { head: values.head } : {}),
+        ...(values.repo ? { repo: values.repo } : {}),
+    });
     io.out(format === "json" ? `${JSON.stringify(d, null, 2)}\n` : renderMarkdown(d));
-    return 0;
+    return EXIT.OK;
 };

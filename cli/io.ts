@@ -4,13 +4,8 @@ export interface Io {
     err(s: string): void;
 }
 
-/** A subcommand: takes its own argv (after the subcommand name) and returns the exit code. */
+/** A subcommand: takes its own argv (after the subcommand name) and returns the exit code (cli/contract.ts's EXIT). */
 export type Subcommand = (argv: string[], io: Io) => Promise<number>;
 
-/** Thrown for bad usage; main prints the message and the subcommand's help, exit 1. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+// Bad usage: main prints the message and the fix to stderr (and the error document with --json), exit 1.
+export { UsageError } from "./contract";

@@ -11,26 +11,34 @@ import * as path from "node:path";
 import { Classification, RAPTOR_CLASSIFICATION, TABLE_PRIVILEGES, classify } from "../core/classification";
 import { canonicalExtra, fingerprint } from "../core/deployment";
 import { TYPES, deploymentFromResources } from "../core/resources";
-import { runProgram, Recorded } from "../offline/run-program";
-import { PLACEHOLDER, projectDir, readStackFile } from "../offline/stack-file";
+import { groupVerdicts, verdictHeadline } from "../core/review/verdicts";
+import { runProgram, Recorded, STAND_IN_ADDON } from "../offline/run-program";
+import { PLACEHOLDER, projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { evaluatePolicies, loadPackConfigFile, Violation } from "../offline/evaluate";
 import { parse } from "./args";
-import { Io, Subcommand, UsageError } from "./io";
+import { CliError, EXIT, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
 import { ResourceView, renderInputs, resourceView } from "./plan-inputs";
 
-export const PLAN_HELP = `usage: raptor-roles plan --stack NAME [--json] [--addon-plan PLAN] [--staging-enabled-at ISO]
+export const PLAN_HELP = `usage: raptor-roles plan --stack NAME [--json] [--inputs] [--matrix]
+                         [--addon-plan PLAN] [--staging-enabled-at ISO]
 
 Evaluates the program offline for a stack (its Pulumi.<NAME>.yaml), runs the
-policy pack over the declared resources and prints the resources, the
-privilege matrix, the policy verdicts and the sign-off fingerprint.
-Exit 0: no mandatory violation; 1: a mandatory violation or an error.
+policy pack over the declared resources and prints, on one screen: the
+resources by type, the privilege matrix by set, the policy verdicts (each
+distinct verdict once, with the resources it is on), the sign-off fingerprint
+and what came from stand-ins.
+Exit 0: no mandatory violation; 2: a mandatory violation (prod before its
+sign-off, as expected); 1: bad input or a stack the program refuses.
 
-Facts only Heroku can answer are stand-ins, reported as not checked live:
+Facts only Heroku can answer are stand-ins, marked [stand-in] where printed:
   --addon-plan PLAN          the add-on's plan (default heroku-postgresql:standard-0)
   --staging-enabled-at ISO   staging's roleSeparationEnabledAt (default: no evidence)
 Options:
   --stack NAME   the stack (required)
-  --json         a stable JSON document: resources, matrix, violations, fingerprint
+  --inputs       also every resource's inputs and Heroku calls, as pulumi preview --diff shows them
+  --matrix       also the matrix one table per row
+  --json         a stable JSON document: resources (with inputs), matrix, violations, fingerprint
   -h, --help     this help
 `;
 
@@ -61,6 +69,8 @@ export interface PlanDocument {
     violations: Violation[];
     /** Facts that came from stand-ins, not from Heroku. */
     notCheckedLive: string[];
+    /** Values in `resources` that are stand-ins (the add-on's name and id), not read from Heroku. */
+    standIns: string[];
     error?: string;
 }
 
@@ -96,7 +106,8 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
     const classification = opts.classification ?? RAPTOR_CLASSIFICATION;
     const addonPlan = opts.addonPlan ?? DEFAULT_ADDON_PLAN;
     const notCheckedLive = [
-        `add-on plan: ${addonPlan} (stand-in for \`heroku addons --app APP --json\`)`,
+        `add-on ${STAND_IN_ADDON.name}[stand-in] on plan ${addonPlan}: stand-ins for what ` +
+            "`heroku addons --app APP --json` answers at deploy time (the name appears in the Heroku calls)",
         "owner URL: a stand-in (the grants' provider reads DATABASE_URL from Heroku at deploy time)",
         opts.stagingEnabledAt
             ? `staging roleSeparationEnabledAt: ${opts.stagingEnabledAt} (stand-in for the StackReference)`
@@ -118,6 +129,7 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
         matrix: matrixOf(run.resources, classification),
         violations: [],
         notCheckedLive,
+        standIns: [STAND_IN_ADDON.name, STAND_IN_ADDON.id],
     };
     if (run.error) {
         return { ...doc, error: run.error.message };
@@ -144,77 +156,214 @@ export function isBlocked(doc: PlanDocument): boolean {
     return doc.error !== undefined || doc.violations.some((v) => v.level === "mandatory");
 }
 
-const MATRIX_COLUMNS = TABLE_PRIVILEGES.slice(0, 5);
+/** Prod with no raptor:signoff at all, blocked by nothing but prod-signoff: what review before sign-off looks like. */
+export function awaitsSignoff(doc: PlanDocument, signoffSet: boolean): boolean {
+    const mandatory = doc.violations.filter((v) => v.level === "mandatory");
+    return !signoffSet && mandatory.length > 0 && mandatory.every((v) => v.policy === "prod-signoff");
+}
 
-export function renderPlan(doc: PlanDocument): string {
-    const lines: string[] = [`raptor plan for stack ${doc.stack}${doc.app ? ` (app ${doc.app})` : ""}`, ""];
-    if (doc.error) {
-        lines.push(`ERROR: the program stops before declaring resources:\n  ${doc.error.replace(/\n/g, "\n  ")}`, "");
+const MATRIX_COLUMNS = TABLE_PRIVILEGES.slice(0, 5);
+const WIDTH = 120;
+export const NEXT_SIGNOFF = "raptor-roles signoff --stack prod --ticket <ticket> --key <your key>";
+
+/** The stand-in add-on's name and id, marked wherever a line prints them. */
+export function markStandIns(line: string): string {
+    return line
+        .split(STAND_IN_ADDON.name)
+        .join(`${STAND_IN_ADDON.name}[stand-in]`)
+        .split(STAND_IN_ADDON.id)
+        .join(`${STAND_IN_ADDON.id}[stand-in]`);
+}
+
+/** `head` then `words` joined by ", ", wrapped at WIDTH columns under an indent as wide as `indent`. */
+function wrapped(head: string, words: readonly string[], indent: string): string[] {
+    const lines: string[] = [];
+    let line = head;
+    words.forEach((w, i) => {
+        const piece = `${w}${i < words.length - 1 ? "," : ""}`;
+        if (line.length + 1 + piece.length > WIDTH && line.trim() !== "") {
+            lines.push(line);
+            line = `${indent}${piece}`;
+        } else {
+            line = line.endsWith(" ") || line === "" ? `${line}${piece}` : `${line} ${piece}`;
+        }
+    });
+    return [...lines, line];
+}
+
+/** A long line broken at spaces to WIDTH columns, continuation lines under `indent`. */
+export function wordWrapped(text: string, indent: string): string[] {
+    const lead = /^ */.exec(text)?.[0] ?? "";
+    const lines: string[] = [];
+    let line = lead;
+    for (const word of text.slice(lead.length).split(" ")) {
+        if (line.trim() !== "" && line.length + 1 + word.length > WIDTH) {
+            lines.push(line);
+            line = `${indent}${word}`;
+        } else {
+            line = line === lead ? `${lead}${word}` : `${line} ${word}`;
+        }
     }
-    lines.push(`Resources (${doc.resources.length}):`);
-    for (const r of doc.resources) {
-        lines.push(`  ${r.type.padEnd(52)} ${r.name}`, ...renderInputs(r));
+    return [...lines, line];
+}
+
+function resourcesSection(doc: PlanDocument, inputs: boolean): string[] {
+    if (inputs) {
+        return [
+            `Resources (${doc.resources.length}), with their inputs:`,
+            ...doc.resources.flatMap((r) => [`  ${r.type.padEnd(52)} ${r.name}`, ...renderInputs(r).map(markStandIns)]),
+        ];
     }
-    const width = Math.max(5, ...doc.matrix.map((m) => m.table.length));
-    lines.push("", `Privilege matrix for the app role (${doc.matrix.length} tables):`);
-    lines.push(
-        `  ${"table".padEnd(width)}  ${"set".padEnd(12)} ${MATRIX_COLUMNS.map((c) => c.padEnd(8)).join(" ")}`.trimEnd(),
-    );
+    const byType = new Map<string, number>();
+    doc.resources.forEach((r) => byType.set(r.type, (byType.get(r.type) ?? 0) + 1));
+    const counts = [...byType.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${n} ${t}`);
+    return [
+        ...wrapped(`Resources (${doc.resources.length}): `, counts, "  "),
+        "  (--inputs lists each with its inputs and Heroku calls; --json carries them too)",
+    ];
+}
+
+function matrixSection(doc: PlanDocument, full: boolean): string[] {
+    const lines = [`Privilege matrix for the app role (${doc.matrix.length} tables):`];
+    if (full) {
+        const width = Math.max(5, ...doc.matrix.map((m) => m.table.length));
+        const row = (cells: string[]) => cells.map((c) => c.padEnd(8)).join(" ");
+        lines.push(`  ${"table".padEnd(width)}  ${"set".padEnd(12)} ${row(MATRIX_COLUMNS)}`.trimEnd());
+        for (const m of doc.matrix) {
+            const cells = MATRIX_COLUMNS.map((c) => (m.privileges.includes(c) ? "yes" : "-"));
+            lines.push(`  ${m.table.padEnd(width)}  ${m.set.padEnd(12)} ${row(cells)}`.trimEnd());
+        }
+        return lines;
+    }
+    const groups = new Map<string, MatrixRow[]>();
     for (const m of doc.matrix) {
-        const cells = MATRIX_COLUMNS.map((c) => (m.privileges.includes(c) ? "yes" : "-").padEnd(8));
-        lines.push(`  ${m.table.padEnd(width)}  ${m.set.padEnd(12)} ${cells.join(" ")}`.trimEnd());
+        const key = `${m.set}\0${m.privileges.join(", ") || "nothing"}`;
+        groups.set(key, [...(groups.get(key) ?? []), m]);
     }
-    lines.push("", "Policy verdicts:");
-    if (doc.violations.length === 0) {
-        lines.push("  no violations");
+    for (const [key, rows] of groups) {
+        const [set, privileges] = key.split("\0");
+        const head = `  ${set} (${rows.length}): ${privileges} on `;
+        lines.push(
+            ...wrapped(
+                head,
+                rows.map((r) => r.table),
+                "    ",
+            ),
+        );
     }
-    for (const v of doc.violations) {
-        lines.push(`  [${v.level}] ${v.policy}${v.urn ? ` (${v.urn.split("::").pop()})` : ""}: ${v.message}`);
-    }
-    lines.push("", `Sign-off fingerprint: ${doc.fingerprint ?? "(none: the program did not complete)"}`);
+    lines.push("  (--matrix prints one table per row)");
+    return lines;
+}
+
+function verdictsSection(doc: PlanDocument): string[] {
+    const groups = groupVerdicts(doc.violations);
+    const lines = [
+        "Policy verdicts: " +
+            (doc.violations.length === 0
+                ? "no violations"
+                : `${doc.violations.length} violation(s), ${groups.length} distinct`),
+    ];
+    lines.push(...groups.flatMap((g) => wordWrapped(`  ${verdictHeadline(g)}`, "    ")));
+    return lines;
+}
+
+export function renderPlan(
+    doc: PlanDocument,
+    opts: { inputs?: boolean; matrix?: boolean; signoffSet?: boolean } = {},
+): string {
+    const lines: string[] = [`raptor plan for stack ${doc.stack}${doc.app ? ` (app ${doc.app})` : ""}`, ""];
+    lines.push(...resourcesSection(doc, opts.inputs === true), "");
+    lines.push(...matrixSection(doc, opts.matrix === true), "");
+    lines.push(...verdictsSection(doc), "");
+    lines.push(`Sign-off fingerprint: ${doc.fingerprint ?? "(none: the program did not complete)"}`);
     if (doc.signoffExtras !== undefined) {
         lines.push(
             "Sign-off extras (resources outside the model; raptor:signoff.extras lists exactly these):",
             ...doc.signoffExtras.map((e) => `  ${JSON.stringify(e)}`),
         );
     }
-    lines.push("", "Not checked live (stand-ins):", ...doc.notCheckedLive.map((n) => `  - ${n}`));
     lines.push(
         "",
-        isBlocked(doc)
-            ? "Result: BLOCKED (a mandatory policy is violated or the program failed)"
-            : "Result: OK (no mandatory violation)",
+        "Not checked live (stand-ins):",
+        ...doc.notCheckedLive.flatMap((n) => wordWrapped(`  - ${n}`, "    ")),
         "",
     );
-    return lines.join("\n");
+    if (!isBlocked(doc)) {
+        lines.push("Result: OK (no mandatory violation)");
+    } else if (awaitsSignoff(doc, opts.signoffSet === true)) {
+        lines.push(
+            `Result: BLOCKED: expected before sign-off; next: ${NEXT_SIGNOFF}`,
+            "  (prod-signoff is the only mandatory verdict; after signing, plan --stack prod must say OK)",
+        );
+    } else {
+        lines.push("Result: BLOCKED (a mandatory policy is violated)");
+    }
+    return `${lines.join("\n")}\n`;
 }
 
-export const plan: Subcommand = async (argv: string[], io: Io) => {
-    const { values } = parse(argv, {
-        stack: { type: "string" },
-        json: { type: "boolean" },
-        "addon-plan": { type: "string" },
-        "staging-enabled-at": { type: "string" },
-    });
-    if (values.help) {
-        io.out(PLAN_HELP);
-        return 0;
-    }
-    if (!values.stack) {
-        throw new UsageError("--stack is required (e.g. --stack staging)");
+const ADDON_PLAN = /^heroku-postgresql:[a-z0-9][a-z0-9-]*$/;
+
+/** The flags' values, checked before anything is evaluated. */
+function planInputs(values: { "addon-plan"?: string; "staging-enabled-at"?: string }) {
+    const addonPlan = values["addon-plan"];
+    if (addonPlan !== undefined && !ADDON_PLAN.test(addonPlan)) {
+        throw new UsageError(
+            `--addon-plan ${JSON.stringify(addonPlan)} is not a Heroku Postgres plan`,
+            "--addon-plan heroku-postgresql:PLAN, e.g. --addon-plan heroku-postgresql:standard-0 " +
+                "(heroku addons --app APP shows the real one)",
+        );
     }
     const stagingEnabledAt = values["staging-enabled-at"];
     if (stagingEnabledAt !== undefined && Number.isNaN(Date.parse(stagingEnabledAt))) {
         throw new UsageError(
-            `--staging-enabled-at ${JSON.stringify(stagingEnabledAt)} is not an ISO 8601 time, e.g. ` +
-                `2026-11-20T09:00:00Z`,
+            `--staging-enabled-at ${JSON.stringify(stagingEnabledAt)} is not an ISO 8601 time`,
+            "--staging-enabled-at 2026-11-20T09:00:00Z (pulumi stack output roleSeparationEnabledAt -s staging)",
         );
     }
-    const doc = await planDocument({
-        stack: values.stack,
-        ...(values["addon-plan"] ? { addonPlan: values["addon-plan"] } : {}),
-        ...(stagingEnabledAt ? { stagingEnabledAt } : {}),
-    });
-    io.out(values.json ? `${JSON.stringify(doc, null, 2)}\n` : renderPlan(doc));
-    return isBlocked(doc) ? 1 : 0;
-};
+    return { ...(addonPlan ? { addonPlan } : {}), ...(stagingEnabledAt ? { stagingEnabledAt } : {}) };
+}
+
+/** The subcommand for the project in `dir` (tests pass a copy). */
+export async function planIn(dir: string, argv: string[], io: Io): Promise<number> {
+    const { values } = parse(
+        argv,
+        {
+            stack: { type: "string" },
+            json: { type: "boolean" },
+            inputs: { type: "boolean" },
+            matrix: { type: "boolean" },
+            "addon-plan": { type: "string" },
+            "staging-enabled-at": { type: "string" },
+        },
+        "plan",
+    );
+    if (values.help) {
+        io.out(PLAN_HELP);
+        return EXIT.OK;
+    }
+    if (!values.stack) {
+        throw new UsageError("--stack is required", "raptor-roles plan --stack staging (or --stack prod)");
+    }
+    const flags = planInputs(values);
+    // Every key checked first, naming the stack file: the program would report the same problems without the file.
+    stackSettings(values.stack, dir);
+    const doc = await planDocument({ stack: values.stack, dir, ...flags });
+    if (doc.error !== undefined) {
+        throw new CliError(
+            "program",
+            `the program stops before declaring resources for stack ${values.stack}: ${doc.error}`,
+            flags.addonPlan !== undefined
+                ? "that is the program's answer for --addon-plan; the fix it names applies to an add-on on that plan"
+                : "the fix the message names",
+        );
+    }
+    if (values.json) {
+        io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+        const signoffSet = readStackFile(values.stack, dir).raw["signoff"] !== undefined;
+        io.out(renderPlan(doc, { inputs: values.inputs === true, matrix: values.matrix === true, signoffSet }));
+    }
+    return isBlocked(doc) ? EXIT.FINDING : EXIT.OK;
+}
+
+export const plan: Subcommand = (argv: string[], io: Io) => planIn(projectDir(), argv, io);

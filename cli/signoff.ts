@@ -13,45 +13,136 @@ import { Scalar, parseDocument } from "yaml";
 import { SIGNOFF_NAMESPACE, signoffMessage } from "../core/signoff-message";
 import { loadPackConfigFile } from "../offline/evaluate";
 import { projectDir, readStackFile } from "../offline/stack-file";
+import { allows, parseAllowedSigners } from "../policy/allowed-signers";
+import { keyFingerprint } from "../policy/sshsig";
 import { parse } from "./args";
-import { Io, Subcommand, UsageError } from "./io";
+import { CliError, EXIT, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
 import { planDocument } from "./plan";
 
 export const SIGNOFF_HELP = `usage: raptor-roles signoff --stack NAME --ticket T --key PATH
-                           [--operator EMAIL] [--dry-run]
+                           [--operator EMAIL] [--dry-run] [--json]
+       raptor-roles signoff --stack NAME --ticket T --operator EMAIL --force   (migration mode only)
 
 Signs the change \`raptor-roles plan --stack NAME\` shows: its fingerprint, the
 ticket, the time, the stack and the app, with \`ssh-keygen -Y sign -n ${SIGNOFF_NAMESPACE}\`,
 and writes raptor:signoff into Pulumi.<NAME>.yaml. Review the plan first; commit the file after.
+The key must be one policy/config.json's prod-signoff.allowedSigners lists (for --operator, if given):
+otherwise nothing is written, and the line to add to that file (a reviewed change) is printed.
 Options:
   --stack NAME      the stack (required)
   --ticket T        the change ticket (required); digits are stored as a number, as config set --path does
   --key PATH        your SSH key (required): a private key file, or a .pub whose key is in ssh-agent
-  --operator EMAIL  the principal to sign as (default: the key's principal in policy/config.json's allowedSigners)
+  --operator EMAIL  the principal to sign as (default: the key's principal in allowedSigners)
   --dry-run         print what would be signed and written, write nothing
+  --force           write an UNSIGNED sign-off: only while migrating to signed sign-offs, when
+                    prod-signoff.requireSignature is false and --operator is in prod-signoff.operators
+  --json            {stack, operator, ticket, approvedAt, fingerprint, signed, file, written, signoff}
   -h, --help        this help
+Exit status: 0 written (or --dry-run printed), 1 bad input, a key not allowed, or nothing to sign.
 `;
 
-/** The key's public half, `keytype base64`, as allowed_signers lists it. */
-function publicKeyOf(key: string): string {
-    const pub = key.endsWith(".pub") ? key : fs.existsSync(`${key}.pub`) ? `${key}.pub` : undefined;
-    const text =
-        pub !== undefined
-            ? fs.readFileSync(pub, "utf8")
-            : execFileSync("ssh-keygen", ["-y", "-f", key], { encoding: "utf8" });
-    return text.trim().split(/\s+/).slice(0, 2).join(" ");
+/** policy/config.json's prod-signoff section, as the gate reads it (the CLI checks the same before signing). */
+interface SignerConfig {
+    readonly allowedSigners: string[];
+    readonly requireSignature: boolean;
+    readonly operators: string[];
 }
 
-/** The first principal that policy/config.json's allowedSigners lists for this key. */
-function principalOf(dir: string, publicKey: string): string | undefined {
+function signerConfig(dir: string): SignerConfig {
     const file = path.join(dir, "policy", "config.json");
-    const lines = fs.existsSync(file) ? loadPackConfigFile(file)["prod-signoff"] : undefined;
-    const signers =
-        typeof lines === "object" && Array.isArray(lines["allowedSigners"])
-            ? (lines["allowedSigners"] as string[])
-            : [];
-    const line = signers.find((l) => l.includes(` ${publicKey}`) || l.includes(`"${publicKey}`));
-    return line?.trim().split(/\s+/)[0].split(",")[0].replace(/^"|"$/g, "");
+    const section = fs.existsSync(file) ? loadPackConfigFile(file)["prod-signoff"] : undefined;
+    const o = (typeof section === "object" && section !== null ? section : {}) as Record<string, unknown>;
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    return {
+        allowedSigners: strings(o["allowedSigners"]),
+        requireSignature: o["requireSignature"] !== false,
+        operators: strings(o["operators"]),
+    };
+}
+
+/** The key's public half, `keytype base64`, as allowed_signers lists it; a CliError naming the file if it is none. */
+function publicKeyOf(key: string): string {
+    const pub = key.endsWith(".pub") ? key : fs.existsSync(`${key}.pub`) ? `${key}.pub` : undefined;
+    let text: string;
+    try {
+        text =
+            pub !== undefined
+                ? fs.readFileSync(pub, "utf8")
+                : execFileSync("ssh-keygen", ["-y", "-f", key], {
+                      encoding: "utf8",
+                      stdio: ["ignore", "pipe", "pipe"],
+                  });
+    } catch (e) {
+        const why = String((e as { stderr?: unknown }).stderr ?? (e as Error).message)
+            .trim()
+            .split("\n")[0];
+        throw notAKey(key, `ssh-keygen -y cannot read it: ${why}`);
+    }
+    const [type, b64] = text.trim().split(/\s+/);
+    if (type === undefined || b64 === undefined || !/^(ssh-|ecdsa-)/.test(type)) {
+        throw notAKey(pub ?? key, "it does not hold an OpenSSH public key (keytype base64)");
+    }
+    return `${type} ${b64}`;
+}
+
+const notAKey = (file: string, why: string) =>
+    new CliError(
+        "not-a-key",
+        `--key ${file} is not an SSH key: ${why}`,
+        "pass your SSH private key (e.g. --key ~/.ssh/id_ed25519), or its .pub with the private key in ssh-agent",
+    );
+
+/**
+ * Whom this key may sign for, by the gate's own test (`allows`): [operator] or [] when --operator is given, else
+ * the literal principals of the lines that list the key for the raptor-signoff namespace.
+ */
+function principalsFor(config: SignerConfig, publicKey: string, operator: string | undefined): string[] {
+    const blob = Buffer.from(publicKey.split(" ")[1] ?? "", "base64");
+    const usable = parseAllowedSigners(config.allowedSigners).signers.filter(
+        (sg) => sg.key.equals(blob) && (sg.namespaces === undefined || sg.namespaces.includes(SIGNOFF_NAMESPACE)),
+    );
+    if (operator !== undefined) {
+        return usable.some((sg) => allows(sg, operator, blob, SIGNOFF_NAMESPACE)) ? [operator] : [];
+    }
+    const literal = usable.flatMap((sg) => sg.principals.filter((p) => !/[*?]/.test(p)));
+    if (literal.length === 0 && usable.length > 0) {
+        throw new UsageError(
+            `--key's allowedSigners line names only patterns (${usable.flatMap((sg) => sg.principals).join(", ")})`,
+            "pass --operator EMAIL, an address those patterns match",
+        );
+    }
+    return literal;
+}
+
+/** The email to put in a suggested allowedSigners line: --operator, else git's user.email, else a placeholder. */
+function suggestedPrincipal(dir: string, operator: string | undefined): string {
+    if (operator !== undefined) {
+        return operator;
+    }
+    try {
+        const email = execFileSync("git", ["-C", dir, "config", "user.email"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+        }).trim();
+        return email || "<your email>";
+    } catch {
+        return "<your email>";
+    }
+}
+
+function notAllowed(dir: string, key: string, publicKey: string, operator: string | undefined): CliError {
+    const principal = suggestedPrincipal(dir, operator);
+    const line = `${principal} namespaces="${SIGNOFF_NAMESPACE}" ${publicKey}`;
+    const fp = keyFingerprint(Buffer.from(publicKey.split(" ")[1] ?? "", "base64"));
+    return new CliError(
+        "signer-not-allowed",
+        `--key ${key} (${fp}) is not listed${operator !== undefined ? ` for ${operator}` : ""} in ` +
+            "policy/config.json's prod-signoff.allowedSigners, so the prod gate would refuse its sign-off; nothing " +
+            "was written",
+        `add this line to prod-signoff.allowedSigners in policy/config.json: ${JSON.stringify(line)}. That change ` +
+            "goes through review (commit it on a branch; it counts once merged), then run this command again",
+    );
 }
 
 /** `ssh-keygen -Y sign`: the armored signature of `message`, or a usage error naming ssh-keygen's complaint. */
@@ -64,7 +155,11 @@ function sign(key: string, message: string): string {
         });
     } catch (e) {
         const stderr = String((e as { stderr?: unknown }).stderr ?? "").trim();
-        throw new UsageError(`ssh-keygen -Y sign -n ${SIGNOFF_NAMESPACE} -f ${key} failed: ${stderr || String(e)}`);
+        throw new CliError(
+            "sign-failed",
+            `ssh-keygen -Y sign -n ${SIGNOFF_NAMESPACE} -f ${key} failed: ${stderr.split("\n")[0] || String(e)}`,
+            "check the key: ssh-add -l lists the keys ssh-agent holds; a private key file must be readable by you",
+        );
     }
 }
 
@@ -80,49 +175,89 @@ function writeSignoff(file: string, value: Record<string, unknown>): void {
     fs.writeFileSync(file, doc.toString());
 }
 
-/** The subcommand for the project in `dir` (tests pass a copy). */
-export async function signoffIn(dir: string, argv: string[], io: Io): Promise<number> {
-    const { values } = parse(argv, {
-        stack: { type: "string" },
-        ticket: { type: "string" },
-        key: { type: "string" },
-        operator: { type: "string" },
-        "dry-run": { type: "boolean" },
-    });
-    if (values.help) {
-        io.out(SIGNOFF_HELP);
-        return 0;
+/** The sign-off for the plan of `stack` in `dir`, or a CliError when the program does not complete. */
+async function signable(stack: string, dir: string) {
+    const doc = await planDocument({ stack, dir });
+    if (doc.error !== undefined || doc.fingerprint === undefined || doc.app === undefined) {
+        throw new CliError(
+            "program",
+            `nothing to sign: the program does not complete for stack ${stack}: ${doc.error ?? "no fingerprint"}`,
+            `raptor-roles plan --stack ${stack} shows the problem; fix it first`,
+        );
     }
-    for (const k of ["stack", "ticket", "key"] as const) {
-        if (values[k] === undefined || values[k] === "") {
-            throw new UsageError(`--${k} is required (e.g. --stack prod --ticket 1568 --key ~/.ssh/id_ed25519)`);
+    return { ...doc, fingerprint: doc.fingerprint, app: doc.app };
+}
+
+/** Bare digits become a number, as `pulumi config set --path` stores them; with a leading zero they stay text. */
+const ticketValue = (t: string) => (/^(0|[1-9]\d*)$/.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : t);
+
+/** Who signs: the operator the key is listed for; --force (unsigned) only in migration mode, for a listed operator. */
+function signerOf(dir: string, values: { key?: string; operator?: string; force?: boolean }) {
+    const config = signerConfig(dir);
+    if (values.force) {
+        if (config.requireSignature || values.operator === undefined || !config.operators.includes(values.operator)) {
+            throw new CliError(
+                "force-refused",
+                "--force writes an unsigned sign-off, which the gate accepts only in migration mode: " +
+                    `policy/config.json's prod-signoff.requireSignature is ${config.requireSignature}` +
+                    (values.operator === undefined
+                        ? " and no --operator was given"
+                        : ` and operators lists ${JSON.stringify(config.operators)}, ` +
+                          `not ${JSON.stringify(values.operator)}`),
+                "drop --force and sign with a key listed in prod-signoff.allowedSigners (raptor-roles signoff " +
+                    "prints the line to add for yours)",
+            );
         }
+        return { operator: values.operator, key: undefined, publicKey: undefined };
     }
-    const [stack, ticketText, key] = [values.stack!, values.ticket!, values.key!];
+    const key = values.key as string;
     if (!fs.existsSync(key)) {
-        throw new UsageError(
-            `--key ${key}: no such file; pass your SSH private key, or its .pub with the key in ssh-agent`,
+        throw new CliError(
+            "not-a-key",
+            `--key ${key}: no such file`,
+            "pass your SSH private key (e.g. --key ~/.ssh/id_ed25519), or its .pub with the private key in ssh-agent",
         );
     }
     const publicKey = publicKeyOf(key);
-    const operator = values.operator ?? principalOf(dir, publicKey);
+    const operator = principalsFor(config, publicKey, values.operator)[0];
     if (operator === undefined) {
-        throw new UsageError(
-            `key ${publicKey.slice(0, 40)}... is not in policy/config.json's allowedSigners: pass --operator EMAIL`,
-        );
+        throw notAllowed(dir, key, publicKey, values.operator);
     }
-    const doc = await planDocument({ stack, dir });
-    if (doc.error !== undefined || doc.fingerprint === undefined || doc.app === undefined) {
-        io.err(
-            "raptor-roles signoff: nothing to sign: the program does not complete for stack " +
-                `${stack}: ${doc.error ?? "no fingerprint"}\n`,
-        );
-        return 1;
+    return { operator, key, publicKey };
+}
+
+/** The subcommand for the project in `dir` (tests pass a copy). */
+export async function signoffIn(dir: string, argv: string[], io: Io): Promise<number> {
+    const { values } = parse(
+        argv,
+        {
+            stack: { type: "string" },
+            ticket: { type: "string" },
+            key: { type: "string" },
+            operator: { type: "string" },
+            "dry-run": { type: "boolean" },
+            force: { type: "boolean" },
+            json: { type: "boolean" },
+        },
+        "signoff",
+    );
+    if (values.help) {
+        io.out(SIGNOFF_HELP);
+        return EXIT.OK;
     }
+    for (const k of values.force ? (["stack", "ticket", "operator"] as const) : (["stack", "ticket", "key"] as const)) {
+        if (values[k] === undefined || values[k] === "") {
+            throw new UsageError(
+                `--${k} is required${values.force ? " with --force" : ""}`,
+                "raptor-roles signoff --stack prod --ticket 1568 --key ~/.ssh/id_ed25519",
+            );
+        }
+    }
+    const stack = values.stack as string;
+    const signer = signerOf(dir, values);
+    const doc = await signable(stack, dir);
     const approvedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    // Bare digits become a number, as `pulumi config set --path` stores them; with a leading zero they stay text.
-    const digits = /^(0|[1-9]\d*)$/.test(ticketText) && Number.isSafeInteger(Number(ticketText));
-    const ticket = digits ? Number(ticketText) : ticketText;
+    const ticket = ticketValue(values.ticket as string);
     const message = signoffMessage({
         stack,
         app: doc.app,
@@ -130,30 +265,41 @@ export async function signoffIn(dir: string, argv: string[], io: Io): Promise<nu
         ticket: String(ticket),
         approvedAt,
     });
-    const signature = sign(key, message);
     const value = {
-        operator,
+        operator: signer.operator,
         ticket,
         approvedAt,
         fingerprint: doc.fingerprint,
         ...(doc.signoffExtras !== undefined ? { extras: doc.signoffExtras } : {}),
-        signature,
+        ...(signer.key !== undefined ? { signature: sign(signer.key, message) } : {}),
     };
     const file = readStackFile(stack, dir).path;
-    io.out(`Signed as ${operator} with ${publicKey.split(" ")[0]} (namespace ${SIGNOFF_NAMESPACE}):\n${message}`);
-    if (values["dry-run"]) {
-        io.out(
-            `--dry-run: ${path.basename(file)} not written; raptor:signoff would be:\n` +
-                `${JSON.stringify(value, null, 2)}\n`,
-        );
-        return 0;
+    const written = values["dry-run"] !== true;
+    if (written) {
+        writeSignoff(file, value);
     }
-    writeSignoff(file, value);
+    if (values.json) {
+        const out = { stack, operator: signer.operator, ticket, approvedAt, fingerprint: doc.fingerprint };
+        io.out(
+            `${JSON.stringify({ ...out, signed: signer.key !== undefined, file, written, signoff: value }, null, 2)}\n`,
+        );
+        return EXIT.OK;
+    }
     io.out(
-        `Wrote raptor:signoff to ${file}. Commit it for review, then: pulumi up -s ${stack} --policy-pack policy ` +
-            "--policy-pack-config policy/config.json\n",
+        signer.publicKey !== undefined
+            ? `Signed as ${signer.operator} with ${signer.publicKey.split(" ")[0]} ` +
+                  `(namespace ${SIGNOFF_NAMESPACE}):\n${message}`
+            : `UNSIGNED sign-off for ${signer.operator} (--force, migration mode: requireSignature is false):\n` +
+                  message,
     );
-    return 0;
+    io.out(
+        written
+            ? `Wrote raptor:signoff to ${file}. Commit it for review, then: pulumi up -s ${stack} ` +
+                  "--policy-pack policy --policy-pack-config policy/config.json\n"
+            : `--dry-run: ${path.basename(file)} not written; raptor:signoff would be:\n` +
+                  `${JSON.stringify(value, null, 2)}\n`,
+    );
+    return EXIT.OK;
 }
 
 export const signoff: Subcommand = (argv: string[], io: Io) => signoffIn(projectDir(), argv, io);

@@ -5,7 +5,6 @@
  * that fixes it. Exit 0 clean, 2 drift, 1 error. No message ever carries the
  * URL or its password.
  */
-import { parseArgs } from "node:util";
 import { Client } from "pg";
 import { Classification, RAPTOR_CLASSIFICATION } from "../core/classification";
 import { GrantPlan, buildPlan } from "../core/plan";
@@ -13,7 +12,9 @@ import { VerifyContext, VerifyError, VerifyReport, computeDrift, renderReport } 
 import type { Catalog } from "../core/catalog";
 import { readCatalog } from "../db/catalog";
 import { connectionMessage, connectionTarget, redact, urlSecrets } from "./connection";
-import { Io, Subcommand, UsageError } from "./io";
+import { parse } from "./args";
+import { CliError, EXIT, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
 
 export { VerifyError } from "../core/verify";
 export { redact } from "./connection";
@@ -43,7 +44,8 @@ SSL is on unless the URL says sslmode=disable: Heroku requires SSL and its URLs 
                                        Heroku needs). allow and prefer never fall back to plain text.
   verify-ca, verify-full               SSL, the certificate verified (verify-ca needs sslrootcert=FILE)
   disable                              no SSL: only for a local database without SSL (?sslmode=disable)
-Exit status: 0 clean, 2 drift found, 1 error (bad URL, unreachable database, authentication).
+Exit status: 0 clean, 2 drift found, 1 error (bad URL, unreachable database, authentication): the
+message and its fix on stderr, and with --json {"error": {code, message, fix}} on stdout.
 `;
 
 export interface VerifyOptions {
@@ -143,48 +145,45 @@ export function reportJson(report: VerifyReport): string {
 }
 
 export const verify: Subcommand = async (argv: string[], io: Io): Promise<number> => {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            options: {
-                "database-url": { type: "string" },
-                "database-url-env": { type: "string" },
-                stack: { type: "string" },
-                json: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-            allowPositionals: false,
-        }));
-    } catch (e) {
-        // parseArgs quotes unexpected arguments, which may be a URL with a password in it.
-        throw new UsageError(
-            redact(
-                (e as Error).message,
-                argv.filter((a) => /:\/\//.test(a)),
-            ),
+    // parseArgs quotes unexpected arguments, which may be a URL with a password in it.
+    const hide = (m: string) =>
+        redact(
+            m,
+            argv.filter((a) => /:\/\//.test(a)),
         );
-    }
+    const { values } = parse(
+        argv,
+        {
+            "database-url": { type: "string" },
+            "database-url-env": { type: "string" },
+            stack: { type: "string" },
+            json: { type: "boolean" },
+        },
+        "verify",
+        hide,
+    );
     if (values.help) {
         io.out(VERIFY_HELP);
-        return 0;
+        return EXIT.OK;
     }
     const urlArg = values["database-url"];
     const envName = values["database-url-env"];
     if ((urlArg === undefined) === (envName === undefined)) {
-        throw new UsageError("give exactly one of --database-url-env NAME (recommended) and --database-url URL");
+        throw new UsageError(
+            "give exactly one of --database-url-env NAME (recommended) and --database-url URL",
+            "raptor-roles verify --database-url-env DATABASE_URL --stack staging",
+        );
     }
     let url: string;
     let source: string;
     if (envName !== undefined) {
         const v = process.env[envName];
         if (v === undefined || v.trim() === "") {
-            io.err(
-                `raptor-roles verify: environment variable ${envName} is empty or not set; ` +
-                    `e.g. export ${envName}="$(heroku config:get DATABASE_URL -a APP)"\n`,
+            throw new CliError(
+                "no-url",
+                `environment variable ${envName} (--database-url-env) is empty or not set`,
+                `export ${envName}="$(heroku config:get DATABASE_URL -a APP)"`,
             );
-            return 1;
         }
         url = v;
         source = `environment variable ${envName}`;
@@ -197,17 +196,12 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
     let schema = "public";
     let heroku: VerifyContext["heroku"];
     if (values.stack !== undefined) {
-        try {
-            // Loaded only for --stack: the YAML parser is the slowest module to load, and verify runs without it.
-            const { stackSettings } = await import("../offline/stack-file");
-            const s = stackSettings(values.stack);
-            role = s.role;
-            schema = s.schema;
-            heroku = { app: s.app, attachment: s.database };
-        } catch (e) {
-            io.err(`raptor-roles verify: ${(e as Error).message}\n`);
-            return 1;
-        }
+        // Loaded only for --stack: the YAML parser is the slowest module to load, and verify runs without it.
+        const { stackSettings } = await import("../offline/stack-file");
+        const s = stackSettings(values.stack);
+        role = s.role;
+        schema = s.schema;
+        heroku = { app: s.app, attachment: s.database };
     }
 
     try {
@@ -216,7 +210,11 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
         return exitCode;
     } catch (e) {
         const message = e instanceof VerifyError ? e.message : `unexpected error: ${(e as Error).message}`;
-        io.err(`raptor-roles verify: ${redact(message, urlSecrets(url))}\n`);
-        return 1;
+        const text = redact(message, urlSecrets(url));
+        // The messages end in their fix, in parentheses ("(add ?sslmode=disable to the URL ...)").
+        const fix =
+            /\(([^()]*)\)\s*$/.exec(text)?.[1] ??
+            "check the URL (heroku config:get DATABASE_URL -a APP) and that the database is reachable from here";
+        throw new CliError(e instanceof VerifyError ? "verify" : "internal", text, fix);
     }
 };

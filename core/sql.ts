@@ -11,7 +11,7 @@ export function renderSql(plan: GrantPlan): string {
     const schema = quoteIdent(plan.schema);
     const lines: string[] = [
         `-- Raptor grant matrix for role ${plan.role} in schema ${plan.schema}.`,
-        '-- Run as the database owner: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f this-file.sql',
+        "-- Apply it as `raptor-roles sql --help` says: save it, review it, then heroku pg:psql -a APP -f FILE.sql",
         "-- Idempotent: every table is reset to exactly its set's privileges.",
         "BEGIN;",
         "",

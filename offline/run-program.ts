@@ -70,14 +70,17 @@ export interface Run {
     invokes: string[];
 }
 
+/** The stand-in add-on's name and id: `raptor-roles plan` marks them wherever it prints them. */
+export const STAND_IN_ADDON = { name: "postgresql-adjacent-27271", id: "6a1b2c3d-0000-4000-8000-000000027271" };
+
 /** Stand-in for `heroku addons --app APP --json`: the fields the program reads, shaped as heroku/cli 11 prints them. */
 export function addonsJson(plan: string, attachment = "DATABASE", app = "raxx-api-staging"): string {
     const appRef = { id: "01234567-89ab-4def-8123-456789abcdef", name: app };
-    const addonId = "6a1b2c3d-0000-4000-8000-000000027271";
+    const addonId = STAND_IN_ADDON.id;
     return JSON.stringify([
         {
             id: addonId,
-            name: "postgresql-adjacent-27271",
+            name: STAND_IN_ADDON.name,
             app: appRef,
             plan: { name: plan },
             state: "provisioned",
@@ -88,7 +91,7 @@ export function addonsJson(plan: string, attachment = "DATABASE", app = "raxx-ap
                     name: attachment,
                     app: appRef,
                     namespace: null,
-                    addon: { id: addonId, name: "postgresql-adjacent-27271" },
+                    addon: { id: addonId, name: STAND_IN_ADDON.name },
                 },
             ],
         },

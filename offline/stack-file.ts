@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { RaptorSettings, parseSettings } from "../core/settings";
+import { RaptorSettings, SettingsError, parseSettings } from "../core/settings";
 
 export interface StackFile {
     readonly stack: string;
@@ -20,7 +20,11 @@ export interface StackFile {
 export const PLACEHOLDER = "PLACEHOLDER-secure-value-not-decrypted-offline";
 
 export class StackFileError extends Error {
-    constructor(message: string) {
+    constructor(
+        message: string,
+        /** The command or edit that fixes it (raptor-roles prints it as `fix:` and in --json's error.fix). */
+        readonly fix: string = "",
+    ) {
         super(message);
         this.name = "StackFileError";
     }
@@ -34,7 +38,7 @@ export function projectDir(): string {
 
 export function readStackFile(stack: string, dir: string = projectDir()): StackFile {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new StackFileError(`stack ${JSON.stringify(stack)} is not a stack name; use e.g. staging or prod`);
+        throw new StackFileError(`stack ${JSON.stringify(stack)} is not a stack name`, "use e.g. --stack staging");
     }
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
@@ -42,9 +46,21 @@ export function readStackFile(stack: string, dir: string = projectDir()): StackF
             .readdirSync(dir)
             .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
             .filter(Boolean);
-        throw new StackFileError(`no stack file ${file}; known stacks: ${known.join(", ") || "none"}`);
+        throw new StackFileError(
+            `no stack file ${file}; known stacks: ${known.join(", ") || "none"}`,
+            known.length > 0 ? `use --stack ${known.join(" or --stack ")}` : `create it: pulumi stack init ${stack}`,
+        );
     }
-    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    let doc: { config?: Record<string, unknown> };
+    try {
+        doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    } catch (e) {
+        // The YAML parser names the line and column but not the file.
+        throw new StackFileError(
+            `${file} is not valid YAML: ${(e as Error).message.split("\n")[0]}`,
+            `fix that line of ${path.basename(file)} (git diff ${path.basename(file)} shows what changed)`,
+        );
+    }
     const raw: Record<string, string> = {};
     const placeholders: string[] = [];
     for (const [key, value] of Object.entries(doc.config ?? {})) {
@@ -66,5 +82,16 @@ export function readStackFile(stack: string, dir: string = projectDir()): StackF
 export function stackSettings(stack: string, dir?: string): RaptorSettings {
     const f = readStackFile(stack, dir);
     const { ownerDatabaseUrl: _o, signoff: _s, ...rest } = f.raw;
-    return parseSettings(stack, rest);
+    try {
+        return parseSettings(stack, rest);
+    } catch (e) {
+        throw e instanceof SettingsError ? settingsErrorIn(f.path, e) : e;
+    }
+}
+
+/** A SettingsError from a stack file, naming the file and carrying the first problem's fix. */
+export function settingsErrorIn(file: string, e: SettingsError): StackFileError {
+    const first = e.problems[0] ?? "";
+    const fix = first.slice(first.indexOf(": ") + 2);
+    return new StackFileError(`${file}: ${e.message}`, e.problems.length > 1 ? `${fix} (and each line above)` : fix);
 }

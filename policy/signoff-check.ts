@@ -9,7 +9,7 @@ import { StackContext } from "./context";
 import { allows, parseAllowedSigners } from "./allowed-signers";
 import { PolicyConfig } from "./pack-config";
 import { HOW_TO_SIGN_OFF, Signoff, parseSignoff } from "./signoff-value";
-import { SshSigError, keyFingerprint, parseSshSignature, verifySshSignature } from "./sshsig";
+import { SshSigError, keyFingerprint, parseSshSignature, publicKeyOf, verifySshSignature } from "./sshsig";
 
 export type SignoffConfig = Pick<PolicyConfig, "operators" | "allowedSigners" | "requireSignature" | "maxAgeHours">;
 export const SIGNOFF_CONFIG_KEYS = ["operators", "allowedSigners", "requireSignature", "maxAgeHours"] as const;
@@ -24,7 +24,7 @@ const HOUR_MS = 3600 * 1000;
 /** The ticket as a shell word: quoted unless it is plain. */
 const shellWord = (t: string) => (/^[\w.@:/-]+$/.test(t) ? t : `'${t.replace(/'/g, "'\\''")}'`);
 const signAgain = (s: Signoff) =>
-    `Sign again: \`npx raptor-roles signoff --stack prod --ticket ${shellWord(s.ticket)} --key <your key>\`, ` +
+    `Sign again: \`raptor-roles signoff --stack prod --ticket ${shellWord(s.ticket)} --key <your key>\`, ` +
     "then commit Pulumi.prod.yaml.";
 
 /** The unsigned sign-off, accepted only while migrating (requireSignature false) and only for a listed operator. */
@@ -51,14 +51,23 @@ function unsigned(s: Signoff, config: SignoffConfig, ctx: StackContext): Verdict
     return { signoff: s, ...staleness(s, config, ctx) };
 }
 
-/** The signature checks, in the order an operator can act on them; undefined when it holds. */
+/** The allowedSigners line that would let this key sign for this operator, as `raptor-roles signoff` prints it. */
+export function allowedSignersLine(operator: string, publicKey: Buffer): string {
+    const type = publicKeyOf(publicKey).type;
+    return `${operator} namespaces="${SIGNOFF_NAMESPACE}" ${type} ${publicKey.toString("base64")}`;
+}
+
+/**
+ * The signature checks, in the order an operator can act on them; undefined when it holds. A string is a problem
+ * signing again fixes; `{problem, fix}` one it does not (a key no allowedSigners line lists).
+ */
 function signatureProblem(
     s: Signoff,
     signature: string,
     config: SignoffConfig,
     ctx: StackContext,
     app: string,
-): string | undefined {
+): string | { problem: string; fix: string } | undefined {
     let sig;
     try {
         sig = parseSshSignature(signature);
@@ -78,7 +87,15 @@ function signatureProblem(
                 ? "prod-signoff.allowedSigners lists no usable key" +
                   (problems.length > 0 ? ` (${problems.join("; ")})` : "")
                 : `no line of prod-signoff.allowedSigners allows that key for ${JSON.stringify(s.operator)}`;
-        return `it is signed with key ${keyFingerprint(sig.publicKey)}, and ${why}`;
+        // Signing again with the same key cannot help: the fix is a reviewed line in the pack's config.
+        return {
+            problem: `it is signed with key ${keyFingerprint(sig.publicKey)}, and ${why}`,
+            fix:
+                `If that key is ${JSON.stringify(s.operator)}'s, add this line to prod-signoff.allowedSigners in ` +
+                `policy/config.json: ${JSON.stringify(allowedSignersLine(s.operator, sig.publicKey))}; that change ` +
+                "goes through review like any change to the pack's config, and this sign-off passes once it is " +
+                "merged. Otherwise sign with a key that is listed.",
+        };
     }
     const message = signoffMessage({
         stack: ctx.stack,
@@ -139,12 +156,10 @@ export function checkedSignoff(ctx: StackContext, config: SignoffConfig, app: st
     if (s.signature === undefined) {
         return unsigned(s, config, ctx);
     }
-    const problem = signatureProblem(s, s.signature, config, ctx, app);
-    return problem === undefined
-        ? { signoff: s, ...staleness(s, config, ctx) }
-        : {
-              problem:
-                  `sign-off by ${JSON.stringify(s.operator)} (ticket ${s.ticket}) is refused: ${problem}. ` +
-                  signAgain(s),
-          };
+    const found = signatureProblem(s, s.signature, config, ctx, app);
+    if (found === undefined) {
+        return { signoff: s, ...staleness(s, config, ctx) };
+    }
+    const [problem, fix] = typeof found === "string" ? [found, signAgain(s)] : [found.problem, found.fix];
+    return { problem: `sign-off by ${JSON.stringify(s.operator)} (ticket ${s.ticket}) is refused: ${problem}. ${fix}` };
 }

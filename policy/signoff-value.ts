@@ -25,8 +25,8 @@ const FINGERPRINT = /^sha256:[0-9a-f]{64}$/;
 const SKEW_MS = 5 * 60 * 1000;
 
 export const HOW_TO_SIGN_OFF =
-    "To sign off: review `npx raptor-roles plan --stack prod`, then run " +
-    "`npx raptor-roles signoff --stack prod --ticket <ticket> --key ~/.ssh/<your key>` (it signs " +
+    "To sign off: review `raptor-roles plan --stack prod`, then run " +
+    "`raptor-roles signoff --stack prod --ticket <ticket> --key ~/.ssh/<your key>` (it signs " +
     "raptor:signoff.fingerprint, ticket, approvedAt, stack and app with ssh-keygen -Y sign -n raptor-signoff) " +
     "and commit Pulumi.prod.yaml for review.";
 

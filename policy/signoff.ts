@@ -131,7 +131,7 @@ type StepGate = { signed: Deployment } | { problem: string };
 /** The change a verdict lets every step deploy: the plan plus the signed extras, if the sign-off covers it. */
 function signedChange(verdict: Verdict, planned: Deployment): StepGate {
     if ("problem" in verdict) {
-        return { problem: `prod ${verdict.problem}` };
+        return { problem: verdict.problem };
     }
     const signed = withExtras(planned, verdict.signoff.extras);
     const covered = coveredBySignoff(signed, verdict.signoff.fingerprint);
@@ -143,7 +143,7 @@ function signedChange(verdict: Verdict, planned: Deployment): StepGate {
         };
     }
     // The emergency stop deploys under any valid sign-off of the enabled state, however old.
-    return covered === "exact" && verdict.stale !== undefined ? { problem: `prod ${verdict.stale}` } : { signed };
+    return covered === "exact" && verdict.stale !== undefined ? { problem: verdict.stale } : { signed };
 }
 /** Per planned deployment (the memo in planned.ts keeps it the same object), per sign-off, config and minute. */
 const gates = new WeakMap<Deployment, Map<string, StepGate>>();
@@ -185,22 +185,22 @@ function validateStep(args: ResourceValidationArgs, report: ReportViolation, ctx
     const planned = plannedDeployment(ctx);
     if ("problem" in planned) {
         report(
-            `Prod (${why}) step ${args.name} cannot be checked against the sign-off: ` +
+            `Prod (${why}): this step cannot be checked against the sign-off: ` +
                 `the stack config gives no plan (${planned.problem}).`,
         );
         return;
     }
     const gate = stepGate(ctx, configOf(args.getConfig<object>(), SIGNOFF_CONFIG_KEYS), planned.deployment);
     if ("problem" in gate) {
-        report(`Prod (${why}) step ${args.type} ${args.name} is blocked: ${gate.problem}`);
+        // The stack check's own words, naming no resource (the URN does): the same verdict on every step and on
+        // the stack is one message, which `raptor-roles plan` prints once with the resources counted.
+        report(`Prod (${why}) ${gate.problem}`);
         return;
     }
     const signed = gate.signed;
     const off = notPlanned(r, signed);
     if (off !== undefined) {
-        report(
-            `Prod (${why}) step ${args.type} ${args.name} is not part of the signed change: ${off}. ${HOW_TO_SIGN_OFF}`,
-        );
+        report(`Prod (${why}): this step is not part of the signed change: ${off}. ${HOW_TO_SIGN_OFF}`);
     }
 }
 

@@ -21,7 +21,7 @@ export interface StackPlan {
     readonly fingerprint?: string;
     readonly matrix: ReadonlyArray<{ table: string; set: string; privileges: readonly string[] }>;
     readonly resources: readonly PlannedResource[];
-    readonly violations: ReadonlyArray<{ policy: string; level: string; message: string }>;
+    readonly violations: ReadonlyArray<{ policy: string; level: string; message: string; urn?: string }>;
     readonly error?: string;
 }
 

@@ -1,10 +1,20 @@
 /**
  * The review diff as a pull-request comment. The first line is a marker the
  * workflow uses to find and update its own comment instead of adding another.
+ * It fits one comment at any size: identical verdicts are one line, long lists
+ * are grouped and cut with the count of what was left out, and the whole is cut
+ * below GitHub's limit as a last resort.
  */
-import { ResourceChange, ReviewDiff, StackDiff } from "./diff";
+import { PrivilegeChange, ResourceChange, ReviewDiff, StackDiff } from "./diff";
+import { groupVerdicts, namedInShort, verdictHeadline } from "./verdicts";
 
 export const COMMENT_MARKER = "<!-- raptor-roles diff -->";
+/** GitHub refuses a comment body longer than this (REST API: "body is too long (maximum is 65536 characters)"). */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** Rows shown one by one before a list is grouped. */
+const ROWS = 25;
+/** What the comment may use of the limit; the rest is headroom for the cut notice. */
+const BUDGET = GITHUB_COMMENT_LIMIT - 1_536;
 
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const short = (commit: string) => commit.slice(0, 12);
@@ -14,12 +24,23 @@ function tablesSection(d: ReviewDiff): string[] {
     if (d.tables.length === 0) {
         return ["No table added, removed or moved between sets."];
     }
+    const set = (x: string | undefined) => x ?? "(not classified)";
+    if (d.tables.length <= ROWS) {
+        return [
+            "| table | before | after |",
+            "|---|---|---|",
+            ...d.tables.map((t) => `| ${code(t.table)} | ${set(t.before)} | ${set(t.after)} |`),
+        ];
+    }
+    const groups = new Map<string, string[]>();
+    d.tables.forEach((t) => {
+        const key = `${set(t.before)} | ${set(t.after)} |`;
+        groups.set(key, [...(groups.get(key) ?? []), t.table]);
+    });
     return [
-        "| table | before | after |",
+        "| tables | before | after |",
         "|---|---|---|",
-        ...d.tables.map(
-            (t) => `| ${code(t.table)} | ${t.before ?? "(not classified)"} | ${t.after ?? "(not classified)"} |`,
-        ),
+        ...[...groups].map(([key, tables]) => `| ${tables.length} (${namedInShort(tables.map(code), 5)}) | ${key}`),
     ];
 }
 
@@ -27,12 +48,21 @@ function privilegesSection(s: StackDiff): string[] {
     if (s.privileges.length === 0) {
         return ["No privilege changes."];
     }
+    const row = (p: PrivilegeChange) => `${p.granted.join(", ") || "-"} | ${p.revoked.join(", ") || "-"} |`;
+    if (s.privileges.length <= ROWS) {
+        return [
+            "| table | granted | revoked |",
+            "|---|---|---|",
+            ...s.privileges.map((p) => `| ${code(p.table)} | ${row(p)}`),
+        ];
+    }
+    // Many tables: one row per distinct change, the tables counted and named in short.
+    const groups = new Map<string, string[]>();
+    s.privileges.forEach((p) => groups.set(row(p), [...(groups.get(row(p)) ?? []), p.table]));
     return [
-        "| table | granted | revoked |",
+        "| tables | granted | revoked |",
         "|---|---|---|",
-        ...s.privileges.map(
-            (p) => `| ${code(p.table)} | ${p.granted.join(", ") || "-"} | ${p.revoked.join(", ") || "-"} |`,
-        ),
+        ...[...groups].map(([r, tables]) => `| ${tables.length} (${namedInShort(tables.map(code), 5)}) | ${r}`),
     ];
 }
 
@@ -56,6 +86,22 @@ function resourceLines(r: ResourceChange): string[] {
     return lines;
 }
 
+function resourcesSection(resources: readonly ResourceChange[]): string[] {
+    if (resources.length === 0) {
+        return ["No resource added, removed or changed."];
+    }
+    const lines = resources.slice(0, ROWS).flatMap(resourceLines);
+    const rest = new Map<string, string[]>();
+    for (const r of resources.slice(ROWS)) {
+        const key = `${r.change} ${r.type}`;
+        rest.set(key, [...(rest.get(key) ?? []), r.name]);
+    }
+    for (const [key, names] of rest) {
+        lines.push(`- and ${names.length} more ${key}: ${namedInShort(names.map(code), 5)}`);
+    }
+    return lines;
+}
+
 function stackSection(s: StackDiff): string[] {
     const presence = s.presence === "added" ? " (new stack)" : s.presence === "removed" ? " (stack removed)" : "";
     const lines = [
@@ -66,12 +112,7 @@ function stackSection(s: StackDiff): string[] {
         ...privilegesSection(s),
         "",
     ];
-    lines.push(
-        "Resources:",
-        "",
-        ...(s.resources.length === 0 ? ["No resource added, removed or changed."] : s.resources.flatMap(resourceLines)),
-        "",
-    );
+    lines.push("Resources:", "", ...resourcesSection(s.resources), "");
     if (s.head) {
         const verdict = s.head.blocked ? "**BLOCKED**" : "OK";
         const clean = s.head.violations.length === 0 && !s.head.error;
@@ -79,7 +120,7 @@ function stackSection(s: StackDiff): string[] {
         if (s.head.error) {
             lines.push(`- the program fails: ${oneLine(s.head.error)}`);
         }
-        lines.push(...s.head.violations.map((v) => `- [${v.level}] ${code(v.policy)}: ${oneLine(v.message)}`));
+        lines.push(...groupVerdicts(s.head.violations).map((g) => `- ${oneLine(verdictHeadline(g))}`));
         if (s.head.error || s.head.violations.length > 0) {
             lines.push("");
         }
@@ -113,7 +154,7 @@ function prodSection(d: ReviewDiff): string[] {
 }
 
 export function renderMarkdown(d: ReviewDiff): string {
-    return [
+    const text = [
         COMMENT_MARKER,
         `## raptor-roles diff: ${code(d.base.rev)} (${short(d.base.commit)}) → ${code(d.head.rev)} ` +
             `(${short(d.head.commit)})`,
@@ -125,4 +166,18 @@ export function renderMarkdown(d: ReviewDiff): string {
         ...d.stacks.flatMap(stackSection),
         ...prodSection(d),
     ].join("\n");
+    return fitted(text, d);
+}
+
+/** The comment cut at a line below the budget when it is still too long, saying so and where the rest is. */
+function fitted(text: string, d: ReviewDiff): string {
+    if (text.length <= BUDGET) {
+        return text;
+    }
+    const cut = text.lastIndexOf("\n", BUDGET);
+    return (
+        `${text.slice(0, cut)}\n\n**Cut at ${cut.toLocaleString("en")} of ${text.length.toLocaleString("en")} ` +
+        "characters to fit one GitHub comment.** The whole diff: " +
+        `${code(`raptor-roles diff --base ${d.base.rev} --head ${d.head.rev} --json`)}.\n`
+    );
 }

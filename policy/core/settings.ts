@@ -92,7 +92,7 @@ export function parseSettings(stack: string, raw: Readonly<Record<string, string
     if (app === undefined) {
         bad(
             "app",
-            app,
+            raw["app"], // "" is reported as "", not as a missing key
             `set it: pulumi config set raptor:app ${KNOWN_STACK_APPS[stack] ?? "<heroku-app>"} -s ${stack}`,
         );
     } else if (!HEROKU_APP.test(app)) {

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { diff, diffRevisions } from "../../cli/diff";
+import { main } from "../../cli/main";
 import { planDocument } from "../../cli/plan";
 import { signoffMessage } from "../../core/signoff-message";
 import { recorder } from "../support/io";
@@ -198,10 +199,10 @@ describe("diff errors", () => {
     it("an unknown base names the revision and how to fetch it (exit 1)", async () => {
         const d = repo();
         const io = recorder();
-        expect(await diff(["--repo", d, "--base", "origin/nope"], io)).toBe(1);
+        expect(await main(["diff", "--repo", d, "--base", "origin/nope"], io)).toBe(1);
         expect(io.stderr).toBe(
-            `raptor-roles diff: --base "origin/nope" is not a commit of ${d}; fetch it first (in CI: ` +
-                `actions/checkout with fetch-depth: 0)\n`,
+            `raptor-roles diff: --base "origin/nope" is not a commit of ${d}\n` +
+                "fix: git fetch origin (in CI: actions/checkout with fetch-depth: 0), or name an existing revision\n",
         );
     });
 });

@@ -73,7 +73,7 @@ describe("plan --json inputs (staging)", () => {
 describe("the flag's value", () => {
     it("roleSeparation true sets FLAG_RAPTOR_APP_ROLE_SEPARATION=1, shown whole in the text", async () => {
         const dir = projectWith("staging", "config:\n  raptor:app: raxx-api-staging\n  raptor:roleSeparation: true\n");
-        const text = renderPlan(await planDocument({ stack: "staging", dir }));
+        const text = renderPlan(await planDocument({ stack: "staging", dir }), { inputs: true });
         expect(text).toContain(
             [
                 "  command:local:Command                                raptor-flag-flag",
@@ -105,7 +105,7 @@ describe("secrets (config-var delivery carries the app's URL)", () => {
 
     it("no password reaches the JSON or the text", async () => {
         const doc = await planDocument({ stack: "staging", dir: configVar() });
-        for (const out of [JSON.stringify(doc), renderPlan(doc)]) {
+        for (const out of [JSON.stringify(doc), renderPlan(doc, { inputs: true })]) {
             expect(out).not.toContain(APP_PASSWORD);
             expect(out).not.toContain(OWNER_PASSWORD);
         }

@@ -32,18 +32,42 @@ function projectWith(stack: string, yaml: string): string {
 }
 
 describe("plan for staging (npm start)", () => {
-    it("shows all 40 tables, no violation, the fingerprint and what was not checked live; exit 0", async () => {
+    it("names all 40 tables by set, no violation, the fingerprint and what was not checked live; exit 0", async () => {
         const io = recorder();
         expect(await plan(["--stack", "staging"], io)).toBe(0);
         expect(io.stdout).toContain("raptor plan for stack staging (app raxx-api-staging)");
         expect(io.stdout).toContain("Privilege matrix for the app role (40 tables):");
+        expect(io.stdout).toContain("  locked (2): nothing on alembic_version, schema_migrations\n");
+        expect(io.stdout).toContain("  appendOnly (11): SELECT, INSERT on audit_archival_runs, audit_integrity_log,");
+        expect(io.stdout).toContain("  application (27): SELECT, INSERT, UPDATE, DELETE on audit_log, backup_codes,");
+        expect(io.stdout).toContain("Policy verdicts: no violations");
+        expect(io.stdout).toMatch(/Sign-off fingerprint: sha256:[0-9a-f]{64}/);
+        expect(io.stdout).toContain(
+            "  - add-on postgresql-adjacent-27271[stand-in] on plan heroku-postgresql:standard-0: stand-ins",
+        );
+        expect(io.stdout).toContain("Result: OK (no mandatory violation)");
+    });
+
+    it("--matrix prints one row per table", async () => {
+        const io = recorder();
+        expect(await plan(["--stack", "staging", "--matrix"], io)).toBe(0);
         expect(io.stdout).toMatch(/customer_audit_events\s+appendOnly\s+yes\s+yes\s+-\s+-\s+-/);
         expect(io.stdout).toMatch(/historical_bars\s+application\s+yes\s+yes\s+yes\s+yes\s+-/);
         expect(io.stdout).toMatch(/schema_migrations\s+locked\s+-\s+-\s+-\s+-\s+-/);
-        expect(io.stdout).toContain("  no violations");
-        expect(io.stdout).toMatch(/Sign-off fingerprint: sha256:[0-9a-f]{64}/);
-        expect(io.stdout).toContain("add-on plan: heroku-postgresql:standard-0 (stand-in");
-        expect(io.stdout).toContain("Result: OK (no mandatory violation)");
+    });
+
+    it("prints no resource inputs unless --inputs, which marks the stand-in add-on in each Heroku call", async () => {
+        const short = recorder();
+        expect(await plan(["--stack", "staging"], short)).toBe(0);
+        expect(short.stdout).not.toContain("heroku pg:credentials:create");
+        const long = recorder();
+        expect(await plan(["--stack", "staging", "--inputs"], long)).toBe(0);
+        const calls = long.stdout.split("\n").filter((l) => l.includes("postgresql-adjacent-27271"));
+        expect(calls.length).toBeGreaterThan(0);
+        expect(calls.filter((l) => !l.includes("postgresql-adjacent-27271[stand-in]"))).toEqual([]);
+        expect(long.stdout).toContain(
+            "heroku pg:credentials:create postgresql-adjacent-27271[stand-in] --name raptor_app -a raxx-api-staging",
+        );
     });
 
     it("--json is a stable document with resources, matrix, violations and fingerprint", async () => {
@@ -57,8 +81,10 @@ describe("plan for staging (npm start)", () => {
             "notCheckedLive",
             "resources",
             "stack",
+            "standIns",
             "violations",
         ]);
+        expect(doc.standIns).toEqual(["postgresql-adjacent-27271", "6a1b2c3d-0000-4000-8000-000000027271"]);
         expect(doc.resources).toHaveLength(52);
         expect(doc.matrix).toHaveLength(40);
         expect(doc.matrix.find((m: { table: string }) => m.table === "dsr_log")).toEqual({
@@ -72,11 +98,28 @@ describe("plan for staging (npm start)", () => {
 });
 
 describe("plan for prod", () => {
-    it("is blocked without a sign-off, and prints the fingerprint to sign; exit 1", async () => {
+    it("is blocked without a sign-off, one verdict for all 47 resources, as expected; exit 2", async () => {
         const io = recorder();
-        expect(await plan(["--stack", "prod"], io)).toBe(1);
-        expect(io.stdout).toMatch(/\[mandatory\] prod-signoff \(raptor-prod\): .*raptor:signoff is not set/);
-        expect(io.stdout).toContain("Result: BLOCKED");
+        expect(await plan(["--stack", "prod"], io)).toBe(2);
+        expect(io.stdout).toContain("Policy verdicts: 47 violation(s), 1 distinct\n");
+        expect(io.stdout).toContain(
+            "  [mandatory] prod-signoff, on 47 resources (raptor-credential-raptor_app, " +
+                "raptor-grants-schema-public,\n    raptor-grants-table-alembic_version and 44 more): " +
+                "Prod (stack prod) has no sign-off: stack config raptor:signoff is\n",
+        );
+        expect(io.stdout).toContain(
+            "Result: BLOCKED: expected before sign-off; next: raptor-roles signoff --stack prod --ticket <ticket> " +
+                "--key <your key>\n",
+        );
+    });
+
+    // Measured 2026-12-02: 40 lines. A 40-row terminal at 120 columns shows it whole.
+    it("before sign-off fits one screen: at most 40 lines, none over 120 columns", async () => {
+        const io = recorder();
+        await plan(["--stack", "prod"], io);
+        const lines = io.stdout.trimEnd().split("\n");
+        expect(lines.length).toBeLessThanOrEqual(40);
+        expect(lines.filter((l) => l.length > 120)).toEqual([]);
     });
 
     it("passes with the operator's signed sign-off of the plan's own fingerprint", async () => {
@@ -137,12 +180,12 @@ describe("plan's stand-ins and errors", () => {
         expect(doc.error).toBeUndefined();
     });
 
-    it("an Essential plan stand-in shows the program's refusal and blocks", async () => {
+    it("an Essential plan stand-in is the program's refusal: a CliError, nothing printed as a plan", async () => {
         const io = recorder();
-        expect(await plan(["--stack", "staging", "--addon-plan", "heroku-postgresql:essential-0"], io)).toBe(1);
-        expect(io.stdout).toContain("ERROR: the program stops before declaring resources");
-        expect(io.stdout).toContain("`heroku addons:upgrade` cannot leave the Essential tier");
-        expect(io.stdout).toContain("Resources (0):");
+        const run = plan(["--stack", "staging", "--addon-plan", "heroku-postgresql:essential-0"], io);
+        await expect(run).rejects.toThrow("the program stops before declaring resources for stack staging");
+        await expect(run).rejects.toThrow("`heroku addons:upgrade` cannot leave the Essential tier");
+        expect(io.stdout).toBe("");
     });
 
     it("a bad config value is reported with key, value and fix", async () => {

@@ -149,11 +149,68 @@ describe("raptor-roles signoff", () => {
         expect(io.stdout).toContain('"ticket": "RM-10"');
     });
 
-    it("refuses a key no allowed signer names unless --operator is given", async () => {
+    it("refuses a key no allowedSigners line lists, even with --operator, and writes nothing", async () => {
         const d = project();
+        const before = fs.readFileSync(path.join(d, "Pulumi.prod.yaml"), "utf8");
+        const argv = ["--stack", "prod", "--ticket", "1", "--key", keyPath("mallory"), "--operator", "op@raxx.app"];
+        const run = signoffIn(d, argv, recorder());
+        await expect(run).rejects.toMatchObject({
+            code: "signer-not-allowed",
+            fix:
+                "add this line to prod-signoff.allowedSigners in policy/config.json: " +
+                `${JSON.stringify(`op@raxx.app namespaces="raptor-signoff" ${publicKey("mallory")}`)}. That change ` +
+                "goes through review (commit it on a branch; it counts once merged), then run this command again",
+        });
+        expect(fs.readFileSync(path.join(d, "Pulumi.prod.yaml"), "utf8")).toBe(before);
+    });
+
+    it("refuses a key listed for another operator than --operator", async () => {
+        const argv = ["--stack", "prod", "--ticket", "1", "--key", keyPath("ed25519"), "--operator", "eve@raxx.app"];
+        await expect(signoffIn(project(), argv, recorder())).rejects.toThrow(
+            "is not listed for eve@raxx.app in policy/config.json's prod-signoff.allowedSigners",
+        );
+    });
+
+    it("--force is refused unless the pack is in migration mode (requireSignature false)", async () => {
+        const argv = ["--stack", "prod", "--ticket", "1", "--operator", "operator@raxx.app", "--force"];
+        await expect(signoffIn(project(), argv, recorder())).rejects.toMatchObject({
+            code: "force-refused",
+            message: expect.stringContaining("prod-signoff.requireSignature is true"),
+        });
+    });
+
+    it("--force in migration mode writes an unsigned sign-off the gate accepts for a listed operator", async () => {
+        const d = project();
+        const file = path.join(d, "policy", "config.json");
+        const config = JSON.parse(fs.readFileSync(file, "utf8"));
+        config["prod-signoff"] = {
+            ...config["prod-signoff"],
+            requireSignature: false,
+            operators: ["operator@raxx.app"],
+        };
+        fs.writeFileSync(file, JSON.stringify(config));
+        const argv = ["--stack", "prod", "--ticket", "1", "--operator", "operator@raxx.app", "--force"];
+        const io = recorder();
+        expect(await signoffIn(d, argv, io)).toBe(0);
+        expect(io.stdout).toContain("UNSIGNED sign-off for operator@raxx.app (--force, migration mode");
+        const written = readStackFile("prod", d).raw["signoff"];
+        expect(JSON.parse(written)).not.toHaveProperty("signature");
+        const doc = await planDocument({ stack: "prod", dir: d });
+        expect(doc.violations.filter((v) => v.level === "mandatory")).toEqual([]);
+    });
+
+    it("a file that is not a key: one clear error naming it, not ssh-keygen's banner", async () => {
+        const d = project();
+        const notKey = path.join(d, "notes.txt");
+        fs.writeFileSync(notKey, "not a key\n");
         await expect(
-            signoffIn(d, ["--stack", "prod", "--ticket", "1", "--key", keyPath("mallory")], recorder()),
-        ).rejects.toThrow("is not in policy/config.json's allowedSigners: pass --operator EMAIL");
+            signoffIn(d, ["--stack", "prod", "--ticket", "1", "--key", notKey], recorder()),
+        ).rejects.toMatchObject({
+            code: "not-a-key",
+            message: expect.stringMatching(
+                new RegExp(`^--key ${notKey} is not an SSH key: ssh-keygen -y cannot read it`),
+            ),
+        });
     });
 
     it("requires --ticket", async () => {

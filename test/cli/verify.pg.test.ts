@@ -674,7 +674,7 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         const wrong = `wrong-${randomBytes(6).toString("hex")}`;
         const url = db.ownerUrl.replace(db.ownerPassword, wrong);
         const io = recorder();
-        expect(await verify(["--database-url", url], io)).toBe(1);
+        expect(await main(["verify", "--database-url", url], io)).toBe(1);
         expect(io.stderr).toContain("authentication failed");
         expect(io.stdout).toBe("");
         for (const secret of [wrong, db.ownerPassword, url]) {
@@ -686,10 +686,12 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         const port = await freePort();
         const secret = `s3cret-${randomBytes(6).toString("hex")}`;
         const io = recorder();
-        expect(await verify(["--database-url", `postgres://owner:${secret}@127.0.0.1:${port}/raptor`], io)).toBe(1);
+        expect(
+            await main(["verify", "--database-url", `postgres://owner:${secret}@127.0.0.1:${port}/raptor`], io),
+        ).toBe(1);
         expect(io.stderr).toBe(
             `raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused (is the host ` +
-                `and port right, is the database up?)\n`,
+                `and port right, is the database up?)\nfix: is the host and port right, is the database up?\n`,
         );
         expect(io.stderr).not.toContain(secret);
     });
@@ -704,11 +706,13 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         async (_how, query) => {
             const url = `postgres://${pg.superuser}:${pg.password}@127.0.0.1:${pg.port}/postgres${query}`;
             const io = recorder();
-            expect(await verify(["--database-url", url], io)).toBe(1);
+            expect(await main(["verify", "--database-url", url], io)).toBe(1);
             expect(io.stderr).toBe(
                 `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server ` +
                     "does not accept SSL, and verify uses SSL unless the URL says sslmode=disable (for a local " +
-                    "database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n",
+                    "database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n" +
+                    "fix: for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which " +
+                    "requires SSL\n",
             );
             expect(io.stdout).toBe("");
             expect(io.stderr).not.toContain(pg.password);
@@ -717,7 +721,9 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
 
     it("an unknown sslmode: exit 1 naming the valid ones, the URL not echoed", async () => {
         const io = recorder();
-        expect(await verify(["--database-url", "postgres://owner:hunter22@db/raptor?sslmode=required"], io)).toBe(1);
+        expect(
+            await main(["verify", "--database-url", "postgres://owner:hunter22@db/raptor?sslmode=required"], io),
+        ).toBe(1);
         expect(io.stderr).toContain(
             "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)",
         );
@@ -726,7 +732,7 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
 
     it("a URL that is not postgres://: exit 1, the URL not echoed", async () => {
         const io = recorder();
-        expect(await verify(["--database-url", "mysql://root:hunter22@db/raptor"], io)).toBe(1);
+        expect(await main(["verify", "--database-url", "mysql://root:hunter22@db/raptor"], io)).toBe(1);
         expect(io.stderr).toContain("does not start with postgres://");
         expect(io.stderr).not.toContain("hunter22");
     });
@@ -740,8 +746,10 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
 
     it("--database-url-env naming an unset variable: exit 1", async () => {
         const io = recorder();
-        expect(await verify(["--database-url-env", "RAPTOR_TEST_SURELY_UNSET"], io)).toBe(1);
-        expect(io.stderr).toContain("RAPTOR_TEST_SURELY_UNSET is empty or not set");
+        expect(await main(["verify", "--database-url-env", "RAPTOR_TEST_SURELY_UNSET"], io)).toBe(1);
+        expect(io.stderr).toContain(
+            "environment variable RAPTOR_TEST_SURELY_UNSET (--database-url-env) is empty or not set",
+        );
     });
 
     it("both or neither URL option is a usage error", async () => {

@@ -77,7 +77,10 @@ async function resigned(mode: Mode, now: Date, over: Record<string, unknown>, si
     const s = await signedProd(mode, now, PROD_CONFIG);
     return { ...s, stackConfig: { ...PROD_CONFIG, signoff: signoffOf(s.resources, over, now, signing) } };
 }
-const SIGN_AGAIN = "npx raptor-roles signoff --stack prod --ticket";
+const SIGN_AGAIN = "Sign again: `raptor-roles signoff --stack prod --ticket";
+/** A key no allowedSigners line lists: signing again cannot help; the fix is a reviewed line in the pack config. */
+const ADD_THE_LINE =
+    'add this line to prod-signoff.allowedSigners in policy/config.json: "operator@raxx.app namespaces=';
 const staging = async (mode: Mode, config: Record<string, string> = STAGING_CONFIG) =>
     setup(await program(mode, { stack: "staging", config }), "staging", config);
 /** The program's own prod change, signed, with `change` applied after the sign-off was given. */
@@ -118,7 +121,7 @@ export const SCENARIOS: PolicyScenario[] = [
         says: (s) => [
             "raptor:signoff is not set",
             current(s),
-            "npx raptor-roles plan --stack prod",
+            "review `raptor-roles plan --stack prod`",
             "raptor:signoff.fingerprint",
         ],
         blocksFirstStep: true,
@@ -184,7 +187,11 @@ export const SCENARIOS: PolicyScenario[] = [
         name: "prod signed with a key that is not allowed is refused",
         setup: (mode, now) => resigned(mode, now, {}, { key: "mallory" }),
         blockedBy: ["prod-signoff"],
-        says: () => ['no line of prod-signoff.allowedSigners allows that key for "operator@raxx.app"', SIGN_AGAIN],
+        says: () => [
+            'no line of prod-signoff.allowedSigners allows that key for "operator@raxx.app"',
+            ADD_THE_LINE,
+            "goes through review",
+        ],
         blocksFirstStep: true,
     },
     {

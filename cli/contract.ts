@@ -1,0 +1,91 @@
+/**
+ * The contract every raptor-roles command keeps, for people and for machines (README, "Exit codes"):
+ * - exit 0 ok / healthy, 1 could not run or bad input, 2 a finding (drift, violation, lint finding, unhealthy);
+ * - `--json` on every command: the result as one JSON document on stdout, and on a failure
+ *   `{"error": {"code", "message", "fix"}}` on stdout, so `--json > file.json` never leaves an empty file;
+ * - errors (and notices) go to stderr, never under a result on stdout.
+ * A command throws CliError (or UsageError) for "could not run"; main() prints it and returns EXIT.ERROR.
+ */
+import type { Io } from "./io";
+
+export const EXIT = { OK: 0, ERROR: 1, FINDING: 2 } as const;
+
+/** A failure the operator can act on: what is wrong (naming the value and where it came from) and the fix. */
+export class CliError extends Error {
+    constructor(
+        /** Stable, for machines: e.g. "usage", "stack-file", "config", "signer-not-allowed". */
+        readonly code: string,
+        message: string,
+        /** The command or edit that fixes it. */
+        readonly fix: string,
+    ) {
+        super(message);
+        this.name = "CliError";
+    }
+}
+
+/** Bad usage (a flag missing, unknown, repeated or malformed): exit 1, with the command's --help as the fix. */
+export class UsageError extends CliError {
+    constructor(message: string, fix = "") {
+        super("usage", message, fix);
+        this.name = "UsageError";
+    }
+}
+
+export interface ErrorDocument {
+    error: { code: string; message: string; fix: string };
+}
+
+/** True when the command line asks for JSON: `--json`, or diff's `--format json` / `--format=json`. */
+export function wantsJson(argv: readonly string[]): boolean {
+    return argv.some((a, i) => a === "--json" || a === "--format=json" || (a === "--format" && argv[i + 1] === "json"));
+}
+
+/** Known error classes of the core and offline modules, by name: their code and the fix their message carries. */
+const CODES: Readonly<Record<string, string>> = {
+    StackFileError: "stack-file",
+    SettingsError: "config",
+    ClassificationError: "classification",
+    ClassificationSourceError: "classification",
+    DiffError: "git",
+    VerifyError: "verify",
+    MigrationError: "migration",
+    PythonError: "python",
+};
+
+/** Any thrown value as the contract's error: a CliError as is; a known error with its message; else "internal". */
+export function asCliError(e: unknown, command: string): CliError {
+    if (e instanceof CliError) {
+        return e;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    const code = CODES[err.name];
+    const own = (err as { fix?: unknown }).fix;
+    if (code !== undefined && typeof own === "string" && own !== "") {
+        return new CliError(code, err.message, own);
+    }
+    if (code !== undefined) {
+        // These messages already end in their fix ("...; use e.g. staging or prod"): repeat the last clause as it.
+        const cut = Math.max(err.message.lastIndexOf("; "), err.message.lastIndexOf(": "));
+        return new CliError(code, err.message, cut > 0 ? err.message.slice(cut + 2) : `raptor-roles ${command} --help`);
+    }
+    return new CliError(
+        "internal",
+        `unexpected error: ${err.message}`,
+        "this is a bug in raptor-roles: report it with the command line (no secrets) and this message",
+    );
+}
+
+/**
+ * Prints a failure as the contract says: the message and the fix on stderr; with --json also the error
+ * document on stdout. Returns EXIT.ERROR.
+ */
+export function reportError(io: Io, command: string, e: CliError, json: boolean): number {
+    const prefix = command === "" ? "raptor-roles" : `raptor-roles ${command}`;
+    io.err(`${prefix}: ${e.message}\n${e.fix ? `fix: ${e.fix}\n` : ""}`);
+    if (json) {
+        const doc: ErrorDocument = { error: { code: e.code, message: e.message, fix: e.fix } };
+        io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    }
+    return EXIT.ERROR;
+}

@@ -1,0 +1,58 @@
+/** cli/contract.ts: the one contract every command keeps (README "One contract for every command"). */
+import { describe, expect, it } from "vitest";
+import { CliError, UsageError, asCliError, reportError, wantsJson } from "../../cli/contract";
+import { StackFileError } from "../../offline/stack-file";
+import { recorder } from "../support/io";
+
+describe("wantsJson", () => {
+    it.each([
+        [["--stack", "prod", "--json"], true],
+        [["--format", "json"], true],
+        [["--format=json"], true],
+        [["--format", "markdown"], false],
+        [["--stack", "json"], false],
+    ])("%j -> %s", (argv, want) => {
+        expect(wantsJson(argv)).toBe(want);
+    });
+});
+
+describe("asCliError", () => {
+    it("keeps a known error's own fix and gives it a stable code", () => {
+        const e = asCliError(new StackFileError("no stack file /x/Pulumi.qa.yaml", "use --stack staging"), "plan");
+        expect(e).toMatchObject({
+            code: "stack-file",
+            message: "no stack file /x/Pulumi.qa.yaml",
+            fix: "use --stack staging",
+        });
+    });
+
+    it("an unknown error is internal, and says it is a bug", () => {
+        const e = asCliError(new TypeError("x is undefined"), "plan");
+        expect(e).toMatchObject({ code: "internal", message: "unexpected error: x is undefined" });
+        expect(e.fix).toContain("this is a bug in raptor-roles");
+    });
+
+    it("a CliError passes through unchanged", () => {
+        const e = new UsageError("--stack is required", "raptor-roles plan --stack staging");
+        expect(asCliError(e, "plan")).toBe(e);
+    });
+});
+
+describe("reportError", () => {
+    it("writes the message and the fix to stderr, and with --json the error document to stdout; returns 1", () => {
+        const io = recorder();
+        expect(reportError(io, "sql", new CliError("stack-file", "no stack file", "use --stack staging"), true)).toBe(
+            1,
+        );
+        expect(io.stderr).toBe("raptor-roles sql: no stack file\nfix: use --stack staging\n");
+        expect(JSON.parse(io.stdout)).toEqual({
+            error: { code: "stack-file", message: "no stack file", fix: "use --stack staging" },
+        });
+    });
+
+    it("writes nothing to stdout without --json", () => {
+        const io = recorder();
+        reportError(io, "sql", new CliError("stack-file", "no stack file", "use --stack staging"), false);
+        expect(io.stdout).toBe("");
+    });
+});
