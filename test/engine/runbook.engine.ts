@@ -4,8 +4,9 @@
  * Heroku side is the real `heroku` CLI against the local Heroku API; the add-on's database is a real
  * PostgreSQL owned by a non-superuser. Steps run in order and build on each other.
  *
- * Staging is on Standard-0 and prod on Heroku Postgres Advanced (`data:pg:*`). Everything Pulumi is real: the CLI, the 3.248 Node.js language host, and the command and postgresql providers,
- * built by engine/build.sh from their release sources. Fails, naming what is missing, if a binary was not built.
+ * Staging is on Standard-0 and prod on Heroku Postgres Advanced (`data:pg:*`). Everything Pulumi is real: the
+ * CLI, the 3.248 Node.js language host, and the command and postgresql providers, built by engine/build.sh from
+ * their release sources. Fails, naming what is missing, if a binary was not built.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
