@@ -36,6 +36,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "check the application's Alembic/SQL migrations against the matrix before they run",
         load: async () => (await import("./lint-migrations")).lintMigrationsCommand,
     },
+    check: {
+        summary: "the runbook's diagnosis: credential, grants, URL, flag, logs, health",
+        load: async () => (await import("./check")).check,
+    },
 };
 
 export const USAGE = [
