@@ -40,6 +40,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "the runbook's diagnosis: credential, grants, URL, flag, logs, health",
         load: async () => (await import("./check")).check,
     },
+    soak: {
+        summary: "record a signed soak mark (check's result) for prod's soak-before-prod gate",
+        load: async () => (await import("./soak")).soak,
+    },
 };
 
 export const USAGE = [
