@@ -44,6 +44,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "record a signed soak mark (check's result) for prod's soak-before-prod gate",
         load: async () => (await import("./soak")).soak,
     },
+    cutover: {
+        summary: "turn the flag on with a guard: preflight, pulumi up, watch, automatic rollback",
+        load: async () => (await import("./cutover")).cutover,
+    },
 };
 
 export const USAGE = [
