@@ -3,11 +3,13 @@
  * tests), on one PostgreSQL (17, or RAPTOR_PG_MAJOR=16|17|18): verify on
  * 10,000 tables clean, unclassified and drifted against the runbook's own
  * query; the CLI's start-up against a bare node; plan at 40, 1,000 and 10,000
- * classified tables. Builds dist/ first so the processes run current code.
+ * classified tables; `check` and cutover's emergency stop through the real heroku CLI (check-bench.ts).
+ * Builds dist/ first so the processes run current code.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { startPostgres } from "../test/support/pg-server";
+import { benchCheck, printCheck } from "./check-bench";
 import { benchCli, printCli } from "./cli-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
 import { processMs, timing } from "./timing";
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
         printCli(await benchCli(server), node);
         console.log("");
         await benchVerify({ tables: 10_000, server, node });
+        console.log("");
+        printCheck(await benchCheck(server));
     } finally {
         await server.stop();
     }
