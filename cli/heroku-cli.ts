@@ -17,15 +17,21 @@ export function cliEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     return out;
 }
 
-/** `heroku ARGS`; rejects only when the CLI cannot start or overruns `timeoutMs`. */
-export function heroku(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {
+/**
+ * `heroku ARGS`; rejects only when the CLI cannot start. A call that overruns `timeoutMs` is killed and
+ * returned as a failure saying so (exit -1): a hung call must not hang check or the watch.
+ */
+export function heroku(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<CliResult> {
     return new Promise((resolve, reject) => {
         const child = spawn("heroku", [...args], { env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        const timer = setTimeout(() => {
+            stderr += `Error: heroku ${args[0]} timed out after ${timeoutMs / 1000} s\n`;
+            child.kill("SIGKILL");
+        }, timeoutMs);
         child.on("error", (e) => {
             clearTimeout(timer);
             reject(new Error(`cannot run heroku ${args[0]}: ${e.message} (is the heroku CLI on PATH?)`));
