@@ -3,12 +3,14 @@
  * tests), on one PostgreSQL (17, or RAPTOR_PG_MAJOR=16|17|18): verify on
  * 10,000 tables clean, unclassified and drifted against the runbook's own
  * query; the CLI's start-up against a bare node; plan at 40, 1,000 and 10,000
- * classified tables; the real engine's build and `pulumi preview`/`up` times (engine-bench.ts). Builds dist/
- * first so the processes run current code.
+ * classified tables; `check` and cutover's emergency stop through the real heroku CLI (check-bench.ts); the
+ * real engine's build and `pulumi preview`/`up` times (engine-bench.ts). Builds dist/ first so the processes run
+ * current code.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { startPostgres } from "../test/support/pg-server";
+import { benchCheck, printCheck } from "./check-bench";
 import { benchCli, benchForms, printCli, printForms } from "./cli-bench";
 import { benchEngine, printEngine } from "./engine-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
         printForms(benchForms());
         console.log("");
         await benchVerify({ tables: 10_000, server, node });
+        console.log("");
+        printCheck(await benchCheck(server));
     } finally {
         await server.stop();
     }

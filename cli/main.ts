@@ -40,6 +40,18 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "check the application's Alembic/SQL migrations against the matrix before they run",
         load: async () => (await import("./lint-migrations")).lintMigrationsCommand,
     },
+    check: {
+        summary: "the runbook's diagnosis: credential, grants, URL, flag, logs, health",
+        load: async () => (await import("./check")).check,
+    },
+    soak: {
+        summary: "record a signed soak mark (check's result) for prod's soak-before-prod gate",
+        load: async () => (await import("./soak")).soak,
+    },
+    cutover: {
+        summary: "turn the flag on with a guard: preflight, pulumi up, watch, automatic rollback",
+        load: async () => (await import("./cutover")).cutover,
+    },
 };
 
 export const USAGE = [

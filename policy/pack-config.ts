@@ -22,6 +22,8 @@ export interface PolicyConfig {
     readonly maxAgeHours: number;
     /** Hours staging's flag must have been on before prod may turn it on. */
     readonly soakHours: number;
+    /** ssh-keygen allowed_signers lines: who may sign soak marks (`raptor-roles soak`), e.g. the soak workflow. */
+    readonly markSigners: readonly string[];
     /** Tables no role may UPDATE, DELETE or TRUNCATE. */
     readonly appendOnly: readonly string[];
     /** Tables no role may have any privilege on. */
@@ -39,6 +41,7 @@ const VALID: Record<ConfigKey, (v: unknown) => boolean> = {
     requireSignature: (v) => typeof v === "boolean",
     maxAgeHours: (v) => typeof v === "number" && Number.isFinite(v) && v > 0,
     soakHours: (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
+    markSigners: isStrings,
     appendOnly: isStrings,
     locked: isStrings,
     appRole: (v) => typeof v === "string" && v !== "",
@@ -76,6 +79,7 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
     requireSignature: true,
     maxAgeHours: 168,
     soakHours: 72,
+    markSigners: [],
     ...committedTableLists(),
     appRole: "raptor_app",
 };

@@ -16,6 +16,8 @@ import { TYPES, envOf, stepOf } from "./core/resources";
 import { configOf } from "./pack-config";
 import { StackContextProvider, prodReason, pulumiStackContext } from "./context";
 import { PropsView, cannotDecide } from "./props";
+import { judgeSoak } from "./core/soak-gate";
+import { markSignatureProblem } from "./soak-marks";
 
 const HOUR_MS = 3600 * 1000;
 const FIELD = "roleSeparationEnabledAt";
@@ -61,7 +63,8 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
     return {
         name: "soak-before-prod",
         description:
-            "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72).",
+            "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72) " +
+            "and its signed soak marks show a clean check at 24, 48 and 72 h and no unhealthy one.",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {
@@ -70,6 +73,12 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
                     minimum: 0,
                     default: 72,
                     description: "Hours staging's flag must have been on.",
+                },
+                markSigners: {
+                    type: "array",
+                    items: { type: "string" },
+                    default: [],
+                    description: "allowed_signers lines: who may sign soak marks (raptor-roles soak).",
                 },
             },
         },
@@ -96,7 +105,7 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
             if (envOf(plain[flagAt])["FLAG_VALUE"] !== "1") {
                 return;
             }
-            const { soakHours } = configOf(args.getConfig<object>(), ["soakHours"]);
+            const { soakHours, markSigners } = configOf(args.getConfig<object>(), ["soakHours", "markSigners"]);
             const need = `Required: staging's flag on for at least ${soakHours} h before prod (${why}) turns it on.`;
             const soakStack = ctx.config("soakStack");
             if (typeof soakStack !== "string" || soakStack === "") {
@@ -151,13 +160,27 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
                         `(now ${ctx.now.toISOString()}): clock skew or a forged export is no evidence. ${need} ` +
                         howToGetEvidence(soakStack, soakHours),
                 );
-            } else if (ageHours < soakHours) {
+                return;
+            }
+            if (ageHours < soakHours) {
                 const from = new Date(at + soakHours * HOUR_MS).toISOString();
                 reportViolation(
                     `Prod turns the flag on but ${soakStack} turned it on at ${value}, only ${ageHours.toFixed(1)} h ` +
                         `ago. ` +
                         `${need} Prod may turn it on from ${from}; keep raptor:roleSeparation false until then.`,
                 );
+                return;
+            }
+            const problem = judgeSoak({
+                raw: ctx.config("soakEvidence"),
+                soakStack: soakStack.split("/").pop() as string,
+                enabledAt: value as string,
+                now: ctx.now,
+                soakHours,
+                verify: (message, mark) => markSignatureProblem(markSigners, message, mark),
+            });
+            if (problem !== undefined) {
+                reportViolation(`Prod turns the flag on but ${problem}`);
             }
         },
     };

@@ -41,6 +41,11 @@ export const SETTING_KEYS = {
     pool: { default: undefined },
     ownerDatabaseUrl: { default: undefined },
     signoff: { default: undefined },
+    // Read by raptor-roles check, soak and cutover and by the soak gate, not by the program.
+    healthUrl: { default: undefined },
+    logPatterns: { default: undefined },
+    sentryProject: { default: undefined },
+    soakEvidence: { default: undefined },
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;
 

@@ -55,7 +55,16 @@ describe("Pulumi.yaml's config block", () => {
      * "Stack 'staging' is missing configuration values 'raptor:ownerDatabaseUrl' and 'raptor:soakStack'"),
      * so these are documented in comments instead.
      */
-    const UNDECLARED = ["ownerDatabaseUrl", "pool", "signoff", "soakStack"];
+    const UNDECLARED = [
+        "ownerDatabaseUrl",
+        "pool",
+        "signoff",
+        "soakStack",
+        "healthUrl",
+        "logPatterns",
+        "sentryProject",
+        "soakEvidence",
+    ];
     const stackFiles = fs.readdirSync(root).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f));
 
     it("documents every setting the program reads, with the same default", () => {

@@ -57,6 +57,8 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
             "resources.ts",
             "settings.ts",
             "signoff-message.ts",
+            "soak-gate.ts",
+            "soak-marks.ts",
         ]);
     });
 

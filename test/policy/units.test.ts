@@ -44,6 +44,7 @@ import {
     tableGrant,
     variant,
 } from "../support/policy-harness";
+import { cleanSoak, markSignerLine } from "../support/soak-evidence";
 
 let staging: Recorded[];
 let prodOn: Recorded[];
@@ -272,11 +273,14 @@ describe("soak-before-prod", () => {
     const exported = (value: unknown): Partial<EvaluationContext> => ({
         stackOutputs: { ...prodOnOutputs, soakStackEnabledAt: value },
     });
+    // Clean signed marks for the enable time the test exports (73 h ago unless it says otherwise).
+    const marked = (enabledAt: string) => ({ ...FLAG_ON, soakEvidence: cleanSoak(enabledAt, NOW) });
     const check = (rs: Recorded[], ctx: Partial<EvaluationContext> = {}) =>
         run((c) => [soakBeforeProd(c)], rs, {
             stack: "prod",
-            stackConfig: FLAG_ON,
+            stackConfig: marked(hoursBefore(73)),
             stackOutputs: prodOnOutputs,
+            policyConfig: { "soak-before-prod": { markSigners: [markSignerLine()] } },
             ...ctx,
         });
 
@@ -286,7 +290,7 @@ describe("soak-before-prod", () => {
     });
 
     it("passes at exactly soakHours", async () => {
-        expect(await check(prodOn, exported(hoursBefore(72)))).toEqual([]);
+        expect(await check(prodOn, { ...exported(hoursBefore(72)), stackConfig: marked(hoursBefore(72)) })).toEqual([]);
     });
 
     it("takes soakHours from the pack config", async () => {

@@ -15,6 +15,7 @@ import {
 } from "../../offline/evaluate";
 import { Recorded, Run, Scenario, UNKNOWN, runProgram } from "./mocks";
 import { KeyName, publicKey, sshSign } from "./ssh-keys";
+import { markSignerLine } from "./soak-evidence";
 
 export const NOW = new Date("2026-11-24T12:00:00Z");
 export const OPERATOR = "operator@raxx.app";
@@ -88,7 +89,11 @@ export function signoffOf(
 export function testPackConfig(): PackConfigFile {
     const file = loadPackConfigFile() as Record<string, Record<string, unknown>>;
     const allowedSigners = (["ed25519", "ecdsa", "rsa"] as const).map((k) => `${OPERATOR} ${publicKey(k)} ${k}`);
-    return { ...file, "prod-signoff": { ...file["prod-signoff"], allowedSigners } };
+    return {
+        ...file,
+        "prod-signoff": { ...file["prod-signoff"], allowedSigners },
+        "soak-before-prod": { ...file["soak-before-prod"], markSigners: [markSignerLine()] },
+    };
 }
 
 /** Evaluates with the committed policy/config.json (plus the test signers), at NOW, unless told otherwise. */

@@ -26,6 +26,7 @@ import {
     testPackConfig,
     variant,
 } from "./policy-harness";
+import { cleanSoak } from "./soak-evidence";
 
 export type Mode = "update" | "preview";
 
@@ -70,7 +71,10 @@ const setup = (run: Run, stack: string, stackConfig: Record<string, unknown>, re
 /** Prod with a sign-off of exactly what it declares. */
 async function signedProd(mode: Mode, now: Date, config: Record<string, string>, extra: Partial<ProgramScenario> = {}) {
     const run = await program(mode, { stack: "prod", config, ...extra });
-    return setup(run, "prod", { ...config, signoff: signoffOf(run.resources, {}, now) });
+    // Clean soak marks for staging's enable time, as the soak workflow records them.
+    const enabledAt = extra.soakOutputs?.roleSeparationEnabledAt;
+    const marks = typeof enabledAt === "string" ? { soakEvidence: cleanSoak(enabledAt, now) } : {};
+    return setup(run, "prod", { ...config, signoff: signoffOf(run.resources, {}, now), ...marks });
 }
 /** The program's prod change under a sign-off with `over` fields, signed as `signing` says. */
 async function resigned(mode: Mode, now: Date, over: Record<string, unknown>, signing: Signing = {}): Promise<Setup> {

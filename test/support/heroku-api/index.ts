@@ -10,7 +10,9 @@
  *   api.requests            // every request: method, path, api (platform|data), body, status, fault
  *   api.configHistory(app)  // the app's whole config after every release, oldest first
  *   api.inject({ method: "POST", path: /\/credentials$/, kind: "lost-response" });
- *   await api.stop();       // closes the listener, drops the databases and roles it made, removes HOME
+ *   const base = await api.runApp("raxx-api-staging");  // the stand-in Raptor app as web.1 (logs.ts, dynos.ts)
+ *   api.logs.add(app, "app", "web.1", "text");  // a line on the app's log (`heroku logs`)
+ *   await api.stop();       // stops the app processes, closes the listeners, drops the databases and roles it made
  *
  * `api.env` is process.env plus: PATH with node_modules/.bin first (the real CLI), HEROKU_HOST=http://127.0.0.1:PORT,
  * HEROKU_DATA_HOST=127.0.0.1 (the CLI keeps HEROKU_HOST's protocol and port for the data API and swaps in only
@@ -40,9 +42,12 @@ import { PlatformOptions, attachHandler, platformRoutes } from "./platform";
 import { DataOptions, dataRoutes, rotate } from "./data";
 import { advancedRoutes, isAdvancedPlan } from "./advanced";
 import { PostgresSuperuser, RealPostgres } from "./postgres";
+import { LogSession, LogStore, logRoutes, startLogplex } from "./logs";
+import { DynoManager, ProcessSpec, RAPTOR_APP, dynoRoutes } from "./dynos";
 
 export { RealPostgres, credentialUrl };
-export type { Addon, App, Credential, Fault, LoggedRequest, PostgresSuperuser, Release };
+export type { Addon, App, Credential, Fault, LoggedRequest, PostgresSuperuser, ProcessSpec, Release };
+export { LogStore, RAPTOR_APP };
 
 export interface HerokuApiOptions extends Partial<PlatformOptions>, Partial<DataOptions> {
     /** A real PostgreSQL: a superuser's coordinates, or a RealPostgres shared with other rigs. */
@@ -97,6 +102,15 @@ export interface HerokuApi {
     config(app: string): Record<string, string>;
     configHistory(app: string): Release[];
     inject(fault: Fault): void;
+    /** Every app's log buffer (`heroku logs`). */
+    readonly logs: LogStore;
+    readonly dynos: DynoManager;
+    /** Ends every open log stream cleanly (a tailing `heroku logs` reconnects). */
+    endLogStreams(): void;
+    /** Resets every open log stream's connection (`heroku logs --tail` exits 1). */
+    dropLogStreams(): void;
+    /** Runs a process (default: the stand-in Raptor app) as the app's web.1; resolves to its base URL. */
+    runApp(app: string, spec?: ProcessSpec): Promise<string>;
     stop(): Promise<void>;
 }
 
@@ -113,7 +127,13 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
         rotationReads: opts.rotationReads ?? 1,
     };
     const platformOpts: PlatformOptions = { plainVarOnAttach: opts.plainVarOnAttach ?? "refuse" };
+    const logs = new LogStore();
+    const sessions = new Map<string, LogSession>();
+    const logplex = await startLogplex(logs, sessions);
+    const dynos = new DynoManager(model, logs);
     const routes = [
+        ...logRoutes(model, sessions, () => logplex.url),
+        ...dynoRoutes(model, dynos),
         ...dataRoutes(model, pg, dataOpts),
         // First: its POST /addon-attachments takes data:pg:attachments:create's namespace_config, then the platform's.
         ...advancedRoutes(model, pg, dataOpts, attachHandler(model, platformOpts)),
@@ -236,7 +256,14 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
         config: (name) => model.configOf(appOrThrow(name)),
         configHistory: (name) => appOrThrow(name).releases,
         inject: (fault) => void listener.faults.push({ ...fault }),
+        logs,
+        dynos,
+        endLogStreams: () => logplex.endStreams(),
+        dropLogStreams: () => logplex.dropStreams(),
+        runApp: (name, spec = RAPTOR_APP) => dynos.run(appOrThrow(name), spec),
         async stop() {
+            await dynos.stopAll();
+            await logplex.close();
             await listener.close();
             if (ownsPg) {
                 await pg.cleanup(databases);

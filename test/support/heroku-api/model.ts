@@ -75,6 +75,8 @@ export class Model {
     readonly apps: App[] = [];
     readonly addons: Addon[] = [];
     readonly attachments: Attachment[] = [];
+    /** Called after every release (the dyno manager restarts the app, as Heroku does on a config change). */
+    readonly onRelease: Array<(app: App, r: Release) => void> = [];
 
     app(idOrName: string): App | undefined {
         return this.apps.find((a) => a.id === idOrName || a.name === idOrName);
@@ -111,6 +113,7 @@ export class Model {
     release(app: App, description: string): Release {
         const r = { version: (app.releases.at(-1)?.version ?? 0) + 1, description, config: this.configOf(app) };
         app.releases.push(r);
+        this.onRelease.forEach((f) => f(app, r));
         return r;
     }
 

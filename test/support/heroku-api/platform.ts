@@ -15,6 +15,8 @@ export interface PlatformOptions {
     plainVarOnAttach: "refuse" | "overwrite";
 }
 
+const CEDAR_ID = "8e2b0a4c-0c1f-4c55-9b8a-4a0b6d1f0c01";
+
 function appOr404(m: Model, name: string): App {
     const app = m.app(decodeURIComponent(name));
     if (!app) {
@@ -94,7 +96,8 @@ export function platformRoutes(m: Model, opts: PlatformOptions): Route[] {
             path: /^\/apps\/([^/]+)$/,
             handle: ({ params }) => {
                 const app = appOr404(m, params[0]);
-                return { json: { id: app.id, name: app.name } };
+                // `heroku logs` reads `generation` (lib/apps/generation.js): a Cedar app gets lines/tail sessions.
+                return { json: { id: app.id, name: app.name, generation: { id: CEDAR_ID, name: "cedar" } } };
             },
         },
         {

@@ -1,0 +1,270 @@
+/**
+ * `raptor-roles cutover --stack NAME [--watch DURATION] [--json]`: the runbook's Step 6 with a guard.
+ *  1. Preflight: `check` must be healthy with the flag still off.
+ *  2. `pulumi up` with raptor:roleSeparation true, the policy pack and its config (Automation API).
+ *  3. Watch for DURATION: `heroku logs --tail` (the runbook's signatures), the health URL, verify.
+ *  4. On the first trip, at once, the emergency stop (`heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0`),
+ *     then raptor:roleSeparation false and `pulumi up`, so the stack agrees; then the report (lines masked).
+ * A lost log stream trips (a flip nobody watches is rolled back). Ctrl-C stops watching and leaves the flip
+ * as it is, consistent (app and stack both on), and prints the commands to check or stop it.
+ * Exit 0: the flag stayed on; 2: preflight unhealthy or tripped and rolled back; 1: could not run.
+ */
+import { CheckReport, parseSince, renderCheck } from "../core/check/report";
+import { LOG_SIGNATURES, parseLogPatterns } from "../core/check/logs";
+import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from "../core/check/watch";
+import { FLAG_VAR } from "../core/settings";
+import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
+import { parse } from "./args";
+import { Io, Subcommand } from "./io";
+import { failure, runCheck } from "./check";
+import { withSslMode } from "./check-probes";
+import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
+import { automationDriver, PulumiDriver } from "./pulumi-driver";
+import { runVerify } from "./verify";
+
+export const CUTOVER_HELP = `usage: raptor-roles cutover --stack NAME [--watch DURATION] [--json]
+
+Turns the role-separation flag on with a guard: preflight check (healthy, flag off), pulumi up with
+raptor:roleSeparation true and the policy pack, then watches the log stream, raptor:healthUrl and verify for
+DURATION (default 10m). On the first sign of trouble it runs the emergency stop at once
+(heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0), sets raptor:roleSeparation false and runs pulumi up,
+and prints what tripped. Ctrl-C stops watching and leaves the flag on, with the commands to check or stop it.
+Exit status: 0 the flag stayed on, 2 preflight unhealthy or tripped (rolled back), 1 could not run.
+`;
+
+export interface CutoverDeps {
+    readonly env: NodeJS.ProcessEnv;
+    readonly now: () => Date;
+    readonly pulumi: PulumiDriver;
+    /** Ctrl-C. */
+    readonly interrupt?: AbortSignal;
+    /** Health probe interval (default 5 s) and verify interval (default 60 s). */
+    readonly pollMs?: number;
+    readonly verifyMs?: number;
+}
+
+interface Ctx {
+    readonly stack: string;
+    readonly app: string;
+    readonly dir: string;
+    readonly deps: CutoverDeps;
+    readonly io: Io;
+    readonly json: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The emergency stop, the runbook's fastest path: one config:set (it restarts the app), tried 3 times. */
+async function emergencyStop(c: Ctx): Promise<{ at?: Date; error?: string }> {
+    let error = "";
+    for (let i = 0; i < 3; i++) {
+        const r = await heroku(["config:set", `${FLAG_VAR}=0`, "-a", c.app], c.deps.env);
+        if (r.code === 0) {
+            return { at: c.deps.now() };
+        }
+        error = cliError(r);
+    }
+    return { error };
+}
+
+async function rollback(c: Ctx, trip: Trip): Promise<RollbackReport> {
+    const stop = await emergencyStop(c);
+    let stackError: string | undefined;
+    try {
+        await c.deps.pulumi.setRoleSeparation(c.stack, false);
+        await c.deps.pulumi.up(c.stack);
+    } catch (e) {
+        stackError = (e as Error).message.split("\n")[0];
+    }
+    return { stack: c.stack, app: c.app, trip, stoppedAt: stop.at, stopError: stop.error, stackError };
+}
+
+/** One health probe and, every verifyMs, one verify; each feeds the tripwire. */
+async function probe(c: Ctx, wire: Tripwire, healthUrl: string | undefined, verifyDue: boolean): Promise<void> {
+    if (healthUrl !== undefined) {
+        try {
+            const r = await fetch(healthUrl, { signal: AbortSignal.timeout(5_000) });
+            await r.body?.cancel();
+            wire.health(r.ok, `health URL answered ${r.status}`, c.deps.now());
+        } catch (e) {
+            wire.health(false, `health URL did not answer (${(e as Error).message})`, c.deps.now());
+        }
+    }
+    if (verifyDue) {
+        const s = stackSettings(c.stack, c.dir);
+        const url = (await configVars(c.app, c.deps.env))[`${s.database}_URL`];
+        const { report } = await runVerify({ url: withSslMode(url, c.deps.env), role: s.role, schema: s.schema });
+        wire.verify(report.clean, `verify found ${report.drifts.length} drift(s)`, c.deps.now());
+    }
+}
+
+type WatchEnd = { trip: Trip } | { interrupted: Date } | { done: true };
+
+/** Watches until the deadline, a trip, or Ctrl-C; the tail is already running and feeding `wire`. */
+async function watch(
+    c: Ctx,
+    wire: Tripwire,
+    tripped: Promise<Trip>,
+    ms: number,
+    healthUrl?: string,
+): Promise<WatchEnd> {
+    const start = Date.now();
+    const poll = c.deps.pollMs ?? 5_000;
+    const verifyEvery = c.deps.verifyMs ?? 60_000;
+    let lastVerify = start;
+    const interrupted = new Promise<"int">((resolve) => {
+        if (c.deps.interrupt?.aborted) resolve("int");
+        c.deps.interrupt?.addEventListener("abort", () => resolve("int"));
+    });
+    while (Date.now() - start < ms) {
+        const r = await Promise.race([tripped, interrupted, sleep(poll).then(() => "tick" as const)]);
+        if (r === "int") {
+            return { interrupted: c.deps.now() };
+        }
+        if (r !== "tick") {
+            return { trip: r };
+        }
+        const verifyDue = Date.now() - lastVerify >= verifyEvery;
+        lastVerify = verifyDue ? Date.now() : lastVerify;
+        await probe(c, wire, healthUrl, verifyDue).catch(() => undefined);
+        if (wire.trip !== undefined) {
+            return { trip: wire.trip };
+        }
+    }
+    return { done: true };
+}
+
+async function preflight(c: Ctx): Promise<CheckReport | undefined> {
+    const report = await runCheck({
+        stack: c.stack,
+        dir: c.dir,
+        since: parseSince("1h", c.deps.now()),
+        env: c.deps.env,
+        now: c.deps.now(),
+    });
+    if (report.healthy) {
+        return undefined;
+    }
+    return report;
+}
+
+function print(c: Ctx, doc: Record<string, unknown>, text: string): void {
+    c.io.out(c.json ? `${JSON.stringify(doc, null, 2)}\n` : text);
+}
+
+async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
+    const file = readStackFile(c.stack, c.dir);
+    const extra = parseLogPatterns(file.raw["logPatterns"]).patterns;
+    const healthUrl = file.raw["healthUrl"] || undefined;
+    const flipAt = c.deps.now();
+    const wire = new Tripwire(flipAt, [...LOG_SIGNATURES, ...extra]);
+    let onTrip: (t: Trip) => void = () => undefined;
+    const tripped = new Promise<Trip>((resolve) => (onTrip = resolve));
+    const tail = tailLogs(c.app, c.deps.env, (l) => {
+        const t = wire.line(l);
+        if (t !== undefined) onTrip(t);
+    });
+    let stopping = false;
+    void tail.exited.then((x) => {
+        if (!stopping)
+            onTrip(wire.streamLost(cliError({ code: x.code ?? -1, stdout: "", stderr: x.stderr }), c.deps.now()));
+    });
+    try {
+        try {
+            await c.deps.pulumi.setRoleSeparation(c.stack, true);
+            await c.deps.pulumi.up(c.stack);
+        } catch (e) {
+            const trip = {
+                kind: "verify",
+                at: c.deps.now(),
+                detail: `pulumi up failed: ${(e as Error).message}`,
+                lines: [],
+            };
+            const r = await rollback(c, trip as Trip);
+            print(c, { result: "rolled-back", ...r }, renderRollback(r));
+            return 2;
+        }
+        const end = await watch(c, wire, tripped, ms, healthUrl);
+        if ("trip" in end) {
+            const r = await rollback(c, end.trip);
+            print(c, { result: "rolled-back", ...r }, renderRollback(r));
+            return 2;
+        }
+        if ("interrupted" in end) {
+            const state =
+                `Interrupted at ${end.interrupted.toISOString()}: the flag is ON on ${c.app} and ` +
+                `raptor:roleSeparation is true in stack ${c.stack} (they agree); nothing had tripped since ` +
+                `${flipAt.toISOString()}.\n` +
+                `Next: raptor-roles check --stack ${c.stack} --since ${flipAt.toISOString()}\n` +
+                `If it is unhealthy, the emergency stop: heroku config:set ${FLAG_VAR}=0 -a ${c.app} >/dev/null, ` +
+                "then " +
+                `pulumi config set raptor:roleSeparation false -s ${c.stack} and pulumi up -s ${c.stack}.\n`;
+            print(
+                c,
+                { result: "interrupted", stack: c.stack, app: c.app, flipAt, interruptedAt: end.interrupted },
+                state,
+            );
+            return 1;
+        }
+        const text =
+            `Flag ON on ${c.app}: watched ${Math.round(ms / 1000)} s from ${flipAt.toISOString()}, ` +
+            "nothing tripped.\n";
+        print(c, { result: "on", stack: c.stack, app: c.app, flipAt, watchedSeconds: Math.round(ms / 1000) }, text);
+        return 0;
+    } finally {
+        stopping = true;
+        tail.stop();
+        await tail.exited;
+    }
+}
+
+export async function cutoverIn(dir: string, argv: string[], io: Io, deps: CutoverDeps): Promise<number> {
+    const json = argv.includes("--json");
+    let values;
+    try {
+        ({ values } = parse(
+            argv,
+            { stack: { type: "string" }, watch: { type: "string" }, json: { type: "boolean" } },
+            "cutover",
+        ));
+    } catch (e) {
+        return failure(io, json, "cutover", (e as Error).message, "see raptor-roles cutover --help");
+    }
+    if (values.help) {
+        io.out(CUTOVER_HELP);
+        return 0;
+    }
+    if (!values.stack) {
+        return failure(io, json, "cutover", "--stack is required", "e.g. raptor-roles cutover --stack staging");
+    }
+    try {
+        const ms = parseDuration(values.watch ?? "10m");
+        const settings = stackSettings(values.stack, dir);
+        if (settings.roleSeparation) {
+            throw new Error(
+                `raptor:roleSeparation is already true in Pulumi.${values.stack}.yaml: cutover turns it on itself ` +
+                    `(set it false, or use pulumi up directly)`,
+            );
+        }
+        const c: Ctx = { stack: values.stack, app: settings.app, dir, deps, io, json };
+        const bad = await preflight(c);
+        if (bad !== undefined) {
+            print(c, { result: "not-flipped", preflight: bad }, `${renderCheck(bad)}Preflight failed: not flipping.\n`);
+            return 2;
+        }
+        return await flipAndWatch(c, ms);
+    } catch (e) {
+        return failure(io, json, "cutover", (e as Error).message, "fix what the message names, then run cutover again");
+    }
+}
+
+export const cutover: Subcommand = (argv, io) => {
+    const interrupt = new AbortController();
+    process.once("SIGINT", () => interrupt.abort());
+    return cutoverIn(projectDir(), argv, io, {
+        env: process.env,
+        now: () => new Date(),
+        pulumi: automationDriver(projectDir()),
+        interrupt: interrupt.signal,
+    });
+};

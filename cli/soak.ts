@@ -1,0 +1,212 @@
+/**
+ * `raptor-roles soak --stack staging --key PATH --signer NAME [--into STACK] [--json]`: records one soak
+ * mark, the `check` result at this moment, bound to the soak stack's current roleSeparationEnabledAt (read
+ * with the Automation API, `stack.outputs()`), signed with `ssh-keygen -Y sign -n raptor-soak` and chained to
+ * the mark before it (core/soak-marks.ts). The mark goes into raptor:soakEvidence of every stack whose
+ * raptor:soakStack names this one (prod), where the soak-before-prod policy reads it. Its log window starts
+ * at the previous mark of the same enable time (or the enable time), so the marks together cover the soak.
+ * Exit 0: a healthy mark; 2: an unhealthy mark; 1: no mark (the check could not run, or bad input).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Scalar, isScalar, parseDocument, visit } from "yaml";
+import { SOAK_NAMESPACE, SoakEvidence, SoakMark, markDigest, markMessage, parseEvidence } from "../core/soak-marks";
+import { CheckReport, exitCodeOf, renderCheck } from "../core/check/report";
+import { projectDir, readStackFile } from "../offline/stack-file";
+import { parse } from "./args";
+import { Io, Subcommand } from "./io";
+import { failure, runCheck } from "./check";
+
+export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --signer NAME [--into STACK] [--json]
+
+Runs \`raptor-roles check --stack NAME\` and records the result as a signed soak mark, bound to the
+stack's current roleSeparationEnabledAt, in raptor:soakEvidence of the stack(s) whose raptor:soakStack
+names NAME (prod). Commit that file. Prod's soak-before-prod policy needs a clean mark at 24, 48 and 72 h
+after the enable time and no unhealthy mark since; the soak workflow runs this every 24 h.
+Options:
+  --stack NAME    the soak stack (staging)
+  --key PATH      the SSH key to sign with (a private key, or a .pub whose key is in ssh-agent)
+  --signer NAME   the principal soak-before-prod.markSigners lists for that key (e.g. soak-bot@raxx.app)
+  --into STACK    the stack file to write (default: every stack whose raptor:soakStack ends in /NAME)
+  --json          {mark, into, report}
+Exit status: 0 healthy mark recorded, 2 unhealthy mark recorded, 1 nothing recorded.
+`;
+
+export interface SoakDeps {
+    readonly env: NodeJS.ProcessEnv;
+    readonly now: () => Date;
+    /** The soak stack's roleSeparationEnabledAt output (Automation API by default). */
+    readonly enabledAt: (stack: string, dir: string) => Promise<unknown>;
+}
+
+/** `pulumi stack output roleSeparationEnabledAt`, through the Automation API. */
+export async function stackEnabledAt(stack: string, dir: string): Promise<unknown> {
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const s = await LocalWorkspace.selectStack({ stackName: stack, workDir: dir });
+    return (await s.outputs())["roleSeparationEnabledAt"]?.value;
+}
+
+const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+const ISO = /^\d{4}-\d\d-\d\dT/;
+
+/** Stacks whose raptor:soakStack names `stack` (org/project/stack or stack). */
+function consumers(dir: string, stack: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined && s !== stack)
+        .filter((s) => (readStackFile(s, dir).raw["soakStack"] ?? "").split("/").pop() === stack);
+}
+
+function sign(key: string, message: string): string {
+    try {
+        return execFileSync("ssh-keygen", ["-Y", "sign", "-n", SOAK_NAMESPACE, "-f", key], {
+            input: message,
+            encoding: "utf8",
+            stdio: ["pipe", "pipe", "pipe"],
+        });
+    } catch (e) {
+        const stderr = String((e as { stderr?: unknown }).stderr ?? "").trim();
+        throw new Error(`ssh-keygen -Y sign -n ${SOAK_NAMESPACE} -f ${key} failed: ${stderr || String(e)}`);
+    }
+}
+
+/** Writes raptor:soakEvidence, times quoted (YAML 1.1 would read a bare one as a timestamp). */
+function writeEvidence(file: string, e: SoakEvidence): void {
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    const node = doc.createNode(e);
+    visit(node, {
+        Scalar: (_k, n) => {
+            if (isScalar(n) && typeof n.value === "string" && ISO.test(n.value)) {
+                n.type = Scalar.QUOTE_DOUBLE;
+            }
+        },
+    });
+    doc.setIn(["config", "raptor:soakEvidence"], node);
+    fs.writeFileSync(file, doc.toString());
+}
+
+function existing(dir: string, into: string, stack: string, app: string): SoakEvidence {
+    const raw = readStackFile(into, dir).raw["soakEvidence"];
+    if (raw === undefined) {
+        return { stack, app, marks: [] };
+    }
+    const { evidence, problem } = parseEvidence(raw);
+    if (evidence === undefined || evidence.stack !== stack) {
+        throw new Error(
+            `raptor:soakEvidence in Pulumi.${into}.yaml cannot be extended: ` +
+                (problem ?? `it is for ${evidence?.stack}`),
+        );
+    }
+    return evidence;
+}
+
+interface Recorded {
+    readonly mark: SoakMark;
+    readonly into: string[];
+    readonly report: CheckReport;
+}
+
+/** Checks and records one mark; only the report (nothing recorded) when the check could not run. */
+async function record(
+    dir: string,
+    o: { stack: string; key: string; signer: string; into: string[] },
+    deps: SoakDeps,
+): Promise<Recorded | { report: CheckReport }> {
+    const enabled = await deps.enabledAt(o.stack, dir);
+    if (typeof enabled !== "string" || Number.isNaN(Date.parse(enabled))) {
+        throw new Error(
+            `stack ${o.stack} has no roleSeparationEnabledAt (${JSON.stringify(enabled ?? null)}): its flag is not ` +
+                `on, so there is nothing to soak; turn it on with raptor-roles cutover --stack ${o.stack}`,
+        );
+    }
+    const app = readStackFile(o.stack, dir).raw["app"] ?? "";
+    const chains = o.into.map((s) => existing(dir, s, o.stack, app));
+    const prevSame = chains[0].marks.filter((m) => m.enabledAt === enabled).at(-1);
+    const since = new Date(prevSame?.at ?? enabled);
+    const now = deps.now();
+    const report = await runCheck({ stack: o.stack, dir, since, env: deps.env, now });
+    if (exitCodeOf(report.findings) === 1) {
+        return { report };
+    }
+    const findings = report.findings
+        .filter((f) => f.status === "unhealthy" || f.status === "error")
+        .map((f) => `${f.check}:${f.status}`);
+    const marks: SoakMark[] = [];
+    for (const [i, s] of o.into.entries()) {
+        const last = chains[i].marks.at(-1);
+        const head = { stack: o.stack, app };
+        const unsigned = {
+            at: seconds(now),
+            enabledAt: enabled,
+            since: seconds(since),
+            healthy: report.healthy,
+            findings,
+            signer: o.signer,
+            prev: last === undefined ? "none" : markDigest(head, last),
+        };
+        const mark = { ...unsigned, signature: sign(o.key, markMessage(head, unsigned)) };
+        writeEvidence(readStackFile(s, dir).path, { ...head, marks: [...chains[i].marks, mark] });
+        marks.push(mark);
+    }
+    return { mark: marks[0], into: o.into, report };
+}
+
+export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps): Promise<number> {
+    const json = argv.includes("--json");
+    let values;
+    try {
+        ({ values } = parse(
+            argv,
+            {
+                stack: { type: "string" },
+                key: { type: "string" },
+                signer: { type: "string" },
+                into: { type: "string" },
+                json: { type: "boolean" },
+            },
+            "soak",
+        ));
+    } catch (e) {
+        return failure(io, json, "soak", (e as Error).message, "see raptor-roles soak --help");
+    }
+    if (values.help) {
+        io.out(SOAK_HELP);
+        return 0;
+    }
+    const example = "e.g. raptor-roles soak --stack staging --key ~/.ssh/soak --signer soak-bot@raxx.app";
+    if (!values.stack || !values.key || !values.signer) {
+        return failure(io, json, "soak", "--stack, --key and --signer are required", example);
+    }
+    if (!fs.existsSync(values.key)) {
+        return failure(io, json, "soak", `--key ${values.key}: no such file`, example);
+    }
+    try {
+        const into = values.into ? [values.into] : consumers(dir, values.stack);
+        if (into.length === 0) {
+            throw new Error(`no stack file names ${values.stack} in raptor:soakStack; pass --into prod`);
+        }
+        const o = { stack: values.stack, key: values.key, signer: values.signer, into };
+        const r = await record(dir, o, deps);
+        if (!("mark" in r)) {
+            io.out(json ? `${JSON.stringify({ mark: null, report: r.report }, null, 2)}\n` : renderCheck(r.report));
+            io.err("raptor-roles soak: the check could not run everything, so no mark was recorded; run it again\n");
+            return 1;
+        }
+        const files = r.into.map((s) => path.basename(readStackFile(s, dir).path)).join(", ");
+        const what = r.mark.healthy ? "a healthy" : "an UNHEALTHY";
+        io.out(
+            json
+                ? `${JSON.stringify(r, null, 2)}\n`
+                : `${renderCheck(r.report)}Recorded ${what} soak mark (at ${r.mark.at}, enable time ` +
+                      `${r.mark.enabledAt}) in ${files}. Commit it.\n`,
+        );
+        return r.mark.healthy ? 0 : 2;
+    } catch (e) {
+        return failure(io, json, "soak", (e as Error).message, "fix what the message names, then run soak again");
+    }
+}
+
+export const soak: Subcommand = (argv, io) =>
+    soakIn(projectDir(), argv, io, { env: process.env, now: () => new Date(), enabledAt: stackEnabledAt });

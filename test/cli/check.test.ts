@@ -1,0 +1,149 @@
+/**
+ * `raptor-roles check` through the real heroku CLI against the rig, a real PostgreSQL and the stand-in app:
+ * a clean deployment is healthy; a revoked grant, a missing URL var, a flag out of step, a CLI that cannot
+ * log in, each is what check says, with the runbook's fix, and no output carries a password.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkIn } from "../../cli/check";
+import { CheckReport } from "../../core/check/report";
+import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
+import { APP, Rig, expectNoSecretIn, rig, usePostgres } from "../support/heroku-scenario";
+import { HerokuApi } from "../support/heroku-api";
+import { asOwner, deployRaptor } from "../support/raptor-app/deployed";
+import { recorder } from "../support/io";
+
+usePostgres();
+
+function projectWith(config: Record<string, string | boolean>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-check-"));
+    const lines = Object.entries(config).map(([k, v]) => `  raptor:${k}: ${JSON.stringify(v)}`);
+    fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `config:\n${lines.join("\n")}\n`);
+    return dir;
+}
+
+async function deployed(): Promise<Rig> {
+    const r = await rig();
+    await deployRaptor(r.api, APP, r.addon);
+    return r;
+}
+
+async function runCheck(api: HerokuApi, dir: string, args: string[] = [], env: Record<string, string> = {}) {
+    const io = recorder();
+    const code = await checkIn(dir, ["--stack", "staging", "--json", ...args], io, {
+        env: { ...api.env, PGSSLMODE: "disable", ...env },
+        now: () => new Date(),
+    });
+    expectNoSecretIn(api, io.stdout, io.stderr);
+    return { code, io, report: JSON.parse(io.stdout) as CheckReport };
+}
+
+const statuses = (r: CheckReport) => Object.fromEntries(r.findings.map((f) => [f.check, f.status]));
+
+function setFlag(api: HerokuApi, value: string): void {
+    const app = api.model.app(APP)!;
+    app.vars[FLAG_VAR] = value;
+    api.model.release(app, `Set ${FLAG_VAR} config vars`);
+}
+
+async function until(ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await ok())) {
+        if (Date.now() > deadline) {
+            throw new Error("condition not met in time");
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
+
+describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
+    it("is healthy (exit 0) on a clean deployment with the flag off and the app up", async () => {
+        const { api } = await deployed();
+        const base = await api.runApp(APP);
+        const dir = projectWith({ app: APP, roleSeparation: false, healthUrl: `${base}/healthz` });
+        const { code, report } = await runCheck(api, dir);
+        expect(statuses(report)).toEqual({
+            credential: "ok",
+            grants: "ok",
+            "url-var": "ok",
+            flag: "ok",
+            logs: "ok",
+            health: "ok",
+            sentry: "skipped",
+        });
+        expect(code).toBe(0);
+        expect(report.findings.find((f) => f.check === "url-var")?.detail).toBe(
+            "RAPTOR_APP_DATABASE_URL connects as raptor_app",
+        );
+        expect(report.findings.find((f) => f.check === "sentry")?.detail).toBe(
+            "skipped: raptor:sentryProject and SENTRY_AUTH_TOKEN not set",
+        );
+    });
+
+    it("is unhealthy (exit 2) after a revoke: grants, the app's log and /healthz, each with its fix", async () => {
+        const { api, addon } = await deployed();
+        const base = await api.runApp(APP);
+        setFlag(api, "1");
+        await api.dynos.settled(api.model.app(APP)!);
+        await asOwner(addon, "REVOKE INSERT ON paper_orders FROM raptor_app");
+        const logged = () => api.logs.lines(api.model.app(APP)!).some((l) => l.text.includes("permission denied"));
+        await until(logged);
+        const dir = projectWith({ app: APP, roleSeparation: true, healthUrl: `${base}/healthz` });
+        const { code, report } = await runCheck(api, dir);
+        expect(code).toBe(2);
+        expect(statuses(report)).toMatchObject({ grants: "unhealthy", logs: "unhealthy", health: "unhealthy" });
+        const grants = report.findings.find((f) => f.check === "grants")!;
+        expect(grants.detail).toMatch(/^1 drift\(s\): /);
+        expect(grants.fix).toContain("raptor-roles verify --database-url-env DATABASE_URL --stack staging");
+        const logs = report.findings.find((f) => f.check === "logs")!;
+        expect(logs.lines![0]).toMatch(
+            /^\S+ app\[web\.1\]: sqlalchemy\.exc\.ProgrammingError: .* permission denied for table paper_orders$/,
+        );
+        expect(logs.fix).toContain("never the runbook's ON ALL TABLES block");
+        expect(report.findings.find((f) => f.check === "health")?.detail).toBe(`${base}/healthz answered 503`);
+    });
+
+    it("finds the URL var gone and the flag out of step with the stack", async () => {
+        const { api } = await deployed();
+        const app = api.model.app(APP)!;
+        api.model.detach(api.model.attachmentsOf(app).find((x) => x.name === "RAPTOR_APP_DATABASE")!);
+        setFlag(api, "1");
+        const { code, report } = await runCheck(api, projectWith({ app: APP, roleSeparation: false }));
+        expect(code).toBe(2);
+        const byCheck = Object.fromEntries(report.findings.map((f) => [f.check, f]));
+        expect(byCheck["url-var"].detail).toBe(`${APP_URL_VAR} is not set or empty on ${APP}`);
+        expect(byCheck["url-var"].fix).toMatch(/^the program delivers it \(runbook Step 3 and Failure mode D\)/);
+        expect(byCheck.flag.detail).toBe(`${FLAG_VAR} is "1" on ${APP}, but raptor:roleSeparation is false (0)`);
+        expect(byCheck.health.status).toBe("skipped");
+    });
+
+    it("could not check (exit 1) when the CLI cannot log in", async () => {
+        const { api } = await deployed();
+        const { code, report } = await runCheck(api, projectWith({ app: APP }), [], { HEROKU_API_KEY: "wrong" });
+        expect(code).toBe(1);
+        expect(statuses(report)).toMatchObject({ credential: "error", grants: "error", logs: "error" });
+        expect(report.healthy).toBe(false);
+    });
+});
+
+describe("raptor-roles check input", () => {
+    it("prints the error document with --json for a bad --since, before any call", async () => {
+        const io = recorder();
+        const code = await checkIn(os.tmpdir(), ["--stack", "staging", "--since", "yesterday", "--json"], io, {
+            env: { PATH: "" },
+            now: () => new Date(),
+        });
+        expect(code).toBe(1);
+        expect(JSON.parse(io.stdout)).toEqual({
+            error: {
+                code: "usage",
+                message:
+                    '--since "yesterday" is neither an ISO 8601 time (2026-12-02T10:00:00Z) nor a duration ' +
+                    "(30m, 24h, 3d)",
+                fix: "fix the value named above, then run check again",
+            },
+        });
+    });
+});

@@ -1,0 +1,168 @@
+/**
+ * `raptor-roles cutover` with the real heroku CLI (config:set, logs --tail), the rig, a real PostgreSQL and the
+ * stand-in app. The Pulumi step is injected: `setRoleSeparation` edits the stack file as `pulumi config set`
+ * does, and `up` runs the program's flag step (`heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=<0|1>`) with
+ * the real CLI. The real-engine run is test/engine's.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { cutoverIn } from "../../cli/cutover";
+import { PulumiDriver } from "../../cli/pulumi-driver";
+import { FLAG_VAR } from "../../core/settings";
+import { APP, expectNoSecretIn, rig, usePostgres } from "../support/heroku-scenario";
+import { HerokuApi } from "../support/heroku-api";
+import { asOwner, deployRaptor } from "../support/raptor-app/deployed";
+import { runBash } from "../support/run-commands";
+import { recorder } from "../support/io";
+
+usePostgres();
+
+function project(healthUrl: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-cutover-"));
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.staging.yaml"),
+        `config:\n  raptor:app: ${APP}\n  raptor:roleSeparation: false\n  raptor:healthUrl: ${healthUrl}\n`,
+    );
+    return dir;
+}
+
+const stackFlag = (dir: string) =>
+    parse(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8")).config["raptor:roleSeparation"];
+
+/** The injected Pulumi step; `afterUp` runs after each up (e.g. a grant revoked by hand right after the flip). */
+function fakePulumi(api: HerokuApi, dir: string, afterUp: (on: boolean) => Promise<void> = async () => undefined) {
+    const calls: string[] = [];
+    const driver: PulumiDriver = {
+        async setRoleSeparation(stack, on) {
+            calls.push(`config set ${on}`);
+            const file = path.join(dir, `Pulumi.${stack}.yaml`);
+            fs.writeFileSync(
+                file,
+                fs.readFileSync(file, "utf8").replace(/raptor:roleSeparation: \w+/, `raptor:roleSeparation: ${on}`),
+            );
+        },
+        async up(stack) {
+            const on = stackFlag(dir) === true;
+            calls.push(`up ${on}`);
+            const r = await runBash(api, `heroku config:set ${FLAG_VAR}=${on ? 1 : 0} -a ${APP} >/dev/null`);
+            if (r.code !== 0) {
+                throw new Error(`flag step failed: ${r.stderr}`);
+            }
+            await afterUp(on);
+            void stack;
+        },
+    };
+    return { driver, calls };
+}
+
+async function deployedWithApp() {
+    const { api, addon } = await rig();
+    await deployRaptor(api, APP, addon);
+    const base = await api.runApp(APP);
+    return { api, addon, dir: project(`${base}/healthz`) };
+}
+
+const flagHistory = (api: HerokuApi) =>
+    api
+        .configHistory(APP)
+        .map((r) => r.config[FLAG_VAR])
+        .filter((v, i, a) => v !== undefined && v !== a[i - 1]);
+
+const appLines = (api: HerokuApi) =>
+    api.logs
+        .lines(api.model.app(APP)!)
+        .filter((l) => l.source === "app")
+        .map((l) => l.text);
+
+async function cutover(api: HerokuApi, dir: string, driver: PulumiDriver, watch: string, interrupt?: AbortSignal) {
+    const io = recorder();
+    const code = await cutoverIn(dir, ["--stack", "staging", "--watch", watch, "--json"], io, {
+        env: { ...api.env, PGSSLMODE: "disable" },
+        now: () => new Date(),
+        pulumi: driver,
+        interrupt,
+        pollMs: 1_000,
+        verifyMs: 600_000,
+    });
+    expectNoSecretIn(api, io.stdout, io.stderr);
+    return { code, io, doc: JSON.parse(io.stdout) as Record<string, unknown> };
+}
+
+describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
+    it("a clean cutover stays on", async () => {
+        const { api, dir } = await deployedWithApp();
+        const { driver, calls } = fakePulumi(api, dir);
+        const { code, doc } = await cutover(api, dir, driver, "45s");
+        expect(code).toBe(0);
+        expect(doc.result).toBe("on");
+        expect(calls).toEqual(["config set true", "up true"]);
+        expect(flagHistory(api)).toEqual(["0", "1"]);
+        expect(stackFlag(dir)).toBe(true);
+        expect(appLines(api).at(-1)).not.toMatch(/ERROR|Error/);
+        expect(appLines(api)).toContain(
+            "INFO:raptor.db:using RAPTOR_APP_DATABASE_URL (FLAG_RAPTOR_APP_ROLE_SEPARATION=1)",
+        );
+    });
+
+    it("a grant revoked by hand trips the watch: flag back at 0, app on DATABASE_URL, stack false", async () => {
+        const { api, addon, dir } = await deployedWithApp();
+        const revoke = async (on: boolean) => {
+            if (on) await asOwner(addon, "REVOKE UPDATE ON users FROM raptor_app");
+        };
+        const { driver, calls } = fakePulumi(api, dir, revoke);
+        const { code, doc } = await cutover(api, dir, driver, "120s");
+        expect(code).toBe(2);
+        expect(doc.result).toBe("rolled-back");
+        const trip = doc.trip as { kind: string; lines: string[]; at: string };
+        expect(trip.kind).toBe("log");
+        expect(trip.lines[0]).toMatch(/app\[web\.1\]: .*permission denied for table users$/);
+        expect(calls).toEqual(["config set true", "up true", "config set false", "up false"]);
+        expect(flagHistory(api)).toEqual(["0", "1", "0"]);
+        expect(stackFlag(dir)).toBe(false);
+        await api.dynos.settled(api.model.app(APP)!);
+        expect(
+            appLines(api)
+                .filter((l) => l.startsWith("INFO:raptor.db:using"))
+                .at(-1),
+        ).toBe("INFO:raptor.db:using DATABASE_URL (FLAG_RAPTOR_APP_ROLE_SEPARATION=0)");
+        const seconds = (Date.parse(doc.stoppedAt as string) - Date.parse(trip.at)) / 1000;
+        console.info(`cutover: first permission denied line -> flag 0 in ${seconds.toFixed(1)} s`);
+        expect(seconds).toBeGreaterThan(0);
+    });
+
+    it("a lost log stream trips: a flip nobody watches is rolled back", async () => {
+        const { api, dir } = await deployedWithApp();
+        const drop = async (on: boolean) => {
+            if (on) {
+                // Once the tail is connected (its session made), reset its connection.
+                while (!api.requests.some((r) => r.path.endsWith("/log-sessions"))) {
+                    await new Promise((r) => setTimeout(r, 200));
+                }
+                await new Promise((r) => setTimeout(r, 1_000));
+                api.dropLogStreams();
+            }
+        };
+        const { driver } = fakePulumi(api, dir, drop);
+        const { code, doc } = await cutover(api, dir, driver, "120s");
+        expect(code).toBe(2);
+        expect((doc.trip as { kind: string; detail: string }).kind).toBe("stream");
+        expect((doc.trip as { detail: string }).detail).toMatch(/^lost the log stream: .*Logs eventsource failed/);
+        expect(flagHistory(api)).toEqual(["0", "1", "0"]);
+        expect(stackFlag(dir)).toBe(false);
+    });
+
+    it("Ctrl-C during the watch leaves the flag on, consistent, and prints the next command", async () => {
+        const { api, dir } = await deployedWithApp();
+        const ctrlC = new AbortController();
+        const { driver } = fakePulumi(api, dir, async () => void setTimeout(() => ctrlC.abort(), 2_000));
+        const { code, doc, io } = await cutover(api, dir, driver, "120s", ctrlC.signal);
+        expect(code).toBe(1);
+        expect(doc.result).toBe("interrupted");
+        expect(flagHistory(api)).toEqual(["0", "1"]);
+        expect(stackFlag(dir)).toBe(true);
+        expect(io.stderr).toBe("");
+    });
+});
