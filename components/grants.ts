@@ -56,7 +56,8 @@ export class RaptorGrants extends pulumi.ComponentResource {
                 password: pulumi.secret(owner.apply((o) => o.password)),
                 database: owner.apply((o) => o.database),
                 // The URL's own mode (a local database says sslmode=disable); Heroku's URLs name none: require.
-                sslmode: owner.apply((o) => o.sslmode),
+                // Not a secret, though read from the URL: plan and preview show it.
+                sslmode: pulumi.unsecret(owner.apply((o) => o.sslmode)),
                 // Heroku's owner is not a superuser; the provider would otherwise read pg_shadow and fail.
                 superuser: false,
                 maxConnections,

@@ -78,7 +78,7 @@ describe("every command's failure under --json: exit 1, the error document on st
         ["signoff", ["signoff", "--stack", "prod", "--key", "/nonexistent", "--json"], "usage"],
         ["diff", ["diff", "--base", "HEAD~1", "--repo", notARepo, "--json"], "git"],
         ["diff", ["diff", "--base", "HEAD~1", "--repo", notARepo, "--format", "json"], "git"],
-        ["lint-migrations", ["lint-migrations", "/nonexistent/migrations", "--json"], "failed"],
+        ["lint-migrations", ["lint-migrations", "/nonexistent/migrations", "--json"], "unreadable-path"],
     ];
     it.each(cases)("%s: %j", (command, args, code) => {
         const r = run(...args);
