@@ -13,7 +13,11 @@ export interface PulumiDriver {
 export function automationDriver(dir: string, onOutput: (s: string) => void = (s) => process.stderr.write(s)) {
     const select = async (stack: string) => {
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        return LocalWorkspace.selectStack({ stackName: stack, workDir: dir });
+        // Refresh with the owner URL the program reads now (README, Configuration): Heroku rotates it.
+        return LocalWorkspace.selectStack(
+            { stackName: stack, workDir: dir },
+            { envVars: { PULUMI_RUN_PROGRAM: "true" } },
+        );
     };
     const driver: PulumiDriver = {
         async setRoleSeparation(stack, on) {
