@@ -124,6 +124,10 @@ describe("the runbook through the real Pulumi engine", () => {
         for (const stack of ["staging", "prod"]) {
             await ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"]);
         }
+        // The operator's key is listed in policy/config.json, as the README's "Adding an operator" has it:
+        // `raptor-roles signoff` refuses a key the gate would refuse.
+        fs.mkdirSync(path.join(ws.project, "policy"));
+        fs.copyFileSync(packConfig(72), path.join(ws.project, "policy", "config.json"));
     });
     afterAll(async () => {
         await rig?.stop();
