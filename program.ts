@@ -18,6 +18,7 @@ import { StackConfig } from "./config";
 import { liveMatrixStopMessage, liveMatrixVerdict, liveMatrixWarning } from "./core/live-matrix";
 import type { GrantPlan } from "./core/plan";
 import type { LiveCatalogReader } from "./db/live-tables";
+import { VerifyError } from "./core/verify/report";
 
 export interface RaptorOutputs {
     app: string;
@@ -58,7 +59,8 @@ export async function raptor(
         ...(settings.pool !== undefined ? { pool: settings.pool } : {}),
     });
 
-    // Read at deploy time so a rotated owner password never breaks `pulumi up`; a secret override wins.
+    // Read at deploy time, so a rotated owner password does not break `pulumi up` (its refresh needs
+    // PULUMI_RUN_PROGRAM=true: README, Configuration); a secret override wins.
     const ownerUrlSource = config.ownerDatabaseUrl
         ? "raptor:ownerDatabaseUrl"
         : addon.family === "advanced"
@@ -68,7 +70,11 @@ export async function raptor(
     // Before the first resource: a table a migration dropped or renamed stops the update with nothing changed.
     if (deps.readLiveCatalog) {
         const url = await known(ownerDatabaseUrl);
-        await checkLiveTables(plan, settings.roleSeparation, await deps.readLiveCatalog(url, plan, ownerUrlSource));
+        // A connection failure is said in one line with its fix (db/live-tables.ts), not as a stack trace.
+        const catalog = await deps.readLiveCatalog(url, plan, ownerUrlSource).catch((e: unknown) => {
+            throw e instanceof VerifyError ? new pulumi.RunError(e.message) : e;
+        });
+        await checkLiveTables(plan, settings.roleSeparation, catalog);
     }
 
     const credential = new RaptorCredential(

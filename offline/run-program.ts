@@ -43,6 +43,8 @@ export interface Scenario {
     classification?: Classification;
     /** The live schema the deploy-time gate reads (db/live-tables.ts); without it the gate is off, as in `plan`. */
     liveCatalog?: Catalog;
+    /** What reading the live schema throws instead (a connection failure). */
+    liveCatalogError?: Error;
     /**
      * Run as `pulumi preview` does: outputs not known before the update (a command's stdout and stderr, a
      * resource's id) are unknown, and so is every input computed from them; recorded as the engine's sentinel.
@@ -292,7 +294,12 @@ async function runProgramOnce(s: Scenario): Promise<Run> {
                 // Kept as returned: the stack's combined output is unknown at preview if any one export is.
                 const config = readStackConfig();
                 const live = s.liveCatalog;
-                const deps = live ? { readLiveCatalog: async () => live } : {};
+                const failure = s.liveCatalogError;
+                const deps = failure
+                    ? { readLiveCatalog: async (): Promise<Catalog> => Promise.reject(failure) }
+                    : live
+                      ? { readLiveCatalog: async () => live }
+                      : {};
                 exported = await raptor(config, s.classification ?? RAPTOR_CLASSIFICATION, deps);
                 return exported;
             } catch (e) {

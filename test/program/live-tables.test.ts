@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { TYPES } from "../../core/resources";
+import { VerifyError } from "../../core/verify/report";
 import { catalog, rel } from "../support/catalog-fixtures";
 import { STAGING, runProgram } from "../support/mocks";
 
@@ -37,5 +38,18 @@ describe("the live-matrix gate in the program", () => {
         const { resources, error } = await runProgram({ stack: "staging", config, liveCatalog: live });
         expect(error).toBeUndefined();
         expect(resources.filter((r) => r.type === TYPES.grant)).toHaveLength(42);
+    });
+
+    it("says a failed read of the live tables in one line, before any resource", async () => {
+        const message = "reading the live tables (owner URL from x): cannot connect to u@h:5432/d: connection refused";
+        const config = { ...STAGING, roleSeparation: "true" };
+        const { resources, error } = await runProgram({
+            stack: "staging",
+            config,
+            liveCatalogError: new VerifyError(message),
+        });
+        expect(error).toBeInstanceOf(pulumi.RunError);
+        expect(error?.message).toBe(message);
+        expect(resources.filter((r) => r.custom)).toEqual([]);
     });
 });
