@@ -6,7 +6,7 @@ import { Client } from "pg";
 import { Finding } from "../core/check/report";
 import { LOG_SIGNATURES, Signature, scanLogs } from "../core/check/logs";
 import { APP_URL_VAR, FLAG_VAR, RaptorSettings } from "../core/settings";
-import { connectionMessage, connectionTarget, redact, urlSecrets } from "./connection";
+import { connectionMessage, connectionTarget, redact, urlSecrets } from "../db/connection";
 import { CliResult, cliError } from "./heroku-cli";
 import { runVerify } from "./verify";
 

@@ -11,13 +11,13 @@ import { GrantPlan, buildPlan } from "../core/plan";
 import { VerifyContext, VerifyError, VerifyReport, computeDrift, renderReport } from "../core/verify";
 import type { Catalog } from "../core/catalog";
 import { readCatalog } from "../db/catalog";
-import { connectionMessage, connectionTarget, redact, urlSecrets } from "./connection";
+import { connectionMessage, connectionTarget, redact, urlSecrets } from "../db/connection";
 import { parse } from "./args";
 import { CliError, EXIT, UsageError } from "./contract";
 import { Io, Subcommand } from "./io";
 
 export { VerifyError } from "../core/verify";
-export { redact } from "./connection";
+export { redact } from "../db/connection";
 
 export const VERIFY_HELP = `usage: raptor-roles verify (--database-url-env NAME | --database-url URL)
                            [--stack NAME] [--json]

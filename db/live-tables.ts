@@ -7,7 +7,7 @@ import { Client } from "pg";
 import type { Catalog } from "../core/catalog";
 import type { GrantPlan } from "../core/plan";
 import { VerifyError } from "../core/verify/report";
-import { connectionMessage, connectionTarget, redact } from "../cli/connection";
+import { connectionMessage, connectionTarget, redact } from "./connection";
 import { readCatalog } from "./catalog";
 
 export type LiveCatalogReader = (url: string, plan: GrantPlan, source: string) => Promise<Catalog>;

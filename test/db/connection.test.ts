@@ -1,6 +1,6 @@
 /** verify's connection helpers: no URL or password in any message. */
 import { describe, expect, it } from "vitest";
-import { redact } from "../../cli/connection";
+import { redact } from "../../db/connection";
 
 describe("redact", () => {
     it("masks the password of any URL in a message, and given secrets", () => {
