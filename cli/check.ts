@@ -10,6 +10,7 @@ import { parseLogPatterns } from "../core/check/logs";
 import { RaptorSettings } from "../core/settings";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
+import { CliError, asCliError, reportError } from "./contract";
 import { Io, Subcommand, UsageError } from "./io";
 import { CliResult, cliError, heroku } from "./heroku-cli";
 import {
@@ -63,7 +64,11 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     const settings: RaptorSettings = stackSettings(o.stack, o.dir);
     const extra = parseLogPatterns(optional(file.raw, "logPatterns"));
     if (extra.problem !== undefined) {
-        throw new UsageError(`${extra.problem} (in ${file.path})`);
+        throw new CliError(
+            "config",
+            `${extra.problem} (in ${file.path})`,
+            `correct raptor:logPatterns in ${file.path}`,
+        );
     }
     const ctx: ProbeContext = { stack: o.stack, settings, env: o.env };
     const { app, database } = settings;
@@ -95,13 +100,18 @@ async function configFindings(ctx: ProbeContext, r: CliResult): Promise<Finding[
     return [grants, urlVar, flagFinding(ctx, config)];
 }
 
-/** The contract's error document (issue 19): on stdout with --json, on stderr as text. */
-export function failure(io: Io, json: boolean, command: string, message: string, fix: string): 1 {
-    if (json) {
-        io.out(`${JSON.stringify({ error: { code: "usage", message, fix } }, null, 2)}\n`);
-    }
-    io.err(`raptor-roles ${command}: ${message}\n${fix}\n`);
-    return 1;
+/**
+ * A failure as the contract prints it (cli/contract.ts): the message and fix on stderr, the error document on
+ * stdout with --json. A CliError (UsageError included) keeps its code and fix, a known error its class's code,
+ * any other gets `otherwise`.
+ */
+export function failure(io: Io, json: boolean, command: string, e: unknown, otherwise: { code: string; fix: string }) {
+    return reportError(io, command, asCliError(e, command, otherwise), json);
+}
+
+/** A bad option value (--since, --watch) as a usage error; a parse error already is one. */
+export function usage(e: unknown, command: string): UsageError {
+    return e instanceof UsageError ? e : new UsageError((e as Error).message, `raptor-roles ${command} --help`);
 }
 
 export interface CheckDeps {
@@ -112,29 +122,32 @@ export interface CheckDeps {
 export async function checkIn(dir: string, argv: string[], io: Io, deps: CheckDeps): Promise<number> {
     const json = argv.includes("--json");
     let values;
+    let since: Date;
+    const now = deps.now();
     try {
         ({ values } = parse(
             argv,
             { stack: { type: "string" }, since: { type: "string" }, json: { type: "boolean" } },
             "check",
         ));
+        if (!values.help && !values.stack) {
+            throw new UsageError("--stack is required", "e.g. raptor-roles check --stack staging");
+        }
+        since = parseSince(values.since ?? "24h", now);
     } catch (e) {
-        return failure(io, json, "check", (e as Error).message, "see raptor-roles check --help");
+        return reportError(io, "check", usage(e, "check"), json);
     }
-    if (values.help) {
+    if (values.help || values.stack === undefined) {
+        // --help (a missing --stack was refused above)
         io.out(CHECK_HELP);
         return 0;
     }
-    if (!values.stack) {
-        return failure(io, json, "check", "--stack is required", "e.g. raptor-roles check --stack staging");
-    }
-    const now = deps.now();
     let report: CheckReport;
     try {
-        const since = parseSince(values.since ?? "24h", now);
         report = await runCheck({ stack: values.stack, dir, since, env: deps.env, now });
     } catch (e) {
-        return failure(io, json, "check", (e as Error).message, `fix the value named above, then run check again`);
+        const fix = "fix what the message names, then run check again";
+        return failure(io, json, "check", e, { code: "check-failed", fix });
     }
     io.out(json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
     return exitCodeOf(report.findings);

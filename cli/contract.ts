@@ -53,8 +53,11 @@ const CODES: Readonly<Record<string, string>> = {
     PythonError: "python",
 };
 
-/** Any thrown value as the contract's error: a CliError as is; a known error with its message; else "internal". */
-export function asCliError(e: unknown, command: string): CliError {
+/**
+ * Any thrown value as the contract's error: a CliError as is; a known error with its message; else, when the
+ * command says what its other failures are (`otherwise`: e.g. check's "failed", with its fix), that; else "internal".
+ */
+export function asCliError(e: unknown, command: string, otherwise?: { code: string; fix: string }): CliError {
     if (e instanceof CliError) {
         return e;
     }
@@ -68,6 +71,9 @@ export function asCliError(e: unknown, command: string): CliError {
         // These messages already end in their fix ("...; use e.g. staging or prod"): repeat the last clause as it.
         const cut = Math.max(err.message.lastIndexOf("; "), err.message.lastIndexOf(": "));
         return new CliError(code, err.message, cut > 0 ? err.message.slice(cut + 2) : `raptor-roles ${command} --help`);
+    }
+    if (otherwise !== undefined) {
+        return new CliError(otherwise.code, err.message, otherwise.fix);
     }
     return new CliError(
         "internal",

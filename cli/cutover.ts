@@ -15,8 +15,9 @@ import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from ".
 import { FLAG_VAR } from "../core/settings";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { Io, Subcommand } from "./io";
-import { failure, runCheck } from "./check";
+import { CliError, reportError } from "./contract";
+import { Io, Subcommand, UsageError } from "./io";
+import { failure, runCheck, usage } from "./check";
 import { withSslMode } from "./check-probes";
 import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
 import { automationDriver, PulumiDriver } from "./pulumi-driver";
@@ -221,29 +222,33 @@ async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
 export async function cutoverIn(dir: string, argv: string[], io: Io, deps: CutoverDeps): Promise<number> {
     const json = argv.includes("--json");
     let values;
+    let ms: number;
     try {
         ({ values } = parse(
             argv,
             { stack: { type: "string" }, watch: { type: "string" }, json: { type: "boolean" } },
             "cutover",
         ));
+        if (!values.help && !values.stack) {
+            throw new UsageError("--stack is required", "e.g. raptor-roles cutover --stack staging");
+        }
+        ms = parseDuration(values.watch ?? "10m");
     } catch (e) {
-        return failure(io, json, "cutover", (e as Error).message, "see raptor-roles cutover --help");
+        return reportError(io, "cutover", usage(e, "cutover"), json);
     }
-    if (values.help) {
+    if (values.help || values.stack === undefined) {
+        // --help (a missing --stack was refused above)
         io.out(CUTOVER_HELP);
         return 0;
     }
-    if (!values.stack) {
-        return failure(io, json, "cutover", "--stack is required", "e.g. raptor-roles cutover --stack staging");
-    }
     try {
-        const ms = parseDuration(values.watch ?? "10m");
         const settings = stackSettings(values.stack, dir);
         if (settings.roleSeparation) {
-            throw new Error(
-                `raptor:roleSeparation is already true in Pulumi.${values.stack}.yaml: cutover turns it on itself ` +
-                    `(set it false, or use pulumi up directly)`,
+            throw new CliError(
+                "already-on",
+                `raptor:roleSeparation is already true in Pulumi.${values.stack}.yaml: cutover turns it on itself`,
+                `pulumi config set raptor:roleSeparation false -s ${values.stack} and pulumi up first, ` +
+                    "or use pulumi up directly",
             );
         }
         const c: Ctx = { stack: values.stack, app: settings.app, dir, deps, io, json };
@@ -254,7 +259,8 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
         }
         return await flipAndWatch(c, ms);
     } catch (e) {
-        return failure(io, json, "cutover", (e as Error).message, "fix what the message names, then run cutover again");
+        const fix = "fix what the message names, then run cutover again";
+        return failure(io, json, "cutover", e, { code: "cutover-failed", fix });
     }
 }
 

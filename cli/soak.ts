@@ -15,8 +15,9 @@ import { SOAK_NAMESPACE, SoakEvidence, SoakMark, markDigest, markMessage, parseE
 import { CheckReport, exitCodeOf, renderCheck } from "../core/check/report";
 import { projectDir, readStackFile } from "../offline/stack-file";
 import { parse } from "./args";
-import { Io, Subcommand } from "./io";
-import { failure, runCheck } from "./check";
+import { reportError } from "./contract";
+import { Io, Subcommand, UsageError } from "./io";
+import { failure, runCheck, usage } from "./check";
 
 export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --signer NAME [--into STACK] [--json]
 
@@ -169,7 +170,7 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
             "soak",
         ));
     } catch (e) {
-        return failure(io, json, "soak", (e as Error).message, "see raptor-roles soak --help");
+        return reportError(io, "soak", usage(e, "soak"), json);
     }
     if (values.help) {
         io.out(SOAK_HELP);
@@ -177,10 +178,10 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
     }
     const example = "e.g. raptor-roles soak --stack staging --key ~/.ssh/soak --signer soak-bot@raxx.app";
     if (!values.stack || !values.key || !values.signer) {
-        return failure(io, json, "soak", "--stack, --key and --signer are required", example);
+        return reportError(io, "soak", new UsageError("--stack, --key and --signer are required", example), json);
     }
     if (!fs.existsSync(values.key)) {
-        return failure(io, json, "soak", `--key ${values.key}: no such file`, example);
+        return reportError(io, "soak", new UsageError(`--key ${values.key}: no such file`, example), json);
     }
     try {
         const into = values.into ? [values.into] : consumers(dir, values.stack);
@@ -204,7 +205,8 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
         );
         return r.mark.healthy ? 0 : 2;
     } catch (e) {
-        return failure(io, json, "soak", (e as Error).message, "fix what the message names, then run soak again");
+        const fix = "fix what the message names, then run soak again";
+        return failure(io, json, "soak", e, { code: "soak-failed", fix });
     }
 }
 

@@ -128,22 +128,54 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
     });
 });
 
-describe("raptor-roles check input", () => {
-    it("prints the error document with --json for a bad --since, before any call", async () => {
+describe("raptor-roles check input: the contract's error document, before any call", () => {
+    const checkJson = async (dir: string, args: string[]) => {
         const io = recorder();
-        const code = await checkIn(os.tmpdir(), ["--stack", "staging", "--since", "yesterday", "--json"], io, {
-            env: { PATH: "" },
-            now: () => new Date(),
-        });
+        const code = await checkIn(dir, [...args, "--json"], io, { env: { PATH: "" }, now: () => new Date() });
+        return { code, io, doc: JSON.parse(io.stdout) as { error: { code: string; message: string; fix: string } } };
+    };
+
+    it("a bad --since is a usage error naming the value", async () => {
+        const { code, doc, io } = await checkJson(os.tmpdir(), ["--stack", "staging", "--since", "yesterday"]);
         expect(code).toBe(1);
-        expect(JSON.parse(io.stdout)).toEqual({
+        expect(doc).toEqual({
             error: {
                 code: "usage",
                 message:
                     '--since "yesterday" is neither an ISO 8601 time (2026-12-02T10:00:00Z) nor a duration ' +
                     "(30m, 24h, 3d)",
-                fix: "fix the value named above, then run check again",
+                fix: "raptor-roles check --help",
             },
         });
+        expect(io.stderr).toBe(`raptor-roles check: ${doc.error.message}\nfix: raptor-roles check --help\n`);
+    });
+
+    it("a missing --stack is a usage error with an example", async () => {
+        const { code, doc } = await checkJson(os.tmpdir(), []);
+        expect(code).toBe(1);
+        expect(doc.error).toEqual({
+            code: "usage",
+            message: "--stack is required",
+            fix: "e.g. raptor-roles check --stack staging",
+        });
+    });
+
+    it("a bad raptor:logPatterns is a config error naming the stack file", async () => {
+        const dir = projectWith({ app: APP, logPatterns: '["permission denied", "("]' });
+        const { code, doc } = await checkJson(dir, ["--stack", "staging"]);
+        expect(code).toBe(1);
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        expect(doc.error).toEqual({
+            code: "config",
+            message: `raptor:logPatterns entry "(": Invalid regular expression: /(/i: Unterminated group (in ${file})`,
+            fix: `correct raptor:logPatterns in ${file}`,
+        });
+    });
+
+    it("a stack with no stack file is a stack-file error", async () => {
+        const { code, doc } = await checkJson(os.tmpdir(), ["--stack", "nosuchstack"]);
+        expect(code).toBe(1);
+        expect(doc.error.code).toBe("stack-file");
+        expect(doc.error.message).toContain("nosuchstack");
     });
 });

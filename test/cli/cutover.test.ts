@@ -166,3 +166,44 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         expect(io.stderr).toBe("");
     });
 });
+
+describe("raptor-roles cutover input: the contract's error document, before any call", () => {
+    const cutoverJson = async (dir: string, args: string[]) => {
+        const io = recorder();
+        const code = await cutoverIn(dir, ["--stack", "staging", ...args, "--json"], io, {
+            env: { PATH: "" },
+            now: () => new Date(),
+            pulumi: {
+                setRoleSeparation: () => Promise.reject(new Error("pulumi must not run")),
+                up: () => Promise.reject(new Error("pulumi must not run")),
+            },
+        });
+        return { code, io, error: (JSON.parse(io.stdout) as { error: Record<string, string> }).error };
+    };
+
+    it("a bad --watch is a usage error naming the value", async () => {
+        const { code, error } = await cutoverJson(project("http://127.0.0.1:9/healthz"), ["--watch", "10 minutes"]);
+        expect(code).toBe(1);
+        expect(error).toEqual({
+            code: "usage",
+            message: '--watch "10 minutes" is not a duration such as 90s, 10m or 1h',
+            fix: "raptor-roles cutover --help",
+        });
+    });
+
+    it("a stack already on is refused with the command that turns it off first", async () => {
+        const dir = project("http://127.0.0.1:9/healthz");
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("roleSeparation: false", "roleSeparation: true"));
+        const { code, error, io } = await cutoverJson(dir, []);
+        expect(code).toBe(1);
+        expect(error).toEqual({
+            code: "already-on",
+            message: "raptor:roleSeparation is already true in Pulumi.staging.yaml: cutover turns it on itself",
+            fix:
+                "pulumi config set raptor:roleSeparation false -s staging and pulumi up first, " +
+                "or use pulumi up directly",
+        });
+        expect(io.stderr).toMatch(/^raptor-roles cutover: raptor:roleSeparation is already true/);
+    });
+});

@@ -127,3 +127,29 @@ describe.concurrent("raptor-roles soak", { timeout: 600_000 }, () => {
         ]);
     });
 });
+
+describe("raptor-roles soak input: the contract's error document, before any call", () => {
+    const soakJson = async (args: string[]) => {
+        const io = recorder();
+        const code = await soakIn(os.tmpdir(), [...args, "--json"], io, {
+            env: { PATH: "" },
+            now: () => new Date(),
+            enabledAt: () => Promise.reject(new Error("the enable time must not be read")),
+        });
+        return { code, error: (JSON.parse(io.stdout) as { error: Record<string, string> }).error };
+    };
+    const example = "e.g. raptor-roles soak --stack staging --key ~/.ssh/soak --signer soak-bot@raxx.app";
+
+    it("a missing --signer is a usage error with an example", async () => {
+        const { code, error } = await soakJson(["--stack", "staging", "--key", keyPath("ed25519")]);
+        expect(code).toBe(1);
+        expect(error).toEqual({ code: "usage", message: "--stack, --key and --signer are required", fix: example });
+    });
+
+    it("a --key that does not exist is a usage error naming it", async () => {
+        const key = path.join(os.tmpdir(), "no-such-soak-key");
+        const { code, error } = await soakJson(["--stack", "staging", "--key", key, "--signer", SOAK_SIGNER]);
+        expect(code).toBe(1);
+        expect(error).toEqual({ code: "usage", message: `--key ${key}: no such file`, fix: example });
+    });
+});
