@@ -43,6 +43,9 @@ function driver(api: HerokuApi, dir: string, afterOn: () => Promise<void>): Pulu
                 fs.readFileSync(file, "utf8").replace(/roleSeparation: \w+/, `roleSeparation: ${on}`),
             );
         },
+        async preview() {
+            // The real preview is the engine bench's; here the flip's time is the figure.
+        },
         async up() {
             const r = await runMs(["heroku", "config:set", `${FLAG_VAR}=${on ? 1 : 0}`, "-a", APP], api.env);
             if (r.code !== 0) {

@@ -1,7 +1,8 @@
 /**
  * `raptor-roles cutover --stack NAME [--watch DURATION] [--json]`: the runbook's Step 6 with a guard.
  *  1. Preflight: `check` must be healthy with the flag still off.
- *  2. `pulumi up` with raptor:roleSeparation true, the policy pack and its config (Automation API).
+ *  2. raptor:roleSeparation true and `pulumi preview` with the policy pack and its config (a block stops here,
+ *     config set back, nothing changed), then `pulumi up` with the same (Automation API).
  *  3. Watch for DURATION: `heroku logs --tail` (the runbook's signatures), the health URL, verify.
  *  4. On the first trip, at once, the emergency stop (`heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0`),
  *     then raptor:roleSeparation false and `pulumi up`, so the stack agrees; then the report (lines masked).
@@ -149,6 +150,30 @@ async function preflight(c: Ctx): Promise<CheckReport | undefined> {
     return report;
 }
 
+/**
+ * raptor:roleSeparation true, then `pulumi preview` with the pack: the one place a stack policy (soak-before-prod)
+ * stops the flip before anything changes (the Automation API's up skips the preview). On a failure the config is
+ * set back to false and the reason returned; Heroku and the database are untouched.
+ */
+async function previewFlip(c: Ctx): Promise<string | undefined> {
+    try {
+        await c.deps.pulumi.setRoleSeparation(c.stack, true);
+        await c.deps.pulumi.preview(c.stack);
+        return undefined;
+    } catch (e) {
+        const reason = (e as Error).message;
+        try {
+            await c.deps.pulumi.setRoleSeparation(c.stack, false);
+        } catch (back) {
+            return (
+                `${reason}; and setting it back failed too (${(back as Error).message}): run ` +
+                `pulumi config set raptor:roleSeparation false -s ${c.stack}`
+            );
+        }
+        return reason;
+    }
+}
+
 function print(c: Ctx, doc: Record<string, unknown>, text: string): void {
     c.io.out(c.json ? `${JSON.stringify(doc, null, 2)}\n` : text);
 }
@@ -172,13 +197,12 @@ async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
     });
     try {
         try {
-            await c.deps.pulumi.setRoleSeparation(c.stack, true);
             await c.deps.pulumi.up(c.stack);
         } catch (e) {
             const trip = {
                 kind: "verify",
                 at: c.deps.now(),
-                detail: `pulumi up failed: ${(e as Error).message}`,
+                detail: (e as Error).message,
                 lines: [],
             };
             const r = await rollback(c, trip as Trip);
@@ -255,6 +279,14 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
         const bad = await preflight(c);
         if (bad !== undefined) {
             print(c, { result: "not-flipped", preflight: bad }, `${renderCheck(bad)}Preflight failed: not flipping.\n`);
+            return 2;
+        }
+        const blocked = await previewFlip(c);
+        if (blocked !== undefined) {
+            const text =
+                `Preview failed: not flipping. ${blocked}\n` +
+                `Nothing changed on ${c.app}; raptor:roleSeparation is false again in Pulumi.${c.stack}.yaml.\n`;
+            print(c, { result: "not-flipped", stack: c.stack, app: c.app, reason: blocked }, text);
             return 2;
         }
         return await flipAndWatch(c, ms);

@@ -32,8 +32,16 @@ function project(healthUrl: string): string {
 const stackFlag = (dir: string) =>
     parse(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8")).config["raptor:roleSeparation"];
 
-/** The injected Pulumi step; `afterUp` runs after each up (e.g. a grant revoked by hand right after the flip). */
-function fakePulumi(api: HerokuApi, dir: string, afterUp: (on: boolean) => Promise<void> = async () => undefined) {
+/**
+ * The injected Pulumi step; `afterUp` runs after each up (e.g. a grant revoked by hand right after the flip);
+ * `blockPreview` makes the preview fail as a mandatory policy violation does.
+ */
+function fakePulumi(
+    api: HerokuApi,
+    dir: string,
+    afterUp: (on: boolean) => Promise<void> = async () => undefined,
+    blockPreview?: string,
+) {
     const calls: string[] = [];
     const driver: PulumiDriver = {
         async setRoleSeparation(stack, on) {
@@ -43,6 +51,12 @@ function fakePulumi(api: HerokuApi, dir: string, afterUp: (on: boolean) => Promi
                 file,
                 fs.readFileSync(file, "utf8").replace(/raptor:roleSeparation: \w+/, `raptor:roleSeparation: ${on}`),
             );
+        },
+        async preview() {
+            calls.push(`preview ${stackFlag(dir)}`);
+            if (blockPreview !== undefined) {
+                throw new Error(blockPreview);
+            }
         },
         async up(stack) {
             const on = stackFlag(dir) === true;
@@ -98,7 +112,7 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         const { code, doc } = await cutover(api, dir, driver, "45s");
         expect(code).toBe(0);
         expect(doc.result).toBe("on");
-        expect(calls).toEqual(["config set true", "up true"]);
+        expect(calls).toEqual(["config set true", "preview true", "up true"]);
         expect(flagHistory(api)).toEqual(["0", "1"]);
         expect(stackFlag(dir)).toBe(true);
         expect(appLines(api).at(-1)).not.toMatch(/ERROR|Error/);
@@ -119,7 +133,7 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         const trip = doc.trip as { kind: string; lines: string[]; at: string };
         expect(trip.kind).toBe("log");
         expect(trip.lines[0]).toMatch(/app\[web\.1\]: .*permission denied for table users$/);
-        expect(calls).toEqual(["config set true", "up true", "config set false", "up false"]);
+        expect(calls).toEqual(["config set true", "preview true", "up true", "config set false", "up false"]);
         expect(flagHistory(api)).toEqual(["0", "1", "0"]);
         expect(stackFlag(dir)).toBe(false);
         await api.dynos.settled(api.model.app(APP)!);
@@ -131,6 +145,24 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         const seconds = (Date.parse(doc.stoppedAt as string) - Date.parse(trip.at)) / 1000;
         console.info(`cutover: first permission denied line -> flag 0 in ${seconds.toFixed(1)} s`);
         expect(seconds).toBeGreaterThan(0);
+    });
+
+    it("a preview a policy blocks stops before the flip: no Heroku write, config false again, exit 2", async () => {
+        const { api, dir } = await deployedWithApp();
+        const why =
+            "pulumi preview -s staging failed: mandatory policy soak-before-prod: Prod turns the flag on but ...";
+        const { driver, calls } = fakePulumi(api, dir, undefined, why);
+        const writes = api.requests.length;
+        const { code, doc } = await cutover(api, dir, driver, "45s");
+        expect(code).toBe(2);
+        expect(doc).toEqual({ result: "not-flipped", stack: "staging", app: APP, reason: why });
+        expect(calls).toEqual(["config set true", "preview true", "config set false"]);
+        expect(flagHistory(api)).toEqual(["0"]);
+        const configWrites = api.requests
+            .slice(writes)
+            .filter((r) => r.method === "PATCH" && /config-vars/.test(r.path));
+        expect(configWrites).toEqual([]);
+        expect(stackFlag(dir)).toBe(false);
     });
 
     it("a lost log stream trips: a flip nobody watches is rolled back", async () => {
@@ -175,6 +207,7 @@ describe("raptor-roles cutover input: the contract's error document, before any 
             now: () => new Date(),
             pulumi: {
                 setRoleSeparation: () => Promise.reject(new Error("pulumi must not run")),
+                preview: () => Promise.reject(new Error("pulumi must not run")),
                 up: () => Promise.reject(new Error("pulumi must not run")),
             },
         });

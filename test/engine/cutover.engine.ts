@@ -1,0 +1,197 @@
+/**
+ * `raptor-roles cutover` with its own Pulumi driver (cli/pulumi-driver.ts: the Automation API) on the real
+ * engine, the way the CLI runs it: `pulumi config set raptor:roleSeparation` and `pulumi up` with the policy pack,
+ * over staging deployed by a real `pulumi up`. The stand-in Raptor app runs on the local Heroku API and restarts
+ * on every release; the watch reads its log stream through the real `heroku logs --tail`. test/cli/cutover.test.ts
+ * covers the same contract faster with an injected driver; this file proves the two agree.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { cutoverIn } from "../../cli/cutover";
+import { automationDriver, PulumiDriver } from "../../cli/pulumi-driver";
+import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
+import { recorder } from "../support/io";
+import { keyPath, publicKey } from "../support/ssh-keys";
+import { signoffIn } from "../../cli/signoff";
+import { probeTable } from "../support/probe";
+import { REPO, Workspace, requireEngine } from "./engine";
+import { APPS, Rig, filesUnder, startRig } from "./rig";
+
+const build = requireEngine();
+const APP = APPS.staging;
+const OPERATOR = "operator@raxx.app";
+
+describe("cutover through the real Pulumi engine", () => {
+    let rig: Rig;
+    let ws: Workspace;
+    /** Everything the Automation API printed, for the secrecy check. */
+    let output = "";
+
+    const driver = (): PulumiDriver =>
+        automationDriver(ws.project, {
+            onOutput: (s) => (output += s),
+            envVars: ws.env() as Record<string, string>,
+            pulumiRoot: path.dirname(build.binDir),
+            policyPack: path.join(REPO, "policy"),
+        });
+    /** The stack's raptor:roleSeparation as `pulumi config set` left it in Pulumi.staging.yaml. */
+    const stackFlag = () => String(parse(ws.file("Pulumi.staging.yaml")).config["raptor:roleSeparation"]);
+    const flagHistory = () =>
+        rig.api
+            .configHistory(APP)
+            .map((r) => r.config[FLAG_VAR])
+            .filter((v, i, a) => v !== undefined && v !== a[i - 1]);
+    const appLines = () =>
+        rig.api.logs
+            .lines(rig.api.model.app(APP)!)
+            .filter((l) => l.source === "app")
+            .map((l) => l.text);
+    const asOwner = async (sql: string) => {
+        const c = new Client({ connectionString: rig.api.config(APP).DATABASE_URL });
+        await c.connect();
+        try {
+            await c.query(sql);
+        } finally {
+            await c.end();
+        }
+    };
+    const cutover = async (pulumi: PulumiDriver, watch: string, stack = "staging") => {
+        const io = recorder();
+        const code = await cutoverIn(ws.project, ["--stack", stack, "--watch", watch, "--json"], io, {
+            env: { ...ws.env() },
+            now: () => new Date(),
+            pulumi,
+            pollMs: 1_000,
+            verifyMs: 10_000,
+        });
+        return { code, io, doc: JSON.parse(io.stdout) as Record<string, unknown> };
+    };
+
+    beforeAll(async () => {
+        rig = await startRig();
+        ws = new Workspace(build.binDir, { program: true, env: rig.api.env });
+        await ws.ok(["login", `file://${ws.backend}`]);
+        await ws.ok(["stack", "init", "staging", "--secrets-provider", "passphrase"]);
+        // The project's pack config where the driver looks by default (policy/config.json under the project),
+        // with the test operator's key listed, as the README's "Adding an operator" has it.
+        const config = JSON.parse(fs.readFileSync(path.join(REPO, "policy", "config.json"), "utf8"));
+        config["prod-signoff"].allowedSigners = [`${OPERATOR} ${publicKey("ed25519")}`];
+        fs.mkdirSync(path.join(ws.project, "policy"));
+        fs.writeFileSync(path.join(ws.project, "policy", "config.json"), JSON.stringify(config));
+        // Staging as the runbook leaves it before Step 6: credential, grants and URL in place, the flag at 0.
+        await ws.ok(["up", "--yes", "-s", "staging", "--policy-pack", path.join(REPO, "policy")]);
+        const base = await rig.api.runApp(APP);
+        await ws.ok(["config", "set", "raptor:healthUrl", `${base}/healthz`, "-s", "staging"]);
+    });
+    afterAll(async () => {
+        await rig?.stop();
+        ws?.remove();
+    });
+
+    it("a clean cutover stays on: the engine set the flag, the app runs as raptor_app, nothing tripped", async () => {
+        const { code, doc, io } = await cutover(driver(), "20s");
+        expect(code, io.stdout + io.stderr).toBe(0);
+        expect(doc.result).toBe("on");
+        expect(stackFlag()).toBe("true");
+        expect(flagHistory()).toEqual(["0", "1"]);
+        expect(appLines()).toContain(
+            "INFO:raptor.db:using RAPTOR_APP_DATABASE_URL (FLAG_RAPTOR_APP_ROLE_SEPARATION=1)",
+        );
+        // The engine's state agrees: roleSeparationEnabledAt is exported from this up.
+        const at = JSON.parse(await ws.ok(["stack", "output", "roleSeparationEnabledAt", "--json", "-s", "staging"]));
+        expect(Date.parse(doc.flipAt as string) - Date.parse(at)).toBeLessThan(120_000);
+    });
+
+    it("a grant revoked by hand trips: flag 0 at once, then config false and an up that restores it", async () => {
+        // Back to the state before Step 6, as an operator would: config false and up.
+        await ws.ok(["config", "set", "raptor:roleSeparation", "false", "-s", "staging"]);
+        await ws.ok(["up", "--yes", "-s", "staging", "--policy-pack", path.join(REPO, "policy")]);
+        expect(rig.api.config(APP)[FLAG_VAR]).toBe("0");
+        const real = driver();
+        const revoking: PulumiDriver = {
+            setRoleSeparation: (stack, on) => real.setRoleSeparation(stack, on),
+            preview: (stack) => real.preview(stack),
+            // Right after the flip, someone revokes UPDATE on users: the app's next UPDATE is denied.
+            up: async (stack) => {
+                await real.up(stack);
+                if (stackFlag() === "true") await asOwner("REVOKE UPDATE ON users FROM raptor_app");
+            },
+        };
+        const { code, doc, io } = await cutover(revoking, "120s");
+        expect(code, io.stdout + io.stderr).toBe(2);
+        expect(doc.result).toBe("rolled-back");
+        const trip = doc.trip as { kind: string; lines: string[]; at: string };
+        expect(trip.kind).toBe("log");
+        const seconds = (Date.parse(doc.stoppedAt as string) - Date.parse(trip.at)) / 1000;
+        console.info(`cutover on the engine: first permission denied line -> flag 0 in ${seconds.toFixed(1)} s`);
+        expect(seconds).toBeGreaterThan(0);
+        expect(trip.lines[0]).toMatch(/app\[web\.1\]: .*permission denied for table users$/);
+        expect(doc.stackError).toBeUndefined();
+        expect(flagHistory()).toEqual(["0", "1", "0", "1", "0"]);
+        expect(stackFlag()).toBe("false");
+        // The rollback's up refreshed (Pulumi.yaml refresh: always) and put the revoked grant back.
+        const c = new Client({ connectionString: rig.api.config(APP)[APP_URL_VAR] });
+        await c.connect();
+        try {
+            expect((await probeTable(c, "public", "users")).UPDATE).toBe("ok");
+        } finally {
+            await c.end();
+        }
+        await rig.api.dynos.settled(rig.api.model.app(APP)!);
+        expect(
+            appLines()
+                .filter((l) => l.startsWith("INFO:raptor.db:using"))
+                .at(-1),
+        ).toBe("INFO:raptor.db:using DATABASE_URL (FLAG_RAPTOR_APP_ROLE_SEPARATION=0)");
+    });
+
+    it("prod signed off but not soaked: the preview (soak-before-prod) stops it before the flag is 1", async () => {
+        const prodFlag = () => String(parse(ws.file("Pulumi.prod.yaml")).config["raptor:roleSeparation"]);
+        const gate = [
+            "--policy-pack",
+            path.join(REPO, "policy"),
+            "--policy-pack-config",
+            path.join(ws.project, "policy", "config.json"),
+        ];
+        await ws.ok(["stack", "init", "prod", "--secrets-provider", "passphrase"]);
+        // The operator signs the flag-on change; its flag-off twin (this first deploy) is covered by it.
+        await ws.ok(["config", "set", "raptor:roleSeparation", "true", "-s", "prod"]);
+        const io = recorder();
+        const args = ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519"), "--operator", OPERATOR];
+        expect(await signoffIn(ws.project, args, io), io.stderr).toBe(0);
+        await ws.ok(["config", "set", "raptor:roleSeparation", "false", "-s", "prod"]);
+        await ws.ok(["up", "--yes", "-s", "prod", ...gate]);
+        expect(rig.api.config(APPS.prod)[FLAG_VAR]).toBe("0");
+        const before = rig.api.configHistory(APPS.prod).length;
+
+        const { code, doc } = await cutover(driver(), "20s", "prod");
+        const flags = rig.api
+            .configHistory(APPS.prod)
+            .slice(before)
+            .map((r) => r.config[FLAG_VAR]);
+        expect(flags).not.toContain("1");
+        expect(code, JSON.stringify(doc)).toBe(2);
+        console.info(`cutover --stack prod, not flipped: ${String(doc.reason)}`);
+        expect(doc.result).toBe("not-flipped");
+        // The violation's own message (what was found, the fix), not the policy's description.
+        expect(String(doc.reason)).toMatch(
+            /^pulumi preview -s prod failed: mandatory policy soak-before-prod: Prod turns the flag on but /,
+        );
+        expect(prodFlag()).toBe("false");
+    });
+
+    it("no password reached the Automation API's output, the state or PULUMI_HOME", () => {
+        const passwords = [rig.api.config(APP).DATABASE_URL, rig.api.config(APP)[APP_URL_VAR]].map(
+            (u) => new URL(u!).password,
+        );
+        expect(passwords.every((p) => p.length >= 8)).toBe(true);
+        const texts = [output, ...filesUnder(ws.root).map((f) => f.text)];
+        for (const p of passwords) {
+            expect(texts.filter((t) => t.includes(p))).toEqual([]);
+        }
+        expect(output).toMatch(/Resources:/);
+    });
+});
