@@ -2,7 +2,7 @@
  * `raptor-roles check --stack NAME [--since T] [--json]`: the runbook's diagnosis, in its order, as one
  * command: the credential, the grants (verify's effective-privilege check), RAPTOR_APP_DATABASE_URL (set, and
  * connecting as the role), the flag against raptor:roleSeparation, the log since T, the health URL, Sentry.
- * Through the real `heroku` CLI (three calls, run side by side) and the database. Exit 0 healthy, 2 unhealthy,
+ * Through the real `heroku` CLI (three calls) and the database, all side by side. Exit 0 healthy, 2 unhealthy,
  * 1 could not check. Every finding names the runbook's fix; no output carries a URL or a password.
  */
 import { CheckReport, Finding, buildReport, exitCodeOf, parseSince, renderCheck } from "../core/check/report";
@@ -72,19 +72,16 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     }
     const ctx: ProbeContext = { stack: o.stack, settings, env: o.env };
     const { app, database } = settings;
-    const [listed, logs, config] = await Promise.all([
-        heroku(["pg:credentials", database, "-a", app], o.env),
+    // Everything at once, each finding from its own call as soon as that call ends: `heroku logs` ends last (the
+    // CLI's process stays up ~3 s after the stream, README "Development"), so the database checks run meanwhile.
+    const [credential, fromConfig, logs, health, sentry] = await Promise.all([
+        heroku(["pg:credentials", database, "-a", app], o.env).then((r) => credentialFinding(ctx, r)),
+        heroku(["config", "-a", app, "--json"], o.env).then((r) => configFindings(ctx, r)),
         heroku(["logs", "-a", app, "-n", "1500"], o.env),
-        heroku(["config", "-a", app, "--json"], o.env),
-    ]);
-    const findings: Finding[] = [await credentialFinding(ctx, listed)];
-    findings.push(...(await configFindings(ctx, config)));
-    findings.push(...logFindings(ctx, logs, o.since, extra.patterns));
-    const [health, sentry] = await Promise.all([
         healthFinding(optional(file.raw, "healthUrl"), app),
         sentryFinding(optional(file.raw, "sentryProject"), o.since, o.env),
     ]);
-    findings.push(health, sentry);
+    const findings = [credential, ...fromConfig, ...logFindings(ctx, logs, o.since, extra.patterns), health, sentry];
     return buildReport({ stack: o.stack, app, since: o.since.toISOString(), checkedAt: o.now.toISOString() }, findings);
 }
 
