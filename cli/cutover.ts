@@ -155,7 +155,7 @@ async function preflight(c: Ctx): Promise<CheckReport | undefined> {
  * stops the flip before anything changes (the Automation API's up skips the preview). On a failure the config is
  * set back to false and the reason returned; Heroku and the database are untouched.
  */
-async function previewFlip(c: Ctx): Promise<string | undefined> {
+async function previewFlip(c: Ctx): Promise<{ reason: string; stackNow: string } | undefined> {
     try {
         await c.deps.pulumi.setRoleSeparation(c.stack, true);
         await c.deps.pulumi.preview(c.stack);
@@ -165,12 +165,12 @@ async function previewFlip(c: Ctx): Promise<string | undefined> {
         try {
             await c.deps.pulumi.setRoleSeparation(c.stack, false);
         } catch (back) {
-            return (
-                `${reason}; and setting it back failed too (${(back as Error).message}): run ` +
-                `pulumi config set raptor:roleSeparation false -s ${c.stack}`
-            );
+            const stackNow =
+                `setting raptor:roleSeparation back to false failed (${(back as Error).message}): run ` +
+                `pulumi config set raptor:roleSeparation false -s ${c.stack}`;
+            return { reason, stackNow };
         }
-        return reason;
+        return { reason, stackNow: `raptor:roleSeparation is false again in Pulumi.${c.stack}.yaml` };
     }
 }
 
@@ -284,9 +284,9 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
         const blocked = await previewFlip(c);
         if (blocked !== undefined) {
             const text =
-                `Preview failed: not flipping. ${blocked}\n` +
-                `Nothing changed on ${c.app}; raptor:roleSeparation is false again in Pulumi.${c.stack}.yaml.\n`;
-            print(c, { result: "not-flipped", stack: c.stack, app: c.app, reason: blocked }, text);
+                `Preview failed: not flipping. ${blocked.reason}\n` +
+                `Nothing changed on ${c.app}; ${blocked.stackNow}.\n`;
+            print(c, { result: "not-flipped", stack: c.stack, app: c.app, reason: blocked.reason }, text);
             return 2;
         }
         return await flipAndWatch(c, ms);

@@ -24,6 +24,21 @@ const build = requireEngine();
 const APP = APPS.staging;
 const OPERATOR = "operator@raxx.app";
 
+async function untilHealthy(url: string, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (
+        (await fetch(url).then(
+            (r) => r.ok,
+            () => false,
+        )) === false
+    ) {
+        if (Date.now() > deadline) {
+            throw new Error(`${url} did not answer 2xx within ${ms / 1000} s`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
 describe("cutover through the real Pulumi engine", () => {
     let rig: Rig;
     let ws: Workspace;
@@ -85,6 +100,7 @@ describe("cutover through the real Pulumi engine", () => {
         await ws.ok(["up", "--yes", "-s", "staging", "--policy-pack", path.join(REPO, "policy")]);
         const base = await rig.api.runApp(APP);
         await ws.ok(["config", "set", "raptor:healthUrl", `${base}/healthz`, "-s", "staging"]);
+        await untilHealthy(`${base}/healthz`);
     });
     afterAll(async () => {
         await rig?.stop();
@@ -110,6 +126,10 @@ describe("cutover through the real Pulumi engine", () => {
         await ws.ok(["config", "set", "raptor:roleSeparation", "false", "-s", "staging"]);
         await ws.ok(["up", "--yes", "-s", "staging", "--policy-pack", path.join(REPO, "policy")]);
         expect(rig.api.config(APP)[FLAG_VAR]).toBe("0");
+        // That release restarted the app; as an operator would, wait until it is up before cutting over (else the
+        // preflight's health probe meets the restart and cutover rightly refuses).
+        await rig.api.dynos.settled(rig.api.model.app(APP)!);
+        await untilHealthy(String(parse(ws.file("Pulumi.staging.yaml")).config["raptor:healthUrl"]));
         const real = driver();
         const revoking: PulumiDriver = {
             setRoleSeparation: (stack, on) => real.setRoleSeparation(stack, on),
@@ -122,7 +142,7 @@ describe("cutover through the real Pulumi engine", () => {
         };
         const { code, doc, io } = await cutover(revoking, "120s");
         expect(code, io.stdout + io.stderr).toBe(2);
-        expect(doc.result).toBe("rolled-back");
+        expect(doc.result, JSON.stringify(doc)).toBe("rolled-back");
         const trip = doc.trip as { kind: string; lines: string[]; at: string };
         expect(trip.kind).toBe("log");
         const seconds = (Date.parse(doc.stoppedAt as string) - Date.parse(trip.at)) / 1000;
