@@ -10,7 +10,7 @@ import { parseLogPatterns } from "../core/check/logs";
 import { RaptorSettings } from "../core/settings";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, asCliError, reportError } from "./contract";
+import { CliError, failure, reportError, usage } from "./contract";
 import { Io, Subcommand, UsageError } from "./io";
 import { CliResult, cliError, heroku } from "./heroku-cli";
 import {
@@ -95,20 +95,6 @@ async function configFindings(ctx: ProbeContext, r: CliResult): Promise<Finding[
     const config = JSON.parse(r.stdout) as Record<string, string>;
     const [grants, urlVar] = await Promise.all([grantsFinding(ctx, config), urlVarFinding(ctx, config)]);
     return [grants, urlVar, flagFinding(ctx, config)];
-}
-
-/**
- * A failure as the contract prints it (cli/contract.ts): the message and fix on stderr, the error document on
- * stdout with --json. A CliError (UsageError included) keeps its code and fix, a known error its class's code,
- * any other gets `otherwise`.
- */
-export function failure(io: Io, json: boolean, command: string, e: unknown, otherwise: { code: string; fix: string }) {
-    return reportError(io, command, asCliError(e, command, otherwise), json);
-}
-
-/** A bad option value (--since, --watch) as a usage error; a parse error already is one. */
-export function usage(e: unknown, command: string): UsageError {
-    return e instanceof UsageError ? e : new UsageError((e as Error).message, `raptor-roles ${command} --help`);
 }
 
 export interface CheckDeps {

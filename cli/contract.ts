@@ -95,3 +95,16 @@ export function reportError(io: Io, command: string, e: CliError, json: boolean)
     }
     return EXIT.ERROR;
 }
+
+/**
+ * A failure as the contract prints it (reportError): a CliError (UsageError included) keeps its code and fix, a
+ * known error its class's code, any other gets `otherwise`. For commands that print their own result documents.
+ */
+export function failure(io: Io, json: boolean, command: string, e: unknown, otherwise: { code: string; fix: string }) {
+    return reportError(io, command, asCliError(e, command, otherwise), json);
+}
+
+/** A bad option value (--since, --watch) as a usage error; a parse error already is one. */
+export function usage(e: unknown, command: string): UsageError {
+    return e instanceof UsageError ? e : new UsageError((e as Error).message, `raptor-roles ${command} --help`);
+}

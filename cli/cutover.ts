@@ -16,9 +16,9 @@ import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from ".
 import { FLAG_VAR } from "../core/settings";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, reportError } from "./contract";
+import { CliError, failure, reportError, usage } from "./contract";
 import { Io, Subcommand, UsageError } from "./io";
-import { failure, runCheck, usage } from "./check";
+import { runCheck } from "./check";
 import { withSslMode } from "./check-probes";
 import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
 import { automationDriver, PulumiDriver } from "./pulumi-driver";

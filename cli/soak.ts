@@ -15,9 +15,9 @@ import { SOAK_NAMESPACE, SoakEvidence, SoakMark, markDigest, markMessage, parseE
 import { CheckReport, exitCodeOf, renderCheck } from "../core/check/report";
 import { projectDir, readStackFile } from "../offline/stack-file";
 import { parse } from "./args";
-import { reportError } from "./contract";
+import { failure, reportError, usage } from "./contract";
 import { Io, Subcommand, UsageError } from "./io";
-import { failure, runCheck, usage } from "./check";
+import { runCheck } from "./check";
 
 export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --signer NAME [--into STACK] [--json]
 
