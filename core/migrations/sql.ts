@@ -6,7 +6,7 @@
  *
  * Used for plain SQL migrations and for the SQL inside Alembic's `op.execute`.
  */
-import { loadModule, parseSync } from "libpg-query";
+import { loadModule, parseSync } from "@libpg-query/parser";
 import { rewriteBinds } from "./binds";
 import { lexSql, splitStatements } from "./sql-lexer";
 import { Grantee, Op, RelationKind, TableName } from "./types";

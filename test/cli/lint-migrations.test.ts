@@ -2,7 +2,7 @@
  * raptor-roles lint-migrations on migration trees written for the tests: the
  * Raptor history the runbook describes (0001-0020 with a branch and a merge,
  * plus its SQL grant migrations), and small trees for each finding.
- * Alembic files go through the real CPython `ast`; SQL through libpg-query.
+ * Alembic files go through the real CPython `ast`; SQL through libpg-query (@libpg-query/parser).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -170,6 +170,9 @@ export async function startPostgres(major: string = selectedMajor()): Promise<Pg
             "full_page_writes=off",
             "-c",
             "max_connections=200",
+            // The workload proof (issue 25) reads the statistics that Heroku Postgres keeps: load the module.
+            "-c",
+            "shared_preload_libraries=pg_stat_statements",
         ],
         { ...ids, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
     );
