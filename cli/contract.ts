@@ -51,6 +51,7 @@ const CODES: Readonly<Record<string, string>> = {
     VerifyError: "verify",
     MigrationError: "migration",
     PythonError: "python",
+    WorkloadFileError: "workload-file",
 };
 
 /**

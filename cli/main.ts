@@ -48,6 +48,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "record a signed soak mark (check's result) for prod's soak-before-prod gate",
         load: async () => (await import("./soak")).soak,
     },
+    workload: {
+        summary: "before the flip: PostgreSQL judges every statement the app runs (pg_stat_statements) as the role",
+        load: async () => (await import("./workload")).workload,
+    },
     cutover: {
         summary: "turn the flag on with a guard: preflight, pulumi up, watch, automatic rollback",
         load: async () => (await import("./cutover")).cutover,
