@@ -23,12 +23,15 @@ import {
     urlVarFinding,
 } from "./check-probes";
 import { sentryFinding } from "./sentry";
+import { workloadFinding } from "./check-workload";
 
 export const CHECK_HELP = `usage: raptor-roles check --stack NAME [--since T] [--json]
 
 The runbook's diagnosis, in order, through the heroku CLI and the database:
   credential  the role's credential exists and works (heroku pg:credentials)
   grants      no drift on effective privileges (raptor-roles verify, with DATABASE_URL)
+  workload    every statement the app runs (pg_stat_statements) is permitted for the role (raptor-roles
+              workload); with the flag on, the owner runs no statement on a classified table meanwhile
   url-var     RAPTOR_APP_DATABASE_URL is set and connects as the role (its value is never shown)
   flag        FLAG_RAPTOR_APP_ROLE_SEPARATION equals raptor:roleSeparation
   logs        no line since T matches permission denied for table|sequence|schema, role "raptor_app" does
@@ -74,10 +77,11 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     const { app, database } = settings;
     // Everything at once, each finding from its own call as soon as that call ends: `heroku logs` ends last (the
     // CLI's process stays up ~3 s after the stream, README "Development"), so the database checks run meanwhile.
+    const logsCall = heroku(["logs", "-a", app, "-n", "1500"], o.env);
     const [credential, fromConfig, logs, health, sentry] = await Promise.all([
         heroku(["pg:credentials", database, "-a", app], o.env).then((r) => credentialFinding(ctx, r)),
-        heroku(["config", "-a", app, "--json"], o.env).then((r) => configFindings(ctx, r)),
-        heroku(["logs", "-a", app, "-n", "1500"], o.env),
+        heroku(["config", "-a", app, "--json"], o.env).then((r) => configFindings(ctx, r, logsCall)),
+        logsCall,
         healthFinding(optional(file.raw, "healthUrl"), app),
         sentryFinding(optional(file.raw, "sentryProject"), o.since, o.env),
     ]);
@@ -85,16 +89,28 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     return buildReport({ stack: o.stack, app, since: o.since.toISOString(), checkedAt: o.now.toISOString() }, findings);
 }
 
-/** grants, url-var and flag all read the app's config; one failed read is an error for each. */
-async function configFindings(ctx: ProbeContext, r: CliResult): Promise<Finding[]> {
+/**
+ * grants, workload, url-var and flag all read the app's config; one failed read is an error for each. `window` (the
+ * log read, check's longest call) is the span in which the owner, with the flag on, must run no app statement.
+ */
+async function configFindings(ctx: ProbeContext, r: CliResult, window: Promise<unknown>): Promise<Finding[]> {
     if (r.code !== 0) {
         const detail = `heroku config -a ${ctx.settings.app} --json failed: ${cliError(r)}`;
         const fix = "check HEROKU_API_KEY and raptor:app, then run check again";
-        return (["grants", "url-var", "flag"] as const).map((check) => ({ check, status: "error", detail, fix }));
+        return (["grants", "workload", "url-var", "flag"] as const).map((check) => ({
+            check,
+            status: "error",
+            detail,
+            fix,
+        }));
     }
     const config = JSON.parse(r.stdout) as Record<string, string>;
-    const [grants, urlVar] = await Promise.all([grantsFinding(ctx, config), urlVarFinding(ctx, config)]);
-    return [grants, urlVar, flagFinding(ctx, config)];
+    const [grants, workload, urlVar] = await Promise.all([
+        grantsFinding(ctx, config),
+        workloadFinding(ctx, config, window),
+        urlVarFinding(ctx, config),
+    ]);
+    return [grants, workload, urlVar, flagFinding(ctx, config)];
 }
 
 export interface CheckDeps {

@@ -105,6 +105,11 @@ export async function readStatements(reader: Client, schema: string): Promise<St
     }
 }
 
+/** How often the role behind `reader` has run each statement so far: two reads bracket a window. */
+export async function readCalls(reader: Client, schema: string): Promise<Map<string, StatRow>> {
+    return new Map((await readStatements(reader, schema)).map((r) => [r.queryid, r]));
+}
+
 const EVENT_BITS: readonly [number, TriggerInfo["events"][number]][] = [
     [4, "INSERT"],
     [8, "DELETE"],

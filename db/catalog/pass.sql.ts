@@ -34,6 +34,10 @@ pass AS (
                 SELECT c.oid, c.relkind, c.relowner, c.relacl, CASE WHEN c.relkind <> 'S' THEN c.relname END AS jname
                 FROM pg_catalog.pg_class c
                 WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+                  -- An extension's own relations (pg_stat_statements' views, granted to PUBLIC by the extension,
+                  -- where Heroku installs it in public) are not the app's tables: not classified, not drift.
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                      AND d.objid = c.oid AND d.objsubid = 0 AND d.deptype = 'e')
             ) c
             FULL JOIN exp e ON e.name = c.jname
             OFFSET 0 -- computes colacl once per relation: flattened, each of its three uses would probe again

@@ -11,7 +11,8 @@ import { checkIn } from "../../cli/check";
 import { CheckReport } from "../../core/check/report";
 import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
 import { APP, Rig, expectNoSecretIn, rig, usePostgres } from "../support/heroku-scenario";
-import { HerokuApi } from "../support/heroku-api";
+import { HerokuApi, credentialUrl } from "../support/heroku-api";
+import { withClient } from "../support/pg-client";
 import { asOwner, deployRaptor } from "../support/raptor-app/deployed";
 import { recorder } from "../support/io";
 
@@ -67,6 +68,7 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         expect(statuses(report)).toEqual({
             credential: "ok",
             grants: "ok",
+            workload: "ok",
             "url-var": "ok",
             flag: "ok",
             logs: "ok",
@@ -117,6 +119,49 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         expect(byCheck["url-var"].fix).toMatch(/^the program delivers it \(runbook Step 3 and Failure mode D\)/);
         expect(byCheck.flag.detail).toBe(`${FLAG_VAR} is "1" on ${APP}, but raptor:roleSeparation is false (0)`);
         expect(byCheck.health.status).toBe("skipped");
+    });
+
+    it("workload: a statement the app runs as the owner that raptor_app may not run is unhealthy, with its fix", async () => {
+        const { api, addon } = await deployed();
+        await asOwner(addon, "UPDATE customer_audit_events SET payload = 'kept-out-of-output' WHERE id = 1");
+        const { code, report } = await runCheck(api, projectWith({ app: APP, roleSeparation: false }));
+        expect(code).toBe(2);
+        const workload = report.findings.find((f) => f.check === "workload")!;
+        expect(workload.status).toBe("unhealthy");
+        expect(workload.detail).toBe("1 statement(s) the app ran 1 time(s) would be denied as raptor_app");
+        expect(workload.lines).toEqual([
+            "UPDATE customer_audit_events SET payload = $1 WHERE id = $2: missing UPDATE on " +
+                "public.customer_audit_events; fix: the app must change: customer_audit_events is append-only: " +
+                "UPDATE (or SELECT ... FOR UPDATE/SHARE) would rewrite or erase history; insert a new row instead",
+        ]);
+        expect(workload.fix).toContain(
+            "raptor-roles workload --database-url-env DATABASE_URL --role-url-env RAPTOR_APP_DATABASE_URL --stack staging",
+        );
+        expect(JSON.stringify(report)).not.toContain("kept-out-of-output");
+    });
+
+    it("workload, flag on: the owner running app statements during check is a code path still on DATABASE_URL", async () => {
+        const { api, addon } = await deployed();
+        setFlag(api, "1");
+        const owner = addon.credentials.find((c) => c.name === "default")!;
+        let running = true;
+        const loop = withClient({ connectionString: credentialUrl(addon, owner), ssl: false }, async (c) => {
+            for (let i = 0; running; i++) {
+                await c.query("SELECT id FROM users WHERE id = $1", [i]);
+                await new Promise((r) => setTimeout(r, 50));
+            }
+        });
+        const { code, report } = await runCheck(api, projectWith({ app: APP, roleSeparation: true }));
+        running = false;
+        await loop;
+        expect(code).toBe(2);
+        const workload = report.findings.find((f) => f.check === "workload")!;
+        expect(workload.status).toBe("unhealthy");
+        expect(workload.detail).toBe(
+            "the flag is 1, but the owner ran 1 statement(s) on classified tables during check: a code path still " +
+                "connects with DATABASE_URL",
+        );
+        expect(workload.lines![0]).toMatch(/^SELECT id FROM users WHERE id = \$1 \(run \d+ time\(s\) during check\)$/);
     });
 
     it("could not check (exit 1) when the CLI cannot log in", async () => {

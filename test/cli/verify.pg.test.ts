@@ -91,6 +91,16 @@ describe("a freshly applied database", () => {
         expect(report.checked).toEqual({ tables: 40, sequences: 38, unclassified: 0 });
     });
 
+    it("leaves an extension's own views out: pg_stat_statements in public, granted to PUBLIC, is not drift", async () => {
+        const db = await applied();
+        await db.asSuperuser("CREATE EXTENSION pg_stat_statements SCHEMA public");
+        const granted = await db.asSuperuser<{ ok: boolean }>(
+            `SELECT has_table_privilege('${db.role}', 'public.pg_stat_statements', 'SELECT') AS ok`,
+        );
+        expect(granted).toEqual([{ ok: true }]);
+        await expectClean(db);
+    });
+
     it("prints one CLEAN summary line through the CLI, the URL read from an environment variable", async () => {
         const db = await applied();
         const io = recorder();

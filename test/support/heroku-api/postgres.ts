@@ -54,6 +54,8 @@ export class RealPostgres {
         await withClient({ ...this.config(database), user: owner, password }, (c) =>
             c.query("REVOKE ALL ON SCHEMA public FROM PUBLIC"),
         );
+        // Heroku Postgres keeps pg_stat_statements (its Expensive Queries read it); the workload proof reads it too.
+        await withClient(this.config(database), (c) => c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"));
         this.roles.set(owner, password);
         return { database, owner, password };
     }
