@@ -121,7 +121,7 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         expect(byCheck.health.status).toBe("skipped");
     });
 
-    it("workload: a statement the app runs as the owner that raptor_app may not run is unhealthy, with its fix", async () => {
+    it("workload: a statement the app runs that raptor_app may not is unhealthy, with its fix", async () => {
         const { api, addon } = await deployed();
         await asOwner(addon, "UPDATE customer_audit_events SET payload = 'kept-out-of-output' WHERE id = 1");
         const { code, report } = await runCheck(api, projectWith({ app: APP, roleSeparation: false }));
@@ -135,12 +135,13 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
                 "UPDATE (or SELECT ... FOR UPDATE/SHARE) would rewrite or erase history; insert a new row instead",
         ]);
         expect(workload.fix).toContain(
-            "raptor-roles workload --database-url-env DATABASE_URL --role-url-env RAPTOR_APP_DATABASE_URL --stack staging",
+            "raptor-roles workload --database-url-env DATABASE_URL --role-url-env RAPTOR_APP_DATABASE_URL " +
+                "--stack staging",
         );
         expect(JSON.stringify(report)).not.toContain("kept-out-of-output");
     });
 
-    it("workload, flag on: the owner running app statements during check is a code path still on DATABASE_URL", async () => {
+    it("workload, flag on: the owner running app statements during check is a code path on DATABASE_URL", async () => {
         const { api, addon } = await deployed();
         setFlag(api, "1");
         const owner = addon.credentials.find((c) => c.name === "default")!;
