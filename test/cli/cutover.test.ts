@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cutoverIn } from "../../cli/cutover";
 import { PulumiDriver } from "../../cli/pulumi-driver";
+import { CheckReport } from "../../core/check/report";
 import { FLAG_VAR } from "../../core/settings";
 import { APP, expectNoSecretIn, rig, usePostgres } from "../support/heroku-scenario";
 import { HerokuApi } from "../support/heroku-api";
@@ -162,6 +163,26 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
             .slice(writes)
             .filter((r) => r.method === "PATCH" && /config-vars/.test(r.path));
         expect(configWrites).toEqual([]);
+        expect(stackFlag(dir)).toBe(false);
+    });
+
+    it("the workload proof refuses the flip: an app statement would be denied; flag untouched, exit 2", async () => {
+        const { api, addon, dir } = await deployedWithApp();
+        // A rare path, run once as the owner before the flip: the watch would never see it, the statistics keep it.
+        await asOwner(addon, "DELETE FROM customer_audit_events WHERE id = 0");
+        const { driver, calls } = fakePulumi(api, dir);
+        const { code, doc } = await cutover(api, dir, driver, "45s");
+        expect(code).toBe(2);
+        expect(doc.result).toBe("not-flipped");
+        const workload = (doc.preflight as CheckReport).findings.find((f) => f.check === "workload")!;
+        expect(workload.status).toBe("unhealthy");
+        expect(workload.lines).toEqual([
+            "DELETE FROM customer_audit_events WHERE id = $1: missing DELETE on public.customer_audit_events; " +
+                "fix: the app must change: customer_audit_events is append-only: DELETE would rewrite or erase " +
+                "history; insert a new row instead",
+        ]);
+        expect(calls).toEqual([]);
+        expect(flagHistory(api)).toEqual(["0"]);
         expect(stackFlag(dir)).toBe(false);
     });
 
