@@ -6,7 +6,7 @@
  * PL/pgSQL parser. Pure: the catalog is data the caller read (db/workload.ts).
  */
 import { parsePlPgSQLSync } from "@libpg-query/parser";
-import { Analysis, DmlPrivilege, InsertColumns, RelationName, analyseStatement } from "./statement";
+import { DmlAnalysis, DmlPrivilege, InsertColumns, RelationName, analyseStatement } from "./statement";
 
 export interface QualifiedName {
     readonly schema: string;
@@ -88,12 +88,7 @@ interface Acc {
     readonly seen: Set<string>;
 }
 
-function addAnalysis(
-    a: Extract<Analysis, { kind: "dml" | "truncate" }>,
-    cat: WorkloadCatalog,
-    via: string | undefined,
-    acc: Acc,
-): void {
+function addAnalysis(a: DmlAnalysis, cat: WorkloadCatalog, via: string | undefined, acc: Acc): void {
     for (const access of a.accesses) {
         const key = relationKey(access.relation);
         if (!(key in cat)) {
@@ -203,7 +198,7 @@ export function functionQueries(source: string, where: string, acc: { unread: st
 }
 
 /** The privileges a statement needs, given the catalog. */
-export function deriveRequirements(a: Extract<Analysis, { kind: "dml" | "truncate" }>, cat: WorkloadCatalog): Derived {
+export function deriveRequirements(a: DmlAnalysis, cat: WorkloadCatalog): Derived {
     const acc: Acc = { requirements: [], unknown: new Set(), missing: new Set(), unread: [], seen: new Set() };
     addAnalysis(a, cat, undefined, acc);
     const seen = new Set<string>();

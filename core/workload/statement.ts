@@ -274,6 +274,9 @@ function finish(w: Walk, command: string, kind: "dml" | "truncate"): Analysis {
     return { kind, command, accesses, sequenceByParameter: w.sequenceByParameter };
 }
 
+/** A statement that touches tables: DML or TRUNCATE. */
+export type DmlAnalysis = Extract<Analysis, { kind: "dml" | "truncate" }>;
+
 /** pg_stat_statements' text for another role's statement, or a statement whose text it dropped. */
 export const UNREADABLE_TEXTS = ["<insufficient privilege>", ""];
 
