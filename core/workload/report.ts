@@ -57,6 +57,37 @@ export const workloadExitCode = (r: WorkloadReport): 0 | 2 => (r.counts.denied >
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
+const UTILITY = /^<(.+): a utility statement, its text is not shown>$/;
+
+/**
+ * Every not-judged statement, counted: utility statements (a migration's DDL, GRANTs, SET) by kind on one line,
+ * as `--json` lists each; the others one by one with the reason.
+ */
+function notJudgedLines(r: WorkloadReport): string[] {
+    const notJudged = r.statements.filter((x) => x.verdict === "not-judged");
+    if (notJudged.length === 0) {
+        return [];
+    }
+    const kinds = new Map<string, number>();
+    const others = notJudged.filter((s) => {
+        const kind = UTILITY.exec(s.query)?.[1];
+        if (kind !== undefined) {
+            kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        }
+        return kind === undefined;
+    });
+    const out = ["", `not judged (${notJudged.length}):`];
+    if (kinds.size > 0) {
+        const byKind = [...kinds].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k} ${n}`);
+        const n = notJudged.length - others.length;
+        out.push(`  ${n} utility statement(s), EXPLAIN cannot judge them: ${byKind.join(", ")}`);
+    }
+    for (const s of others) {
+        out.push(`  ${s.query} (queryid ${s.queryid}, run ${plural(s.calls, "time")}): ${s.reason ?? ""}`);
+    }
+    return out;
+}
+
 export function renderWorkload(r: WorkloadReport): string {
     const whose = r.of === "owner" ? `the owner (${r.owner}) ran, what the app runs before the flip` : `${r.role} ran`;
     const c = r.counts;
@@ -72,13 +103,7 @@ export function renderWorkload(r: WorkloadReport): string {
         }
         out.push(`        fix: ${s.fix ?? ""}`);
     }
-    const notJudged = r.statements.filter((x) => x.verdict === "not-judged");
-    if (notJudged.length > 0) {
-        out.push("", `not judged (${notJudged.length}):`);
-        for (const s of notJudged) {
-            out.push(`  ${s.query} (queryid ${s.queryid}, run ${plural(s.calls, "time")}): ${s.reason ?? ""}`);
-        }
-    }
+    out.push(...notJudgedLines(r));
     const unread = r.statements.filter((x) => x.unread !== undefined && x.verdict !== "not-judged");
     for (const s of unread) {
         out.push(`  note on queryid ${s.queryid}: ${s.unread!.join("; ")}`);
