@@ -312,8 +312,28 @@ export function analyseStatement(text: string): Analysis {
     return { kind: "utility", command: utilityName(type) };
 }
 
+/** Parse-node names that do not spell their command. */
+const UTILITY_NAMES: Readonly<Record<string, string>> = {
+    CreateStmt: "CREATE TABLE",
+    CreateTrigStmt: "CREATE TRIGGER",
+    CreateSeqStmt: "CREATE SEQUENCE",
+    AlterSeqStmt: "ALTER SEQUENCE",
+    IndexStmt: "CREATE INDEX",
+    ViewStmt: "CREATE VIEW",
+    DropStmt: "DROP",
+    VariableSetStmt: "SET",
+    VariableShowStmt: "SHOW",
+    TransactionStmt: "BEGIN/COMMIT",
+    GrantRoleStmt: "GRANT ROLE",
+    RenameStmt: "RENAME",
+    DoStmt: "DO",
+};
+
 /** `AlterRoleStmt` -> `ALTER ROLE`: what a utility statement is, never its text (it may hold a password). */
 export function utilityName(type: string): string {
+    if (UTILITY_NAMES[type] !== undefined) {
+        return UTILITY_NAMES[type];
+    }
     return type
         .replace(/Stmt$/, "")
         .replace(/([a-z])([A-Z])/g, "$1 $2")

@@ -117,6 +117,11 @@ describe("analyseStatement", () => {
     it("a utility statement is named, never kept: ALTER ROLE ... PASSWORD", () => {
         expect(analyseStatement("ALTER ROLE x PASSWORD 'secret'")).toEqual({ kind: "utility", command: "ALTER ROLE" });
         expect(utilityName("CreateTableAsStmt")).toBe("CREATE TABLE AS");
+        expect(["CreateStmt", "CreateTrigStmt", "TransactionStmt"].map(utilityName)).toEqual([
+            "CREATE TABLE",
+            "CREATE TRIGGER",
+            "BEGIN/COMMIT",
+        ]);
     });
 
     it("another role's text, a text that does not parse and two statements are unreadable", () => {
