@@ -45,13 +45,17 @@ export interface CutoverDeps {
     readonly verifyMs?: number;
 }
 
-interface Ctx {
+export interface Ctx {
     readonly stack: string;
     readonly app: string;
     readonly dir: string;
     readonly deps: CutoverDeps;
     readonly io: Io;
     readonly json: boolean;
+    /** The smoke suite, run once the up is done; a trip when it fails (deploy, raptor:smokeCommand). */
+    readonly smoke?: () => Promise<{ trip?: Trip; report: Record<string, unknown> }>;
+    /** What the up changes, for the report: the flip (cutover) or a narrowing (deploy). */
+    readonly change?: "flip" | "narrowing";
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,7 +140,11 @@ async function watch(
     return { done: true };
 }
 
-async function preflight(c: Ctx): Promise<CheckReport | undefined> {
+/**
+ * `check` must be healthy before the flag goes on. `flagPending`: the stack file already says true and the app
+ * still 0 (deploy of a merged flip), so the flag finding's mismatch is the change itself, not a fault.
+ */
+export async function preflight(c: Ctx, flagPending = false): Promise<CheckReport | undefined> {
     const report = await runCheck({
         stack: c.stack,
         dir: c.dir,
@@ -144,7 +152,8 @@ async function preflight(c: Ctx): Promise<CheckReport | undefined> {
         env: c.deps.env,
         now: c.deps.now(),
     });
-    if (report.healthy) {
+    const findings = report.findings.filter((f) => !(flagPending && f.check === "flag"));
+    if (findings.every((f) => f.status !== "unhealthy" && f.status !== "error")) {
         return undefined;
     }
     return report;
@@ -178,7 +187,7 @@ function print(c: Ctx, doc: Record<string, unknown>, text: string): void {
     c.io.out(c.json ? `${JSON.stringify(doc, null, 2)}\n` : text);
 }
 
-async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
+export async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
     const file = readStackFile(c.stack, c.dir);
     const extra = parseLogPatterns(file.raw["logPatterns"]).patterns;
     const healthUrl = file.raw["healthUrl"] || undefined;
@@ -209,10 +218,26 @@ async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
             print(c, { result: "rolled-back", ...r }, renderRollback(r));
             return 2;
         }
-        const end = await watch(c, wire, tripped, ms, healthUrl);
+        // The smoke suite runs beside the watch; its failure trips like a permission-denied line, and a watch
+        // that ends first waits for it.
+        let smoke: Record<string, unknown> = {
+            ran: false,
+            detail: "raptor:smokeCommand is not set: no smoke suite ran",
+        };
+        let smokeTrip: Trip | undefined;
+        const smokeDone = (c.smoke?.() ?? Promise.resolve(undefined)).then((r) => {
+            smoke = r?.report ?? smoke;
+            smokeTrip = r?.trip;
+            if (smokeTrip !== undefined) onTrip(smokeTrip);
+        });
+        let end = await watch(c, wire, tripped, ms, healthUrl);
+        if ("done" in end) {
+            const late = await Promise.race([tripped, smokeDone.then(() => smokeTrip)]);
+            end = late !== undefined ? { trip: late } : end;
+        }
         if ("trip" in end) {
             const r = await rollback(c, end.trip);
-            print(c, { result: "rolled-back", ...r }, renderRollback(r));
+            print(c, { result: "rolled-back", ...r, smoke }, renderRollback(r));
             return 2;
         }
         if ("interrupted" in end) {
@@ -231,10 +256,13 @@ async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
             );
             return 1;
         }
+        const what = c.change === "narrowing" ? `Narrowing applied on ${c.app}` : `Flag ON on ${c.app}`;
         const text =
-            `Flag ON on ${c.app}: watched ${Math.round(ms / 1000)} s from ${flipAt.toISOString()}, ` +
-            "nothing tripped.\n";
-        print(c, { result: "on", stack: c.stack, app: c.app, flipAt, watchedSeconds: Math.round(ms / 1000) }, text);
+            `${what}: watched ${Math.round(ms / 1000)} s from ${flipAt.toISOString()}, nothing tripped.\n` +
+            `Smoke: ${smoke.ran === true ? `passed (${String(smoke.command)})` : String(smoke.detail)}.\n`;
+        const result = c.change === "narrowing" ? "applied" : "on";
+        const doc = { result, stack: c.stack, app: c.app, flipAt, watchedSeconds: Math.round(ms / 1000), smoke };
+        print(c, doc, text);
         return 0;
     } finally {
         stopping = true;

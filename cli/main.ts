@@ -52,6 +52,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "before the flip: PostgreSQL judges every statement the app runs (pg_stat_statements) as the role",
         load: async () => (await import("./workload")).workload,
     },
+    deploy: {
+        summary: "every deploy: classify the change, prove a narrowing, preview, up, watch and smoke, stop on a trip",
+        load: async () => (await import("./deploy")).deploy,
+    },
     cutover: {
         summary: "turn the flag on with a guard: preflight, pulumi up, watch, automatic rollback",
         load: async () => (await import("./cutover")).cutover,

@@ -5,7 +5,7 @@
  */
 import { LOG_SIGNATURES, Signature, maskLine, parseLogLine } from "./logs";
 
-export type TripKind = "log" | "health" | "verify" | "stream";
+export type TripKind = "log" | "health" | "verify" | "stream" | "smoke";
 
 export interface Trip {
     readonly kind: TripKind;
@@ -76,6 +76,7 @@ const WHAT: Readonly<Record<TripKind, string>> = {
     health: "the health URL",
     verify: "verify (the grants)",
     stream: "the watch itself",
+    smoke: "the smoke suite",
 };
 
 export interface RollbackReport {

@@ -45,6 +45,8 @@ export const SETTING_KEYS = {
     healthUrl: { default: undefined },
     logPatterns: { default: undefined },
     sentryProject: { default: undefined },
+    // Read by raptor-roles deploy: the app's smoke suite, run in its checkout (--app-repo) after a flip or narrowing.
+    smokeCommand: { default: undefined },
     soakEvidence: { default: undefined },
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;
