@@ -14,6 +14,7 @@ import { CheckReport, parseSince, renderCheck } from "../core/check/report";
 import { LOG_SIGNATURES, parseLogPatterns } from "../core/check/logs";
 import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from "../core/check/watch";
 import { FLAG_VAR } from "../core/settings";
+import { describeStop } from "../core/deploy/stop";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
 import { CliError, failure, reportError, usage } from "./contract";
@@ -24,14 +25,16 @@ import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
 import { automationDriver, PulumiDriver } from "./pulumi-driver";
 import { runVerify } from "./verify";
 
-export const CUTOVER_HELP = `usage: raptor-roles cutover --stack NAME [--watch DURATION] [--json]
+export const CUTOVER_HELP = `usage: raptor-roles cutover --stack NAME [--watch DURATION] [--resume] [--json]
 
 Turns the role-separation flag on with a guard: preflight check (healthy, flag off), pulumi up with
 raptor:roleSeparation true and the policy pack, then watches the log stream, raptor:healthUrl and verify for
 DURATION (default 10m). On the first sign of trouble it runs the emergency stop at once
 (heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0), sets raptor:roleSeparation false and runs pulumi up,
 and prints what tripped. Ctrl-C stops watching and leaves the flag on, with the commands to check or stop it.
-Exit status: 0 the flag stayed on, 2 preflight unhealthy or tripped (rolled back), 1 could not run.
+Every trip records the stop in the stack's backend (tag raptor:stopped); a stopped stack is refused
+until --resume (after the cause is fixed). Exit status: 0 the flag stayed on, 2 preflight unhealthy or
+tripped (rolled back), 1 could not run (or stopped).
 `;
 
 export interface CutoverDeps {
@@ -73,16 +76,27 @@ async function emergencyStop(c: Ctx): Promise<{ at?: Date; error?: string }> {
     return { error };
 }
 
+/** Who ran the stop, for its record: the CI actor, else the local user. */
+const actor = (env: NodeJS.ProcessEnv) =>
+    env.GITHUB_ACTOR ? `${env.GITHUB_ACTOR} (GitHub Actions)` : (env.USER ?? env.USERNAME ?? "unknown");
+
 async function rollback(c: Ctx, trip: Trip): Promise<RollbackReport> {
     const stop = await emergencyStop(c);
     let stackError: string | undefined;
+    // Recorded in the backend before anything else can fail: the stack's commit of `false` may never land.
+    const at = (stop.at ?? c.deps.now()).toISOString();
+    const by = `${actor(c.deps.env)} via raptor-roles ${c.change === "narrowing" ? "deploy" : "cutover"}`;
+    const stopRecordError = await c.deps.pulumi
+        .setStop(c.stack, { at, why: `${trip.kind}: ${trip.detail}`, by })
+        .then(() => undefined)
+        .catch((e: unknown) => (e as Error).message.split("\n")[0]);
     try {
         await c.deps.pulumi.setRoleSeparation(c.stack, false);
         await c.deps.pulumi.up(c.stack);
     } catch (e) {
         stackError = (e as Error).message.split("\n")[0];
     }
-    return { stack: c.stack, app: c.app, trip, stoppedAt: stop.at, stopError: stop.error, stackError };
+    return { stack: c.stack, app: c.app, trip, stoppedAt: stop.at, stopError: stop.error, stackError, stopRecordError };
 }
 
 /** One health probe and, every verifyMs, one verify; each feeds the tripwire. */
@@ -278,7 +292,12 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
     try {
         ({ values } = parse(
             argv,
-            { stack: { type: "string" }, watch: { type: "string" }, json: { type: "boolean" } },
+            {
+                stack: { type: "string" },
+                watch: { type: "string" },
+                resume: { type: "boolean" },
+                json: { type: "boolean" },
+            },
             "cutover",
         ));
         if (!values.help && !values.stack) {
@@ -304,6 +323,15 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
             );
         }
         const c: Ctx = { stack: values.stack, app: settings.app, dir, deps, io, json };
+        const stop = await deps.pulumi.getStop(values.stack);
+        if (stop !== undefined && values.resume !== true) {
+            throw new CliError(
+                "stopped",
+                `stack ${values.stack} was ${describeStop(stop)}; no cutover turns the flag on until a person resumes`,
+                `fix the cause (raptor-roles check --stack ${values.stack}), then raptor-roles cutover --stack ` +
+                    `${values.stack} --resume`,
+            );
+        }
         const bad = await preflight(c);
         if (bad !== undefined) {
             print(c, { result: "not-flipped", preflight: bad }, `${renderCheck(bad)}Preflight failed: not flipping.\n`);
@@ -317,7 +345,11 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
             print(c, { result: "not-flipped", stack: c.stack, app: c.app, reason: blocked.reason }, text);
             return 2;
         }
-        return await flipAndWatch(c, ms);
+        const code = await flipAndWatch(c, ms);
+        if (code === 0 && stop !== undefined) {
+            await deps.pulumi.clearStop(values.stack);
+        }
+        return code;
     } catch (e) {
         const fix = "fix what the message names, then run cutover again";
         return failure(io, json, "cutover", e, { code: "cutover-failed", fix });

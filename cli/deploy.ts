@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import { RAPTOR_CLASSIFICATION } from "../core/classification";
 import { Trip, parseDuration } from "../core/check/watch";
 import { DeployChange, classifyChange, watched } from "../core/deploy/change";
+import { describeStop } from "../core/deploy/stop";
 import { buildPlan } from "../core/plan";
 import { APP_URL_VAR, FLAG_VAR, RaptorSettings } from "../core/settings";
 import { describeMissing } from "../core/workload/judge";
@@ -31,7 +32,8 @@ import { automationDriver } from "./pulumi-driver";
 import { runVerify } from "./verify";
 import { runWorkload } from "./workload";
 
-export const DEPLOY_HELP = `usage: raptor-roles deploy --stack NAME [--watch DURATION] [--app-repo DIR] [--json]
+export const DEPLOY_HELP = `usage: raptor-roles deploy --stack NAME [--watch DURATION] [--app-repo DIR] [--resume]
+                             [--json]
 
 One command for every deploy of a stack. It reads what the deploy changes (the flag on the app against
 raptor:roleSeparation, and the live grants against the plan), then:
@@ -43,7 +45,10 @@ raptor:roleSeparation, and the live grants against the plan), then:
   widening    preview, up (nothing the app runs can lose a privilege)
 The smoke suite is raptor:smokeCommand, run in --app-repo DIR (the application's checkout) after a flip
 or a narrowing, with the watch's time limit; a non-zero exit trips the emergency stop.
-Exit status: 0 applied and healthy, 2 refused, blocked or rolled back, 1 could not run.
+Every emergency stop is recorded in the stack's backend (stack tag raptor:stopped: when, why, by whom);
+until a person runs deploy --resume, no deploy turns the flag on (exit 2, the flag untouched), whatever
+the stack file says. The rollback is never blocked.
+Exit status: 0 applied and healthy, 2 refused, blocked, stopped or rolled back, 1 could not run.
 `;
 
 interface Planned {
@@ -148,6 +153,8 @@ interface Options {
     readonly ms: number;
     readonly appRepo?: string;
     readonly json: boolean;
+    /** Resume after a recorded emergency stop (core/deploy/stop.ts). */
+    readonly resume: boolean;
 }
 
 async function run(dir: string, o: Options, io: Io, deps: CutoverDeps): Promise<number> {
@@ -169,6 +176,20 @@ async function run(dir: string, o: Options, io: Io, deps: CutoverDeps): Promise<
             `Flag OFF on ${settings.app}: pulumi up done (never blocked).\n`,
         );
         return 0;
+    }
+    const stop = await deps.pulumi.getStop(o.stack);
+    if (stop !== undefined && change.kind === "flag-on" && !o.resume) {
+        const text =
+            `Stopped: ${describeStop(stop)}. The stack file still says raptor:roleSeparation true, but no deploy ` +
+            `turns the flag on after an emergency stop until a person resumes: raptor-roles deploy --stack ` +
+            `${o.stack} --resume. The flag stays 0.\n`;
+        print(io, o.json, { result: "stopped", ...head, stop }, text);
+        return 2;
+    }
+    if (o.resume) {
+        const what =
+            stop === undefined ? "no stop recorded; deploying as usual" : `resuming after ${describeStop(stop)}`;
+        io.err(`deploy --resume: ${what}\n`);
     }
     if (change.kind === "narrowing" && change.flagNow) {
         const proof = await proveNarrowing(o.stack, settings, config, deps.env);
@@ -212,7 +233,11 @@ async function run(dir: string, o: Options, io: Io, deps: CutoverDeps): Promise<
         change: change.kind === "flag-on" ? "flip" : "narrowing",
         ...(command ? { smoke: smokeRunner(command, o.appRepo!, o.ms, c0, secrets) } : {}),
     };
-    return flipAndWatch(c, o.ms);
+    const code = await flipAndWatch(c, o.ms);
+    if (code === 0 && stop !== undefined && o.resume) {
+        await deps.pulumi.clearStop(o.stack);
+    }
+    return code;
 }
 
 export async function deployIn(dir: string, argv: string[], io: Io, deps: CutoverDeps): Promise<number> {
@@ -226,6 +251,7 @@ export async function deployIn(dir: string, argv: string[], io: Io, deps: Cutove
                 stack: { type: "string" },
                 watch: { type: "string" },
                 "app-repo": { type: "string" },
+                resume: { type: "boolean" },
                 json: { type: "boolean" },
             },
             "deploy",
@@ -245,7 +271,8 @@ export async function deployIn(dir: string, argv: string[], io: Io, deps: Cutove
         return 0;
     }
     try {
-        return await run(dir, { stack: values.stack, ms, appRepo: values["app-repo"], json }, io, deps);
+        const resume = values.resume === true;
+        return await run(dir, { stack: values.stack, ms, appRepo: values["app-repo"], json, resume }, io, deps);
     } catch (e) {
         return failure(io, json, "deploy", e, {
             code: "deploy-failed",

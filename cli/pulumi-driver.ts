@@ -7,9 +7,14 @@
  * this one on the real engine.
  */
 import * as path from "node:path";
+import { STOP_TAG, StopRecord, parseStopTag, stopTagValue } from "../core/deploy/stop";
 
 export interface PulumiDriver {
     setRoleSeparation(stack: string, on: boolean): Promise<void>;
+    /** The sticky stop (core/deploy/stop.ts), a stack tag in the backend: read, record, clear. */
+    getStop(stack: string): Promise<StopRecord | undefined>;
+    setStop(stack: string, stop: StopRecord): Promise<void>;
+    clearStop(stack: string): Promise<void>;
     /** Rejects when the preview fails, a mandatory policy violation included; changes nothing. */
     preview(stack: string): Promise<void>;
     up(stack: string): Promise<void>;
@@ -74,6 +79,28 @@ export function automationDriver(dir: string, opts: AutomationOptions = {}): Pul
                 await (await select(stack)).setConfig("raptor:roleSeparation", { value: String(on) });
             } catch (e) {
                 throw pulumiFailure(`pulumi config set raptor:roleSeparation ${on} -s ${stack}`, e);
+            }
+        },
+        async getStop(stack) {
+            const ws = (await select(stack)).workspace;
+            const tags = await ws.listTags(stack).catch((e: unknown) => {
+                throw pulumiFailure(`pulumi stack tag ls -s ${stack}`, e);
+            });
+            const value = tags[STOP_TAG];
+            return value === undefined ? undefined : parseStopTag(value);
+        },
+        async setStop(stack, stop) {
+            try {
+                await (await select(stack)).workspace.setTag(stack, STOP_TAG, stopTagValue(stop));
+            } catch (e) {
+                throw pulumiFailure(`pulumi stack tag set ${STOP_TAG} -s ${stack}`, e);
+            }
+        },
+        async clearStop(stack) {
+            try {
+                await (await select(stack)).workspace.removeTag(stack, STOP_TAG);
+            } catch (e) {
+                throw pulumiFailure(`pulumi stack tag rm ${STOP_TAG} -s ${stack}`, e);
             }
         },
         async preview(stack) {

@@ -88,6 +88,8 @@ export interface RollbackReport {
     readonly stopError?: string;
     /** The stack's own `pulumi up` with raptor:roleSeparation false: ok, or why not. */
     readonly stackError?: string;
+    /** Why the sticky stop (the backend's stack tag) could not be recorded, if it could not. */
+    readonly stopRecordError?: string;
 }
 
 export function renderRollback(r: RollbackReport): string {
@@ -112,6 +114,13 @@ export function renderRollback(r: RollbackReport): string {
             ? `Stack ${r.stack}: raptor:roleSeparation false, pulumi up done: the stack agrees with the app.`
             : `Stack ${r.stack}: raptor:roleSeparation false is set, but pulumi up failed (${r.stackError}). Run: ` +
                   `pulumi up -s ${r.stack} --policy-pack policy --policy-pack-config policy/config.json`,
+    );
+    out.push(
+        r.stopRecordError === undefined
+            ? `Stop recorded in the stack's backend (tag raptor:stopped): no deploy turns the flag on until ` +
+                  `raptor-roles deploy --stack ${r.stack} --resume.`
+            : `The stop could NOT be recorded in the backend (${r.stopRecordError}): until it is, a deploy of a ` +
+                  `stack file that still says true would turn the flag on again.`,
     );
     out.push(`Next: raptor-roles check --stack ${r.stack} names the cause and its fix.`);
     return `${out.join("\n")}\n`;

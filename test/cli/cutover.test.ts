@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cutoverIn } from "../../cli/cutover";
 import { PulumiDriver } from "../../cli/pulumi-driver";
+import { StopRecord } from "../../core/deploy/stop";
 import { CheckReport } from "../../core/check/report";
 import { FLAG_VAR } from "../../core/settings";
 import { APP, expectNoSecretIn, rig, usePostgres } from "../support/heroku-scenario";
@@ -44,7 +45,20 @@ function fakePulumi(
     blockPreview?: string,
 ) {
     const calls: string[] = [];
+    let stop: StopRecord | undefined;
     const driver: PulumiDriver = {
+        async getStop() {
+            return stop;
+        },
+        async setStop(_stack, s) {
+            calls.push("stop recorded");
+            stop = s;
+        },
+        async clearStop() {
+            calls.push("stop cleared");
+            stop = undefined;
+        },
+
         async setRoleSeparation(stack, on) {
             calls.push(`config set ${on}`);
             const file = path.join(dir, `Pulumi.${stack}.yaml`);
@@ -134,7 +148,14 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         const trip = doc.trip as { kind: string; lines: string[]; at: string };
         expect(trip.kind).toBe("log");
         expect(trip.lines[0]).toMatch(/app\[web\.1\]: .*permission denied for table users$/);
-        expect(calls).toEqual(["config set true", "preview true", "up true", "config set false", "up false"]);
+        expect(calls).toEqual([
+            "config set true",
+            "preview true",
+            "up true",
+            "stop recorded",
+            "config set false",
+            "up false",
+        ]);
         expect(flagHistory(api)).toEqual(["0", "1", "0"]);
         expect(stackFlag(dir)).toBe(false);
         await api.dynos.settled(api.model.app(APP)!);
@@ -230,6 +251,9 @@ describe("raptor-roles cutover input: the contract's error document, before any 
                 setRoleSeparation: () => Promise.reject(new Error("pulumi must not run")),
                 preview: () => Promise.reject(new Error("pulumi must not run")),
                 up: () => Promise.reject(new Error("pulumi must not run")),
+                getStop: () => Promise.reject(new Error("pulumi must not run")),
+                setStop: () => Promise.reject(new Error("pulumi must not run")),
+                clearStop: () => Promise.reject(new Error("pulumi must not run")),
             },
         });
         return { code, io, error: (JSON.parse(io.stdout) as { error: Record<string, string> }).error };

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { deployIn } from "../../cli/deploy";
 import { PulumiDriver } from "../../cli/pulumi-driver";
+import { StopRecord } from "../../core/deploy/stop";
 import { RAPTOR_CLASSIFICATION } from "../../core/classification";
 import { buildPlan } from "../../core/plan";
 import { FLAG_VAR } from "../../core/settings";
@@ -38,9 +39,22 @@ const stackFlag = (dir: string) =>
     /raptor:roleSeparation: (\w+)/.exec(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8"))?.[1];
 
 /** The injected Pulumi step: config set edits the file, up sets the flag (real CLI) and applies the plan's grants. */
-function fakePulumi(api: HerokuApi, dir: string, addon: Parameters<typeof asOwner>[0]) {
+function fakePulumi(api: HerokuApi, dir: string, addon: Parameters<typeof asOwner>[0], recorded?: StopRecord) {
     const calls: string[] = [];
+    let stop: StopRecord | undefined = recorded;
     const driver: PulumiDriver = {
+        async getStop() {
+            return stop;
+        },
+        async setStop(_stack, s) {
+            calls.push("stop recorded");
+            stop = s;
+        },
+        async clearStop() {
+            calls.push("stop cleared");
+            stop = undefined;
+        },
+
         async setRoleSeparation(stack, on) {
             calls.push(`config set ${on}`);
             const file = path.join(dir, `Pulumi.${stack}.yaml`);
@@ -168,7 +182,7 @@ describe.concurrent("raptor-roles deploy", { timeout: 600_000 }, () => {
             detail: "echo 'login test failed' && exit 3 exited 3",
             lines: ["login test failed"],
         });
-        expect(calls).toEqual(["preview", "up true", "config set false", "up false"]);
+        expect(calls).toEqual(["preview", "up true", "stop recorded", "config set false", "up false"]);
         expect(flagHistory(api)).toEqual(["0", "1", "0"]);
         expect(stackFlag(dir)).toBe("false");
     });
@@ -188,11 +202,36 @@ describe.concurrent("raptor-roles deploy", { timeout: 600_000 }, () => {
         expect(calls).toEqual(["preview", "up false"]);
     });
 
+    it("after an emergency stop, a stack file still saying true does not turn the flag on; --resume does", async () => {
+        const { api, addon } = await deployed(false);
+        const dir = project({ roleSeparation: true });
+        const stopped = {
+            at: "2026-12-07T10:00:00.000Z",
+            why: "log: permission denied",
+            by: "ci via raptor-roles deploy",
+        };
+        const { driver, calls } = fakePulumi(api, dir, addon, stopped);
+        const blocked = await deploy(api, dir, driver);
+        expect(blocked.code).toBe(2);
+        expect([blocked.doc.result, blocked.doc.stop]).toEqual(["stopped", stopped]);
+        expect(calls).toEqual([]);
+        expect(flagHistory(api)).toEqual(["0"]);
+        const resumed = await deploy(api, dir, driver, "--resume", "--watch", "15s");
+        expect(resumed.code).toBe(0);
+        expect(resumed.io.stderr).toContain(
+            "deploy --resume: resuming after stopped at 2026-12-07T10:00:00.000Z by ci via raptor-roles deploy: " +
+                "log: permission denied",
+        );
+        expect(calls).toEqual(["preview", "up true", "stop cleared"]);
+        expect(flagHistory(api)).toEqual(["0", "1"]);
+    });
+
     it("turns the flag off at once, with no preview and no check: the rollback is never blocked", async () => {
         const { api, addon } = await deployed(true);
         await asOwner(addon, "REVOKE USAGE ON SCHEMA public FROM raptor_app");
         const dir = project({ roleSeparation: false });
-        const { driver, calls } = fakePulumi(api, dir, addon);
+        const stopped = { at: "2026-12-07T10:00:00.000Z", why: "log: permission denied", by: "ci" };
+        const { driver, calls } = fakePulumi(api, dir, addon, stopped);
         const { code, doc } = await deploy(api, dir, driver);
         expect(code).toBe(0);
         expect([doc.result, doc.change]).toEqual(["applied", "flag-off"]);

@@ -132,6 +132,7 @@ describe("cutover through the real Pulumi engine", () => {
         await untilHealthy(String(parse(ws.file("Pulumi.staging.yaml")).config["raptor:healthUrl"]));
         const real = driver();
         const revoking: PulumiDriver = {
+            ...real,
             setRoleSeparation: (stack, on) => real.setRoleSeparation(stack, on),
             preview: (stack) => real.preview(stack),
             // Right after the flip, someone revokes UPDATE on users: the app's next UPDATE is denied.
@@ -150,6 +151,9 @@ describe("cutover through the real Pulumi engine", () => {
         expect(seconds).toBeGreaterThan(0);
         expect(trip.lines[0]).toMatch(/app\[web\.1\]: .*permission denied for table users$/);
         expect(doc.stackError).toBeUndefined();
+        // The stop is in the backend, whatever becomes of the stack file's commit (issue 29).
+        expect(doc.stopRecordError).toBeUndefined();
+        expect((await real.getStop("staging"))?.why).toMatch(/^log: /);
         expect(flagHistory()).toEqual(["0", "1", "0", "1", "0"]);
         expect(stackFlag()).toBe("false");
         // The rollback's up refreshed (Pulumi.yaml refresh: always) and put the revoked grant back.
