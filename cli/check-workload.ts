@@ -19,6 +19,9 @@ import { readCalls, statsSchema, WorkloadError } from "../db/workload";
 import { withSslMode, ProbeContext } from "./check-probes";
 import { runWorkload } from "./workload";
 
+/** The shortest span over which, with the flag on, the owner must run no statement on a classified table. */
+export const OWNER_WINDOW_MS = 3_000;
+
 const command = (ctx: ProbeContext, ownerVar: string) =>
     `raptor-roles workload --database-url-env ${ownerVar} --role-url-env ${APP_URL_VAR} --stack ${ctx.stack}`;
 
@@ -118,7 +121,8 @@ async function ownerUse(
         await c.connect();
         const schema = await statsSchema(c);
         const before = await readCalls(c, schema);
-        await window.catch(() => undefined);
+        // The rest of check, and never less than OWNER_WINDOW_MS: a fast check must still watch long enough.
+        await Promise.all([window.catch(() => undefined), new Promise((r) => setTimeout(r, OWNER_WINDOW_MS))]);
         const after = await readCalls(c, schema);
         await loadSqlParser();
         const grew = [...after.values()].filter((r) => r.calls > (before.get(r.queryid)?.calls ?? 0));
