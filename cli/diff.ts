@@ -160,6 +160,13 @@ async function sideAt(
         const stackNames = top
             .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
             .filter((s): s is string => s !== undefined);
+        if (workloadStack !== undefined && !stackNames.includes(workloadStack)) {
+            throw new DiffError(
+                `--stack ${workloadStack}: ${which} ${rev} (${commit.slice(0, 12)}) has no ` +
+                    `Pulumi.${workloadStack}.yaml to judge the workload against`,
+                `pass --stack with a stack both revisions have (${stackNames.join(", ") || "none"})`,
+            );
+        }
         const stacks: Record<string, StackPlan> = {};
         for (const stack of stackNames) {
             fs.writeFileSync(
@@ -170,13 +177,6 @@ async function sideAt(
         }
         let matrix: GrantPlan | undefined;
         if (workloadStack !== undefined) {
-            if (!stackNames.includes(workloadStack)) {
-                throw new DiffError(
-                    `--stack ${workloadStack}: ${which} ${rev} (${commit.slice(0, 12)}) has no ` +
-                        `Pulumi.${workloadStack}.yaml to judge the workload against`,
-                    `pass --stack with a stack both revisions have (${stackNames.join(", ") || "none"})`,
-                );
-            }
             const { role, schema } = stackSettings(workloadStack, dir);
             matrix = buildPlan({ classification, role, schema });
         }

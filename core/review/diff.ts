@@ -7,7 +7,7 @@
  * evaluates each revision's plans.
  */
 import { Classification, TableSet, classify } from "../classification";
-import { WorkloadChange } from "../workload/planned";
+import type { WorkloadChange } from "../workload/planned";
 
 export interface PlannedResource {
     readonly type: string;

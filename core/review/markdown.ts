@@ -6,8 +6,8 @@
  * below GitHub's limit as a last resort.
  */
 import { describeMissing } from "../workload/judge";
-import { WorkloadChange } from "../workload/planned";
-import { JudgedStatement } from "../workload/verdict";
+import type { WorkloadChange } from "../workload/planned";
+import type { JudgedStatement } from "../workload/verdict";
 import { PrivilegeChange, ResourceChange, ReviewDiff, StackDiff } from "./diff";
 import { groupVerdicts, namedInShort, verdictHeadline } from "./verdicts";
 
