@@ -4,8 +4,8 @@
  * 10,000 tables clean, unclassified and drifted against the runbook's own
  * query; the CLI's start-up against a bare node; plan at 40, 1,000 and 10,000
  * classified tables; `check` and cutover's emergency stop through the real heroku CLI (check-bench.ts); the
- * real engine's build and `pulumi preview`/`up` times (engine-bench.ts). Builds dist/ first so the processes run
- * current code.
+ * real engine's build and `pulumi preview`/`up` times (engine-bench.ts); the workload proof on 5,000 distinct
+ * statements, on a server of its own (workload-bench.ts). Builds dist/ first so the processes run current code.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -16,6 +16,7 @@ import { benchEngine, printEngine } from "./engine-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
 import { processMs, timing } from "./timing";
 import { benchVerify } from "./verify-bench";
+import { benchWorkload, printWorkload } from "./workload-bench";
 
 async function main(): Promise<void> {
     const build = spawnSync(process.execPath, [path.resolve(__dirname, "..", "bin", "build.js")], { stdio: "inherit" });
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     } finally {
         await server.stop();
     }
+    console.log("");
+    printWorkload(await benchWorkload(5_000));
     console.log("");
     printPlanFigures(await benchPlan([40, 1_000, 10_000]));
     console.log("");

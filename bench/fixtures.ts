@@ -30,6 +30,8 @@ export interface BenchDb {
     readonly schema: string;
     readonly owner: ClientConfig;
     readonly ownerUrl: string;
+    /** The application role's URL, with its password. */
+    readonly roleUrl: string;
     readonly classification: Classification;
     /** Tables in the schema (classified or not). */
     readonly tables: number;
@@ -68,7 +70,7 @@ function shape(scenario: Scenario, n: number): { classification: Classification;
  */
 export async function buildBenchDb(
     server: ServerCoords,
-    opts: { tables: number; scenario?: Scenario; schema?: string; role?: string },
+    opts: { tables: number; scenario?: Scenario; schema?: string; role?: string; classification?: Classification },
 ): Promise<BenchDb> {
     const suffix = randomBytes(3).toString("hex");
     const database = `raptor_bench_${suffix}`;
@@ -76,6 +78,7 @@ export async function buildBenchDb(
     const role = opts.role ?? `raptor_app_bench_${suffix}`;
     const schema = opts.schema ?? "public";
     const ownerPassword = randomBytes(12).toString("hex");
+    const rolePassword = randomBytes(12).toString("hex");
     const su: ClientConfig = {
         host: "127.0.0.1",
         port: server.port,
@@ -88,10 +91,13 @@ export async function buildBenchDb(
             `CREATE ROLE ${quoteIdent(ownerUser)} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '${ownerPassword}'`,
         );
         await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(ownerUser)}`);
-        await c.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${randomBytes(12).toString("hex")}'`);
+        await c.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${rolePassword}'`);
     });
     const owner: ClientConfig = { ...su, user: ownerUser, password: ownerPassword, database };
-    const { classification, names } = shape(opts.scenario ?? "clean", opts.tables);
+    // A given classification: exactly its tables (opts.tables is ignored), e.g. Raptor's own for the workload bench.
+    const { classification, names } = opts.classification
+        ? { classification: opts.classification, names: classify(opts.classification).map((t) => t.table) }
+        : shape(opts.scenario ?? "clean", opts.tables);
     await withClient(owner, async (c) => {
         await c.query("REVOKE ALL ON SCHEMA public FROM PUBLIC");
         if (schema !== "public") {
@@ -119,6 +125,9 @@ export async function buildBenchDb(
         // The bench server has no SSL; verify uses SSL unless the URL opts out.
         ownerUrl:
             `postgres://${encodeURIComponent(ownerUser)}:${ownerPassword}@127.0.0.1:${server.port}/${database}` +
+            "?sslmode=disable",
+        roleUrl:
+            `postgres://${encodeURIComponent(role)}:${rolePassword}@127.0.0.1:${server.port}/${database}` +
             "?sslmode=disable",
         classification,
         tables: names.length,

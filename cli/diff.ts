@@ -11,16 +11,21 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { GrantPlan, buildPlan } from "../core/plan";
 import { CLASSIFICATION_FILE, classificationFromSource } from "../core/review/classification-source";
 import { ReviewDiff, Side, StackPlan, reviewDiff } from "../core/review/diff";
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from "../core/review/markdown";
-import { projectDir, readStackFile } from "../offline/stack-file";
+import { WorkloadExport } from "../core/workload/export";
+import { workloadChange } from "../core/workload/planned";
+import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
 import { EXIT, UsageError } from "./contract";
 import { Io, Subcommand } from "./io";
 import { planDocument } from "./plan";
+import { checkWorkloadRole, readWorkloadFile } from "./workload-file";
 
 export const DIFF_HELP = `usage: raptor-roles diff --base REV [--head REV] [--json] [--repo DIR]
+                         [--workload FILE [--stack NAME]]
 
 Compares two git revisions of this repository: the classification
 (${CLASSIFICATION_FILE}), every Pulumi.<stack>.yaml and policy/config.json.
@@ -35,13 +40,20 @@ ${GITHUB_COMMENT_LIMIT.toLocaleString("en")} characters): long lists are cut, wi
 Without --head, it compares with HEAD and refuses while those files have uncommitted changes (it would
 silently ignore them): commit or stash them, or pass --head HEAD to compare the last commit on purpose.
 Exit 0 when the diff is printed (a blocked head is shown in it: the gate, not the diff, stops it);
-1 on an error (no such revision, not a repository, a dirty tree).
+2 with --workload when the change newly denies a statement the app ran;
+1 on an error (no such revision, not a repository, a dirty tree, a bad workload file).
 
 Options:
   --base REV       the revision to compare from, e.g. origin/main (required)
   --head REV       the revision to compare to (default HEAD, refused with uncommitted changes)
   --json           the comparison as JSON (--format json is the same; --format markdown the default)
   --repo DIR       the repository (default: this checkout)
+  --workload FILE  also judge the statements of FILE (raptor-roles workload --export FILE) against
+                   the base's matrix and the head's, with no database: the statements the change
+                   newly denies (and newly permits), with their calls, e.g. "moving trades to
+                   append-only denies 3 statements the app ran 41,200 times"
+  --stack NAME     with --workload: the stack whose matrix (role, schema) judges them, the one
+                   whose database FILE was read from (default prod)
   -h, --help       this help
 `;
 
@@ -112,8 +124,17 @@ function commitOf(repo: string, rev: string, which: string): string {
     }
 }
 
-/** One revision, planned: its files are written to a scratch project dir and removed afterwards. */
-async function sideAt(repo: string, rev: string, which: string, now?: Date): Promise<Side> {
+/**
+ * One revision, planned: its files are written to a scratch project dir and removed afterwards. With
+ * `workloadStack`, also that stack's grant plan at this revision (its role and schema with this classification).
+ */
+async function sideAt(
+    repo: string,
+    rev: string,
+    which: string,
+    now?: Date,
+    workloadStack?: string,
+): Promise<{ side: Side; matrix?: GrantPlan }> {
     const commit = commitOf(repo, rev, which);
     const top = git(repo, ["ls-tree", "--name-only", commit]).split("\n").filter(Boolean);
     if (!top.includes("core")) {
@@ -139,6 +160,13 @@ async function sideAt(repo: string, rev: string, which: string, now?: Date): Pro
         const stackNames = top
             .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
             .filter((s): s is string => s !== undefined);
+        if (workloadStack !== undefined && !stackNames.includes(workloadStack)) {
+            throw new DiffError(
+                `--stack ${workloadStack}: ${which} ${rev} (${commit.slice(0, 12)}) has no ` +
+                    `Pulumi.${workloadStack}.yaml to judge the workload against`,
+                `pass --stack with a stack both revisions have (${stackNames.join(", ") || "none"})`,
+            );
+        }
         const stacks: Record<string, StackPlan> = {};
         for (const stack of stackNames) {
             fs.writeFileSync(
@@ -146,6 +174,11 @@ async function sideAt(repo: string, rev: string, which: string, now?: Date): Pro
                 git(repo, ["show", `${commit}:Pulumi.${stack}.yaml`]),
             );
             stacks[stack] = await planDocument({ stack, dir, classification, ...(now ? { now } : {}) });
+        }
+        let matrix: GrantPlan | undefined;
+        if (workloadStack !== undefined) {
+            const { role, schema } = stackSettings(workloadStack, dir);
+            matrix = buildPlan({ classification, role, schema });
         }
         const raw = stackNames.includes("prod") ? readStackFile("prod", dir).raw["signoff"] : undefined;
         let prodSignoff: Record<string, unknown> | undefined;
@@ -156,7 +189,10 @@ async function sideAt(repo: string, rev: string, which: string, now?: Date): Pro
                 prodSignoff = { fingerprint: raw };
             }
         }
-        return { rev, commit, classification, stacks, ...(prodSignoff ? { prodSignoff } : {}) };
+        return {
+            side: { rev, commit, classification, stacks, ...(prodSignoff ? { prodSignoff } : {}) },
+            ...(matrix ? { matrix } : {}),
+        };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -167,6 +203,8 @@ export async function diffRevisions(o: {
     base: string;
     head?: string;
     now?: Date;
+    /** Judge this workload file's statements against both sides' matrices of `stack` (default prod). */
+    workload?: { file: string; doc: WorkloadExport; stack?: string };
 }): Promise<ReviewDiff> {
     const repo = repositoryAt(o.repo ?? projectDir(), o.repo !== undefined);
     if (o.head === undefined) {
@@ -180,9 +218,16 @@ export async function diffRevisions(o: {
             );
         }
     }
-    const base = await sideAt(repo, o.base, "--base", o.now);
-    const head = await sideAt(repo, o.head ?? "HEAD", "--head", o.now);
-    return reviewDiff(base, head);
+    const stack = o.workload ? (o.workload.stack ?? "prod") : undefined;
+    const base = await sideAt(repo, o.base, "--base", o.now, stack);
+    const head = await sideAt(repo, o.head ?? "HEAD", "--head", o.now, stack);
+    const d = reviewDiff(base.side, head.side);
+    if (o.workload === undefined || stack === undefined) {
+        return d;
+    }
+    const { file, doc } = o.workload;
+    checkWorkloadRole(doc, file, stack, head.matrix!.role);
+    return { ...d, workload: workloadChange(doc, file, { base: base.matrix!, head: head.matrix!, stack }, d.tables) };
 }
 
 export const diff: Subcommand = async (argv: string[], io: Io) => {
@@ -194,6 +239,8 @@ export const diff: Subcommand = async (argv: string[], io: Io) => {
             format: { type: "string" },
             json: { type: "boolean" },
             repo: { type: "string" },
+            workload: { type: "string" },
+            stack: { type: "string" },
         },
         "diff",
     );
@@ -211,11 +258,23 @@ export const diff: Subcommand = async (argv: string[], io: Io) => {
     if (values.json && values.format === "markdown") {
         throw new UsageError("--json and --format markdown contradict each other", "give one of them");
     }
+    if (values.stack !== undefined && values.workload === undefined) {
+        throw new UsageError(
+            "--stack only says which stack judges --workload FILE",
+            "add --workload FILE, or drop --stack",
+        );
+    }
+    // The file first: a bad one is reported before either revision is planned.
+    const workload =
+        values.workload !== undefined
+            ? { file: values.workload, doc: readWorkloadFile(values.workload), stack: values.stack }
+            : undefined;
     const d = await diffRevisions({
         base: values.base,
         ...(values.head ? { head: values.head } : {}),
         ...(values.repo ? { repo: values.repo } : {}),
+        ...(workload ? { workload } : {}),
     });
     io.out(format === "json" ? `${JSON.stringify(d, null, 2)}\n` : renderMarkdown(d));
-    return EXIT.OK;
+    return (d.workload?.newlyDenied.length ?? 0) > 0 ? EXIT.FINDING : EXIT.OK;
 };

@@ -10,7 +10,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Classification, RAPTOR_CLASSIFICATION, TABLE_PRIVILEGES, classify } from "../core/classification";
 import { canonicalExtra, fingerprint } from "../core/deployment";
+import { buildPlan } from "../core/plan";
 import { TYPES, deploymentFromResources } from "../core/resources";
+import { describeMissing } from "../core/workload/judge";
+import { PlannedWorkload, judgeWorkload, plannedSummary, plural } from "../core/workload/planned";
 import { groupVerdicts, verdictHeadline } from "../core/review/verdicts";
 import { runProgram, Recorded, STAND_IN_ADDON } from "../offline/run-program";
 import { PLACEHOLDER, projectDir, readStackFile, stackSettings } from "../offline/stack-file";
@@ -19,9 +22,10 @@ import { parse } from "./args";
 import { CliError, EXIT, UsageError } from "./contract";
 import { Io, Subcommand } from "./io";
 import { ResourceView, renderInputs, resourceView } from "./plan-inputs";
+import { checkWorkloadRole, readWorkloadFile } from "./workload-file";
 
 export const PLAN_HELP = `usage: raptor-roles plan --stack NAME [--json] [--inputs] [--matrix]
-                         [--addon-plan PLAN] [--staging-enabled-at ISO]
+                         [--addon-plan PLAN] [--staging-enabled-at ISO] [--workload FILE]
 
 Evaluates the program offline for a stack (its Pulumi.<NAME>.yaml), runs the
 policy pack over the declared resources and prints, on one screen: the
@@ -29,7 +33,8 @@ resources by type, the privilege matrix by set, the policy verdicts (each
 distinct verdict once, with the resources it is on), the sign-off fingerprint
 and what came from stand-ins.
 Exit 0: no mandatory violation; 2: a mandatory violation (prod before its
-sign-off, as expected); 1: bad input or a stack the program refuses.
+sign-off, as expected), or with --workload a statement the plan denies;
+1: bad input, a bad workload file or a stack the program refuses.
 
 Facts only Heroku can answer are stand-ins, marked [stand-in] where printed:
   --addon-plan PLAN          the add-on's plan (default heroku-postgresql:standard-0)
@@ -38,6 +43,9 @@ Options:
   --stack NAME   the stack (required)
   --inputs       also every resource's inputs and Heroku calls, as pulumi preview --diff shows them
   --matrix       also the matrix one table per row
+  --workload FILE  also judge the statements of FILE (raptor-roles workload --export FILE) against
+                 this plan's matrix, with no database: each denied statement with its calls, what
+                 it lacks and the fix; --json adds workload: {counts, deniedCalls, denied}
   --json         a stable JSON document: resources (with inputs), matrix, violations, fingerprint
   -h, --help     this help
 `;
@@ -71,6 +79,8 @@ export interface PlanDocument {
     notCheckedLive: string[];
     /** Values in `resources` that are stand-ins (the add-on's name and id), not read from Heroku. */
     standIns: string[];
+    /** With --workload FILE: the file's statements judged against this stack's planned matrix. */
+    workload?: PlannedWorkload;
     error?: string;
 }
 
@@ -150,6 +160,33 @@ export async function planDocument(opts: PlanOptions): Promise<PlanDocument> {
         ...(opts.now ? { now: opts.now } : {}),
     });
     return doc;
+}
+
+/** Denied statements shown one by one in the text; --json lists them all. */
+const WORKLOAD_ROWS = 10;
+
+function workloadSection(w: PlannedWorkload): string[] {
+    const c = w.counts;
+    const whose = w.of === "owner" ? "the owner ran (the app, before the flip)" : "the role ran";
+    const lines = [
+        `Workload ${w.file}:`,
+        `  ${plural(c.permitted + c.denied + c.ownerOnly + c.notJudged, "statement")} ${whose}, judged against ` +
+            "this plan's matrix",
+        `  permitted ${c.permitted} · denied ${c.denied} · owner-only ${c.ownerOnly} · not-judged ${c.notJudged}`,
+    ];
+    for (const s of w.denied.slice(0, WORKLOAD_ROWS)) {
+        lines.push(
+            ...wordWrapped(`  DENIED  ${s.query}`, "          "),
+            `          run ${plural(s.calls, "time")} (queryid ${s.queryid})`,
+            ...s.missing.map((m) => `          missing: ${describeMissing(m)}`),
+            ...wordWrapped(`          fix: ${s.fix ?? ""}`, "            "),
+        );
+    }
+    if (w.denied.length > WORKLOAD_ROWS) {
+        lines.push(`  and ${plural(w.denied.length - WORKLOAD_ROWS, "more denied statement")} (--json lists them all)`);
+    }
+    lines.push(`  ${plannedSummary(w)}`);
+    return lines;
 }
 
 export function isBlocked(doc: PlanDocument): boolean {
@@ -282,13 +319,19 @@ export function renderPlan(
             ...doc.signoffExtras.map((e) => `  ${JSON.stringify(e)}`),
         );
     }
+    if (doc.workload !== undefined) {
+        lines.push("", ...workloadSection(doc.workload));
+    }
     lines.push(
         "",
         "Not checked live (stand-ins):",
         ...doc.notCheckedLive.flatMap((n) => wordWrapped(`  - ${n}`, "    ")),
         "",
     );
-    if (!isBlocked(doc)) {
+    const denied = doc.workload !== undefined && doc.workload.counts.denied > 0;
+    if (!isBlocked(doc) && denied) {
+        lines.push(`Result: WORKLOAD DENIED: ${plannedSummary(doc.workload!)} (no mandatory violation)`);
+    } else if (!isBlocked(doc)) {
         lines.push("Result: OK (no mandatory violation)");
     } else if (awaitsSignoff(doc, opts.signoffSet === true)) {
         lines.push(
@@ -334,6 +377,7 @@ export async function planIn(dir: string, argv: string[], io: Io): Promise<numbe
             matrix: { type: "boolean" },
             "addon-plan": { type: "string" },
             "staging-enabled-at": { type: "string" },
+            workload: { type: "string" },
         },
         "plan",
     );
@@ -346,7 +390,9 @@ export async function planIn(dir: string, argv: string[], io: Io): Promise<numbe
     }
     const flags = planInputs(values);
     // Every key checked first, naming the stack file: the program would report the same problems without the file.
-    stackSettings(values.stack, dir);
+    const settings = stackSettings(values.stack, dir);
+    // The file first: a bad one is reported before the program is evaluated.
+    const workload = values.workload !== undefined ? readWorkloadFile(values.workload) : undefined;
     const doc = await planDocument({ stack: values.stack, dir, ...flags });
     if (doc.error !== undefined) {
         throw new CliError(
@@ -357,13 +403,22 @@ export async function planIn(dir: string, argv: string[], io: Io): Promise<numbe
                 : "the fix the message names",
         );
     }
+    if (workload !== undefined) {
+        checkWorkloadRole(workload, values.workload!, values.stack, settings.role);
+        const matrix = buildPlan({
+            classification: RAPTOR_CLASSIFICATION,
+            role: settings.role,
+            schema: settings.schema,
+        });
+        doc.workload = judgeWorkload(workload, values.workload!, matrix, values.stack);
+    }
     if (values.json) {
         io.out(`${JSON.stringify(doc, null, 2)}\n`);
     } else {
         const signoffSet = readStackFile(values.stack, dir).raw["signoff"] !== undefined;
         io.out(renderPlan(doc, { inputs: values.inputs === true, matrix: values.matrix === true, signoffSet }));
     }
-    return isBlocked(doc) ? EXIT.FINDING : EXIT.OK;
+    return isBlocked(doc) || (doc.workload?.counts.denied ?? 0) > 0 ? EXIT.FINDING : EXIT.OK;
 }
 
 export const plan: Subcommand = (argv: string[], io: Io) => planIn(projectDir(), argv, io);

@@ -252,21 +252,22 @@ export async function readHoldings(owner: Client, role: string, reqs: readonly R
 /**
  * The DO block: EXPLAIN (GENERIC_PLAN) of each statement in its own subtransaction, the SQLSTATE and message of any
  * failure kept, all results handed back through a transaction-local setting. OTHERS catches everything but a
- * cancel, so one bad statement cannot stop the batch.
+ * cancel, so one bad statement cannot stop the batch. The results grow as a PL/pgSQL array, appended in place:
+ * `jsonb || jsonb` copies the whole list each time, which took 3.3 of 4.3 s for 5,000 statements (npm run bench).
  */
 const JUDGE_BLOCK = `DO ${MARK} $raptor$
-DECLARE s text; out jsonb := '[]'; st text; msg text;
+DECLARE s text; out jsonb[] := '{}'; st text; msg text;
 BEGIN
   FOR s IN SELECT jsonb_array_elements_text(current_setting('raptor_workload.statements')::jsonb) LOOP
     BEGIN
       EXECUTE 'EXPLAIN (GENERIC_PLAN) ' || s;
-      out := out || jsonb_build_array(jsonb_build_object('ok', true));
+      out := array_append(out, jsonb_build_object('ok', true));
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-      out := out || jsonb_build_array(jsonb_build_object('ok', false, 'code', st, 'message', msg));
+      out := array_append(out, jsonb_build_object('ok', false, 'code', st, 'message', msg));
     END;
   END LOOP;
-  PERFORM set_config('raptor_workload.verdicts', out::text, true);
+  PERFORM set_config('raptor_workload.verdicts', to_jsonb(out)::text, true);
 END $raptor$`;
 
 export interface ExplainOptions {

@@ -7,6 +7,7 @@
  * evaluates each revision's plans.
  */
 import { Classification, TableSet, classify } from "../classification";
+import type { WorkloadChange } from "../workload/planned";
 
 export interface PlannedResource {
     readonly type: string;
@@ -95,6 +96,8 @@ export interface ReviewDiff {
     readonly tables: readonly TableChange[];
     readonly stacks: readonly StackDiff[];
     readonly prod?: ProdSignoff;
+    /** With `--workload FILE`: what the change newly denies and permits of the statements the app ran. */
+    readonly workload?: WorkloadChange;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -5,6 +5,9 @@
  * are grouped and cut with the count of what was left out, and the whole is cut
  * below GitHub's limit as a last resort.
  */
+import { describeMissing } from "../workload/judge";
+import type { WorkloadChange } from "../workload/planned";
+import type { JudgedStatement } from "../workload/verdict";
 import { PrivilegeChange, ResourceChange, ReviewDiff, StackDiff } from "./diff";
 import { groupVerdicts, namedInShort, verdictHeadline } from "./verdicts";
 
@@ -128,6 +131,49 @@ function stackSection(s: StackDiff): string[] {
     return lines;
 }
 
+const cell = (s: string) => s.replace(/\|/g, "\\|");
+
+/** Newly denied statements with the head's fix; newly permitted ones with what the base lacked. */
+function statementRows(xs: readonly JudgedStatement[], denied: boolean): string[] {
+    const rows = denied
+        ? ["| statement | calls | missing at the head | fix |", "|---|---|---|---|"]
+        : ["| statement | calls | missing at the base |", "|---|---|---|"];
+    for (const s of xs.slice(0, ROWS)) {
+        const missing = cell(s.missing.map(describeMissing).join("; ") || "-");
+        const fix = denied ? ` ${cell(s.fix ?? "-")} |` : "";
+        rows.push(`| ${cell(code(s.query))} | ${s.calls.toLocaleString("en-US")} | ${missing} |${fix}`);
+    }
+    if (xs.length > ROWS) {
+        const calls = xs.slice(ROWS).reduce((n, s) => n + s.calls, 0);
+        const rest = `and ${(xs.length - ROWS).toLocaleString("en-US")} more (--json lists them)`;
+        rows.push(`| ${rest} | ${calls.toLocaleString("en-US")} | |${denied ? " |" : ""}`);
+    }
+    return rows;
+}
+
+function workloadSection(w: WorkloadChange | undefined): string[] {
+    if (w === undefined) {
+        return [];
+    }
+    const counts = (x: WorkloadChange["base"]) =>
+        `permitted ${x.counts.permitted} · denied ${x.counts.denied} · owner-only ${x.counts.ownerOnly} · ` +
+        `not-judged ${x.counts.notJudged}`;
+    const lines = [
+        `### Workload (${code(w.file)}, against stack ${code(w.stack)}'s matrix)`,
+        "",
+        w.newlyDenied.length > 0 ? `**${w.headline}**` : w.headline,
+        "",
+    ];
+    if (w.newlyDenied.length > 0) {
+        lines.push("Newly denied:", "", ...statementRows(w.newlyDenied, true), "");
+    }
+    if (w.newlyPermitted.length > 0) {
+        lines.push("Newly permitted:", "", ...statementRows(w.newlyPermitted, false), "");
+    }
+    lines.push(`Judged at the base: ${counts(w.base)}; at the head: ${counts(w.head)}.`, "");
+    return lines;
+}
+
 function prodSection(d: ReviewDiff): string[] {
     const p = d.prod;
     if (!p) {
@@ -163,6 +209,7 @@ export function renderMarkdown(d: ReviewDiff): string {
         "",
         ...tablesSection(d),
         "",
+        ...workloadSection(d.workload),
         ...d.stacks.flatMap(stackSection),
         ...prodSection(d),
     ].join("\n");

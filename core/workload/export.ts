@@ -46,5 +46,27 @@ export function parseWorkloadFile(text: string, file: string): WorkloadExport {
             "write it with raptor-roles workload --export FILE",
         );
     }
+    d.statements.forEach((s: Partial<ExportedStatement> | null, i) => {
+        const ok =
+            s !== null &&
+            typeof s === "object" &&
+            typeof s.queryid === "string" &&
+            typeof s.calls === "number" &&
+            typeof s.query === "string" &&
+            Array.isArray(s.requirements);
+        if (!ok) {
+            throw new WorkloadFileError(
+                `${file}: statement ${i + 1} is not {queryid, calls, query, requirements} ` +
+                    `(${JSON.stringify(s).slice(0, 80)})`,
+                "write the file again with raptor-roles workload --export FILE; do not edit it by hand",
+            );
+        }
+    });
+    if (d.of !== "owner" && d.of !== "role") {
+        throw new WorkloadFileError(
+            `${file}: "of" is ${JSON.stringify(d.of)}, not "owner" or "role"`,
+            "write the file again with raptor-roles workload --export FILE; do not edit it by hand",
+        );
+    }
     return d as WorkloadExport;
 }

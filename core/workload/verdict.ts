@@ -48,6 +48,22 @@ export function printable(text: string, a: Analysis): string {
     if (a.kind === "unreadable") {
         return "<not readable>";
     }
+    return holdsNoConstant(text) ? text.replace(/\s+/g, " ").trim() : scanned(text);
+}
+
+/**
+ * Whether a text can hold neither a constant nor a comment, so it prints as it is, its spacing collapsed, with no
+ * need to scan it (the scanner takes about half the proof's time on 5,000 statements: npm run bench). Printable
+ * ASCII only, and none of what starts a string (`'`, in every form: E'', U&'', B'', X''), a dollar-quoted string
+ * (`$` not followed by a digit, as `$1` is), a quoted identifier (`"`), a comment (`--`, `/*`) or a number (a digit
+ * not inside an identifier or a `$n`). Anything else is scanned.
+ */
+export function holdsNoConstant(text: string): boolean {
+    return /^[\x20-\x7e\t\n\r]*$/.test(text) && !/['"]|--|\/\*|\$(?![0-9])|(^|[^A-Za-z0-9_$])[0-9]/.test(text);
+}
+
+/** The text rebuilt from the scanner's tokens: every constant as `?`, every comment dropped. */
+export function scanned(text: string): string {
     const bytes = Buffer.from(text);
     let out = "";
     let end = 0;

@@ -106,7 +106,14 @@ function run(bin: string, args: string[], ids: object): void {
     }
 }
 
-export async function startPostgres(major: string = selectedMajor()): Promise<PgServer> {
+/**
+ * `settings`: more `-c name=value` server settings, e.g. the workload bench's pg_stat_statements.max (the statistics
+ * keep at most that many statements, the bench's own and the proof's included).
+ */
+export async function startPostgres(
+    major: string = selectedMajor(),
+    settings: Readonly<Record<string, string>> = {},
+): Promise<PgServer> {
     const asRoot = process.getuid?.() === 0;
     const found = nativeDir(major);
     if (!found.version.startsWith(`${major}.`)) {
@@ -173,6 +180,7 @@ export async function startPostgres(major: string = selectedMajor()): Promise<Pg
             // The workload proof (issue 25) reads the statistics that Heroku Postgres keeps: load the module.
             "-c",
             "shared_preload_libraries=pg_stat_statements",
+            ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
         ],
         { ...ids, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
     );
