@@ -15,7 +15,8 @@ const run = async (...args: string[]) => {
     return { code, ...io };
 };
 
-describe("plan --workload FILE", () => {
+// plan evaluates the whole program under mocks: a cold first run takes most of a minute on 2 loaded cores.
+describe("plan --workload FILE", { timeout: 240_000 }, () => {
     it("shows each statement the plan denies, with calls, what it lacks and the fix; exit 2", async () => {
         const file = workloadFile(workloadExport());
         const r = await run("--stack", "staging", "--workload", file);

@@ -8,7 +8,7 @@ import { loadSqlParser } from "../../../core/migrations/sql";
 import { buildPlan } from "../../../core/plan";
 import { fixFor } from "../../../core/workload/judge";
 import { Requirement, deriveRequirements } from "../../../core/workload/requirements";
-import { analyseStatement } from "../../../core/workload/statement";
+import { DmlAnalysis, analyseStatement } from "../../../core/workload/statement";
 import { Explained, judge, printable } from "../../../core/workload/verdict";
 
 beforeAll(() => loadSqlParser());
@@ -74,8 +74,7 @@ describe("fixFor", () => {
 
 describe("judge", () => {
     const sql = "INSERT INTO trace_events (payload) VALUES ($1)";
-    const analysis = analyseStatement(sql);
-    const derived = deriveRequirements(analysis as never, {
+    const catalog = {
         trace_events: {
             schema: "public",
             name: "trace_events",
@@ -83,9 +82,14 @@ describe("judge", () => {
             columns: [{ name: "id", sequence: { schema: "public", name: "trace_events_id_seq" } }, { name: "payload" }],
             triggers: [],
         },
-    });
-    const base = { row: { queryid: "42", calls: 7, query: sql }, analysis, derived, plan, of: "owner" as const };
-    const verdict = (explained: Explained, holds: (r: Requirement) => boolean) => judge({ ...base, explained, holds });
+    };
+    /** Built per test: the parser is loaded in beforeAll, after this module's top level has run. */
+    const verdict = (explained: Explained, holds: (r: Requirement) => boolean) => {
+        const analysis = analyseStatement(sql);
+        const derived = deriveRequirements(analysis as DmlAnalysis, catalog);
+        const row = { queryid: "42", calls: 7, query: sql };
+        return judge({ row, analysis, derived, plan, of: "owner", explained, holds });
+    };
 
     it("EXPLAIN passed and the sequence is held: permitted", () => {
         expect(verdict({ ok: true }, () => true)).toEqual({
