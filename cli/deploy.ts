@@ -105,7 +105,7 @@ async function readChange(stack: string, dir: string, env: NodeJS.ProcessEnv) {
 function smokeRunner(command: string, appRepo: string, ms: number, c: Ctx, secrets: string[]) {
     return () =>
         new Promise<{ trip?: Trip; report: Record<string, unknown> }>((resolve) => {
-            const started = c.deps.now();
+            const started = Date.now();
             const child = spawn("bash", ["-c", command], {
                 cwd: appRepo,
                 env: c.deps.env,
@@ -123,7 +123,7 @@ function smokeRunner(command: string, appRepo: string, ms: number, c: Ctx, secre
                     command,
                     exitCode: code,
                     output,
-                    seconds: (Date.now() - started.getTime()) / 1000,
+                    seconds: (Date.now() - started) / 1000,
                 };
                 if (code === 0) {
                     resolve({ report });
