@@ -45,6 +45,8 @@ export const SETTING_KEYS = {
     healthUrl: { default: undefined },
     logPatterns: { default: undefined },
     sentryProject: { default: undefined },
+    /** Sentry's `environment` of this stack's events; undefined: the stack's name. */
+    sentryEnvironment: { default: undefined },
     soakEvidence: { default: undefined },
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;
