@@ -80,11 +80,15 @@ export function soakEvidence(enabledAt: string, specs: readonly MarkSpec[]): Soa
     return { ...head, marks };
 }
 
-/** Three clean marks, at 25, 49 and 72 h, the ones not later than `now`. */
+/**
+ * Clean, complete marks at 25, 49 and 72 h, the ones not later than `now`, and, when the soak is older, one half an
+ * hour before `now`: the gate wants the windows chained up to now (the hourly workflow's newest mark).
+ */
 export function cleanSoak(enabledAt: string, now: Date): SoakEvidence {
-    const due = [25, 49, 72].filter((h) => Date.parse(enabledAt) + h * 3600 * 1000 <= now.getTime());
+    const age = (now.getTime() - Date.parse(enabledAt)) / (3600 * 1000);
+    const due = [25, 49, 72].filter((h) => h <= age);
     return soakEvidence(
         enabledAt,
-        due.map((hours) => ({ hours })),
+        [...due, ...(age > 72.5 ? [age - 0.5] : [])].map((hours) => ({ hours })),
     );
 }
