@@ -134,10 +134,28 @@ function writeEvidence(file: string, e: SoakEvidence): void {
     fs.writeFileSync(file, doc.toString());
 }
 
+/** Whether the evidence holds a mark of format v1 (before coverage): no `coverage`, no `complete`. */
+function holdsV1(raw: unknown): boolean {
+    try {
+        const v = (typeof raw === "string" ? JSON.parse(raw) : raw) as { marks?: unknown } | null;
+        return Array.isArray(v?.marks) && v.marks.some((m) => !!m && typeof m === "object" && !("coverage" in m));
+    } catch {
+        return false;
+    }
+}
+
 function existing(dir: string, into: string, stack: string, app: string): SoakEvidence {
     const raw = readStackFile(into, dir).raw["soakEvidence"];
     if (raw === undefined) {
         return { stack, app, marks: [] };
+    }
+    if (holdsV1(raw)) {
+        throw new Error(
+            `raptor:soakEvidence in Pulumi.${into}.yaml holds marks of format v1, recorded before a mark said what ` +
+                "it read; the gate refuses them and they cannot be extended. Remove them (`pulumi config rm " +
+                `raptor:soakEvidence -s ${into}\`, then commit) and run soak again: the next mark reads from the ` +
+                "enable time",
+        );
     }
     const { evidence, problem } = parseEvidence(raw);
     if (evidence === undefined || evidence.stack !== stack) {

@@ -271,4 +271,28 @@ describe("raptor-roles soak input: the contract's error document, before any cal
         expect(code).toBe(1);
         expect(error).toEqual({ code: "usage", message: `--key ${key}: no such file`, fix: example });
     });
+
+    it("evidence of format v1 (before coverage) is refused with how to move on, before any check", async () => {
+        const dir = project();
+        const v1 = { stack: "staging", app: APP, marks: [{ at: "2026-12-01T10:00:00Z", healthy: true }] };
+        fs.appendFileSync(path.join(dir, "Pulumi.prod.yaml"), `  raptor:soakEvidence: '${JSON.stringify(v1)}'\n`);
+        const io = recorder();
+        const code = await soakIn(
+            dir,
+            ["--stack", "staging", "--key", keyPath("ed25519"), "--signer", SOAK_SIGNER, "--json"],
+            io,
+            {
+                env: { PATH: "" },
+                now: () => new Date(),
+                enabledAt: async () => ENABLED,
+            },
+        );
+        expect(code).toBe(1);
+        expect((JSON.parse(io.stdout) as { error: { message: string } }).error.message).toBe(
+            "raptor:soakEvidence in Pulumi.prod.yaml holds marks of format v1, recorded before a mark said what it " +
+                "read; the gate refuses them and they cannot be extended. Remove them (`pulumi config rm " +
+                "raptor:soakEvidence -s prod`, then commit) and run soak again: the next mark reads from the " +
+                "enable time",
+        );
+    });
 });
