@@ -4,7 +4,8 @@
  */
 import { Client } from "pg";
 import { Finding } from "../core/check/report";
-import { LOG_SIGNATURES, Signature, scanLogs } from "../core/check/logs";
+import { LOG_BUFFER_LINES, LOG_SIGNATURES, Signature, scanLogs } from "../core/check/logs";
+import { Coverage, isoSeconds } from "../core/coverage";
 import { APP_URL_VAR, FLAG_VAR, RaptorSettings } from "../core/settings";
 import { connectionMessage, connectionTarget, redact, urlSecrets } from "../db/connection";
 import { CliResult, cliError } from "./heroku-cli";
@@ -163,9 +164,19 @@ export function flagFinding(ctx: ProbeContext, config: Record<string, string>): 
     };
 }
 
-/** 5. The app's log since `since` holds none of the signatures (`heroku logs -n 1500`, Heroku's whole buffer). */
-export function logFindings(ctx: ProbeContext, logs: CliResult, since: Date, extra: readonly Signature[]): Finding[] {
+/**
+ * 5. The app's log since `since` holds none of the signatures (`heroku logs -n 1500`, Heroku's whole buffer). Its
+ * coverage is complete when the buffer was not full, or when its oldest line is at or before `since`: otherwise the
+ * lines between were dropped by Heroku and nobody can say what they held.
+ */
+export function logFindings(
+    ctx: ProbeContext,
+    logs: CliResult,
+    window: { since: Date; now: Date },
+    extra: readonly Signature[],
+): Finding[] {
     const { app } = ctx.settings;
+    const { since, now } = window;
     if (logs.code !== 0) {
         return [
             {
@@ -177,7 +188,12 @@ export function logFindings(ctx: ProbeContext, logs: CliResult, since: Date, ext
         ];
     }
     const lines = logs.stdout.split("\n").filter((l) => l.trim() !== "");
-    const scan = scanLogs(logs.stdout, since, [...LOG_SIGNATURES, ...extra], lines.length >= 1500);
+    const scan = scanLogs(logs.stdout, since, [...LOG_SIGNATURES, ...extra], lines.length >= LOG_BUFFER_LINES);
+    const coverage: Coverage = {
+        from: isoSeconds(scan.oldest ?? since),
+        to: isoSeconds(now),
+        complete: scan.oldest === undefined,
+    };
     const gap =
         scan.oldest !== undefined
             ? ` (Heroku keeps 1,500 lines: the oldest kept is from ${scan.oldest.toISOString()}, so earlier lines ` +
@@ -189,6 +205,7 @@ export function logFindings(ctx: ProbeContext, logs: CliResult, since: Date, ext
                 check: "logs",
                 status: "ok",
                 detail: `${scan.scanned} line(s) since ${since.toISOString()}, none match${gap}`,
+                coverage,
             },
         ];
     }
@@ -198,6 +215,7 @@ export function logFindings(ctx: ProbeContext, logs: CliResult, since: Date, ext
         detail: `${h.lines.length} line(s) match /${h.signature.pattern.source}/: ${h.signature.meaning}${gap}`,
         lines: h.lines,
         fix: h.signature.fix.replace(/STACK/g, ctx.stack).replace(/\bAPP\b/g, app),
+        coverage,
     }));
 }
 

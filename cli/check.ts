@@ -37,13 +37,16 @@ The runbook's diagnosis, in order, through the heroku CLI and the database:
   logs        no line since T matches permission denied for table|sequence|schema, role "raptor_app" does
               not exist, password authentication failed for user "raptor_app", or raptor:logPatterns
   health      raptor:healthUrl answers 2xx (skipped when unset)
-  sentry      no OperationalError / permission denied issue since T (SENTRY_AUTH_TOKEN and
+  sentry      no OperationalError / permission denied issue since T in the stack's Sentry environment
+              (raptor:sentryEnvironment, default the stack's name), every page read (SENTRY_AUTH_TOKEN and
               raptor:sentryProject; skipped when either is unset)
+The logs and sentry findings say what they read: coverage {from, to, complete}. The logs are complete when
+Heroku's 1,500-line buffer was not full or reaches back to T; Sentry when every page was read.
 Options:
   --stack NAME  the stack (required): Pulumi.<NAME>.yaml gives the app, role and the optional keys
   --since T     an ISO 8601 time or a duration back from now (30m, 24h, 3d); default 24h
   --json        one JSON document: {stack, app, since, checkedAt, healthy, findings: [{check, status,
-                detail, fix, lines}]}
+                detail, fix, lines, coverage}]}
 Environment: HEROKU_API_KEY (or the netrc login) for the CLI; PGSSLMODE=disable only for a local database.
 Exit status: 0 healthy, 2 unhealthy, 1 could not check (bad input, CLI or database unreachable).
 `;
@@ -83,9 +86,23 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
         heroku(["config", "-a", app, "--json"], o.env).then((r) => configFindings(ctx, r, logsCall)),
         logsCall,
         healthFinding(optional(file.raw, "healthUrl"), app),
-        sentryFinding(optional(file.raw, "sentryProject"), o.since, o.env),
+        sentryFinding(
+            {
+                project: optional(file.raw, "sentryProject"),
+                environment: optional(file.raw, "sentryEnvironment") ?? o.stack,
+                since: o.since,
+                now: o.now,
+            },
+            o.env,
+        ),
     ]);
-    const findings = [credential, ...fromConfig, ...logFindings(ctx, logs, o.since, extra.patterns), health, sentry];
+    const findings = [
+        credential,
+        ...fromConfig,
+        ...logFindings(ctx, logs, { since: o.since, now: o.now }, extra.patterns),
+        health,
+        sentry,
+    ];
     return buildReport({ stack: o.stack, app, since: o.since.toISOString(), checkedAt: o.now.toISOString() }, findings);
 }
 

@@ -4,14 +4,28 @@
  * with the Automation API, `stack.outputs()`), signed with `ssh-keygen -Y sign -n raptor-soak` and chained to
  * the mark before it (core/soak-marks.ts). The mark goes into raptor:soakEvidence of every stack whose
  * raptor:soakStack names this one (prod), where the soak-before-prod policy reads it. Its log window starts
- * at the previous mark of the same enable time (or the enable time), so the marks together cover the soak.
- * Exit 0: a healthy mark; 2: an unhealthy mark; 1: no mark (the check could not run, or bad input).
+ * at the previous complete mark of the same enable time (or the enable time), so the marks together cover the soak,
+ * and a stretch an incomplete mark left open is read again by the next mark's Sentry query.
+ * The mark records what the logs and Sentry read (their coverage): it is complete only when one of them read its
+ * whole window. Exit 0: a clean, complete mark; 2: an unhealthy or an incomplete mark (recorded either way; the
+ * message names what was seen or the gap and how to close it); 1: no mark (the check could not run, or bad input).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Scalar, isScalar, parseDocument, visit } from "yaml";
-import { SOAK_NAMESPACE, SoakEvidence, SoakMark, markDigest, markMessage, parseEvidence } from "../core/soak-marks";
+import {
+    ERROR_SOURCES,
+    MarkCoverage,
+    SOAK_NAMESPACE,
+    SoakEvidence,
+    SoakMark,
+    isComplete,
+    markDigest,
+    markMessage,
+    parseEvidence,
+    windowReadBy,
+} from "../core/soak-marks";
 import { CheckReport, exitCodeOf, renderCheck } from "../core/check/report";
 import { projectDir, readStackFile } from "../offline/stack-file";
 import { parse } from "./args";
@@ -23,15 +37,18 @@ export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --sig
 
 Runs \`raptor-roles check --stack NAME\` and records the result as a signed soak mark, bound to the
 stack's current roleSeparationEnabledAt, in raptor:soakEvidence of the stack(s) whose raptor:soakStack
-names NAME (prod). Commit that file. Prod's soak-before-prod policy needs a clean mark at 24, 48 and 72 h
-after the enable time and no unhealthy mark since; the soak workflow runs this every 24 h.
+names NAME (prod). Commit that file. A mark is clean only when nothing unhealthy was seen AND the logs or Sentry
+read its whole window (since the previous complete mark); Heroku keeps only the last 1,500 log lines. Prod's
+soak-before-prod policy needs clean, complete marks whose windows chain from the enable time to now, one at
+24, 48 and 72 h, and no unhealthy mark; the soak workflow runs this every hour.
 Options:
   --stack NAME    the soak stack (staging)
   --key PATH      the SSH key to sign with (a private key, or a .pub whose key is in ssh-agent)
   --signer NAME   the principal soak-before-prod.markSigners lists for that key (e.g. soak-bot@raxx.app)
   --into STACK    the stack file to write (default: every stack whose raptor:soakStack ends in /NAME)
-  --json          {mark, into, report}
-Exit status: 0 healthy mark recorded, 2 unhealthy mark recorded, 1 nothing recorded.
+  --json          {mark, into, report, gap}
+Exit status: 0 clean, complete mark recorded; 2 unhealthy or incomplete mark recorded (an incomplete one names
+the gap and how to close it); 1 nothing recorded.
 `;
 
 export interface SoakDeps {
@@ -49,6 +66,35 @@ export async function stackEnabledAt(stack: string, dir: string): Promise<unknow
 }
 
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+const CLOSE_GAP =
+    "Close the gap: run the soak more often (the workflow's hourly schedule, .github/workflows/soak.yml), configure " +
+    "Sentry for staging (raptor:sentryProject and SENTRY_AUTH_TOKEN; the next mark then reads it from the last " +
+    "complete mark), or add a log drain";
+
+/** Why a mark is incomplete, source by source, and how to close the gap; undefined for a complete mark. */
+export function gapOf(m: SoakMark): string | undefined {
+    if (isComplete(m)) {
+        return undefined;
+    }
+    const why = ERROR_SOURCES.map((s) => {
+        const c = m.coverage[s];
+        const name = s === "logs" ? "the logs" : "Sentry";
+        if (c === undefined) {
+            return s === "logs" ? "the logs were not read" : "Sentry is not configured (skipped)";
+        }
+        if (!c.complete) {
+            return s === "logs"
+                ? `the logs reach back only to ${c.from} (Heroku keeps the last 1,500 lines)`
+                : "Sentry was not read to its last page";
+        }
+        return `${name} read ${c.from} to ${c.to} only`;
+    });
+    return (
+        `no source read the whole window ${m.since} to ${m.at}: ${why.join(", and ")}. The mark does not count for ` +
+        `prod: what happened in the unread part of the window is unknown. ${CLOSE_GAP}.`
+    );
+}
 const ISO = /^\d{4}-\d\d-\d\dT/;
 
 /** Stacks whose raptor:soakStack names `stack` (org/project/stack or stack). */
@@ -88,10 +134,28 @@ function writeEvidence(file: string, e: SoakEvidence): void {
     fs.writeFileSync(file, doc.toString());
 }
 
+/** Whether the evidence holds a mark of format v1 (before coverage): no `coverage`, no `complete`. */
+function holdsV1(raw: unknown): boolean {
+    try {
+        const v = (typeof raw === "string" ? JSON.parse(raw) : raw) as { marks?: unknown } | null;
+        return Array.isArray(v?.marks) && v.marks.some((m) => !!m && typeof m === "object" && !("coverage" in m));
+    } catch {
+        return false;
+    }
+}
+
 function existing(dir: string, into: string, stack: string, app: string): SoakEvidence {
     const raw = readStackFile(into, dir).raw["soakEvidence"];
     if (raw === undefined) {
         return { stack, app, marks: [] };
+    }
+    if (holdsV1(raw)) {
+        throw new Error(
+            `raptor:soakEvidence in Pulumi.${into}.yaml holds marks of format v1, recorded before a mark said what ` +
+                "it read; the gate refuses them and they cannot be extended. Remove them (`pulumi config rm " +
+                `raptor:soakEvidence -s ${into}\`, then commit) and run soak again: the next mark reads from the ` +
+                "enable time",
+        );
     }
     const { evidence, problem } = parseEvidence(raw);
     if (evidence === undefined || evidence.stack !== stack) {
@@ -124,7 +188,8 @@ async function record(
     }
     const app = readStackFile(o.stack, dir).raw["app"] ?? "";
     const chains = o.into.map((s) => existing(dir, s, o.stack, app));
-    const prevSame = chains[0].marks.filter((m) => m.enabledAt === enabled).at(-1);
+    // From the last complete mark: a stretch an incomplete mark left open is read again (Sentry keeps it).
+    const prevSame = chains[0].marks.filter((m) => m.enabledAt === enabled && isComplete(m)).at(-1);
     const since = new Date(prevSame?.at ?? enabled);
     const now = deps.now();
     const report = await runCheck({ stack: o.stack, dir, since, env: deps.env, now });
@@ -134,6 +199,13 @@ async function record(
     const findings = report.findings
         .filter((f) => f.status === "unhealthy" || f.status === "error")
         .map((f) => `${f.check}:${f.status}`);
+    const coverage: MarkCoverage = Object.fromEntries(
+        ERROR_SOURCES.flatMap((s) => {
+            const c = report.findings.find((f) => f.check === s && f.coverage !== undefined)?.coverage;
+            return c === undefined ? [] : [[s, { from: c.from, to: c.to, complete: c.complete }]];
+        }),
+    );
+    const window = { since: seconds(since), at: seconds(now), coverage };
     const marks: SoakMark[] = [];
     for (const [i, s] of o.into.entries()) {
         const last = chains[i].marks.at(-1);
@@ -143,7 +215,9 @@ async function record(
             enabledAt: enabled,
             since: seconds(since),
             healthy: report.healthy,
+            complete: windowReadBy(window).length > 0,
             findings,
+            coverage,
             signer: o.signer,
             prev: last === undefined ? "none" : markDigest(head, last),
         };
@@ -196,14 +270,18 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
             return 1;
         }
         const files = r.into.map((s) => path.basename(readStackFile(s, dir).path)).join(", ");
-        const what = r.mark.healthy ? "a healthy" : "an UNHEALTHY";
+        const gap = r.mark.healthy ? gapOf(r.mark) : undefined;
+        const what = !r.mark.healthy ? "an UNHEALTHY" : gap !== undefined ? "an INCOMPLETE" : "a clean, complete";
         io.out(
             json
-                ? `${JSON.stringify(r, null, 2)}\n`
+                ? `${JSON.stringify({ ...r, ...(gap === undefined ? {} : { gap }) }, null, 2)}\n`
                 : `${renderCheck(r.report)}Recorded ${what} soak mark (at ${r.mark.at}, enable time ` +
                       `${r.mark.enabledAt}) in ${files}. Commit it.\n`,
         );
-        return r.mark.healthy ? 0 : 2;
+        if (gap !== undefined) {
+            io.err(`raptor-roles soak: the mark is incomplete: ${gap}\n`);
+        }
+        return r.mark.healthy && gap === undefined ? 0 : 2;
     } catch (e) {
         const fix = "fix what the message names, then run soak again";
         return failure(io, json, "soak", e, { code: "soak-failed", fix });

@@ -64,7 +64,8 @@ export function soakBeforeProd(context: StackContextProvider = pulumiStackContex
         name: "soak-before-prod",
         description:
             "Prod may turn the role-separation flag on only after staging has had it on for soakHours (default 72) " +
-            "and its signed soak marks show a clean check at 24, 48 and 72 h and no unhealthy one.",
+            "and its signed soak marks show no unhealthy check, and clean checks whose windows were fully read " +
+            "(logs or Sentry) chained from the enable time to now, with one at 24, 48 and 72 h.",
         enforcementLevel: "mandatory",
         configSchema: {
             properties: {

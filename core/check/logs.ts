@@ -8,6 +8,9 @@
  * filters on each line's own timestamp, and says so when the oldest line kept is newer than the time asked.
  */
 
+/** The most lines Heroku keeps of an app's log (logplex's buffer; devcenter "Logging"). */
+export const LOG_BUFFER_LINES = 1500;
+
 export interface Signature {
     /** Stable id, e.g. for --json. */
     readonly id: string;
@@ -105,7 +108,10 @@ export interface LogScan {
     readonly hits: readonly LogHit[];
     /** Lines at or after `since`. */
     readonly scanned: number;
-    /** When the buffer is full and starts after `since`: lines between were not seen. */
+    /**
+     * When the buffer is full and starts after `since` (or holds no readable line): the lines between were not seen.
+     * A full buffer whose oldest line is not readable starts nowhere known, so it is taken to start now.
+     */
     readonly oldest?: Date;
 }
 
@@ -129,7 +135,7 @@ export function scanLogs(text: string, since: Date, signatures: readonly Signatu
             lines: recent.filter((l) => signature.pattern.test(l.text)).map((l) => maskLine(l.raw)),
         }))
         .filter((h) => h.lines.length > 0);
-    const oldest = lines[0]?.at;
-    const gap = full && oldest !== undefined && oldest.getTime() > since.getTime();
+    const oldest = lines[0]?.at ?? new Date();
+    const gap = full && oldest.getTime() > since.getTime();
     return { hits, scanned: recent.length, ...(gap ? { oldest } : {}) };
 }

@@ -3,6 +3,9 @@
  * 0 healthy, 2 unhealthy (a finding), 1 could not check. An unhealthy finding outweighs a check that could
  * not run: the app is known to be unhealthy either way.
  */
+import { Coverage, describeCoverage } from "../coverage";
+
+export type { Coverage };
 
 /** The checks, in the order they are reported (the runbook's "How to diagnose (in order)", then the soak's). */
 export const CHECKS = ["credential", "grants", "workload", "url-var", "flag", "logs", "health", "sentry"] as const;
@@ -19,6 +22,8 @@ export interface Finding {
     readonly fix?: string;
     /** Log lines that show it (masked). */
     readonly lines?: readonly string[];
+    /** A source read over time (logs, sentry): the stretch it fully read. */
+    readonly coverage?: Coverage;
 }
 
 export interface CheckReport {
@@ -57,6 +62,9 @@ export function renderCheck(r: CheckReport): string {
         }
         if ((f.lines?.length ?? 0) > SHOWN_LINES) {
             out.push(`           ... and ${f.lines!.length - SHOWN_LINES} more line(s)`);
+        }
+        if (f.coverage !== undefined) {
+            out.push(`         read: ${describeCoverage(f.coverage)}`);
         }
         if (f.fix !== undefined) {
             out.push(`         fix: ${f.fix}`);

@@ -47,6 +47,8 @@ export const SETTING_KEYS = {
     sentryProject: { default: undefined },
     // Read by raptor-roles deploy: the app's smoke suite, run in its checkout (--app-repo) after a flip or narrowing.
     smokeCommand: { default: undefined },
+    /** Sentry's `environment` of this stack's events; undefined: the stack's name. */
+    sentryEnvironment: { default: undefined },
     soakEvidence: { default: undefined },
 } as const;
 export type SettingKey = keyof typeof SETTING_KEYS;

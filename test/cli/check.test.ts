@@ -82,6 +82,11 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         expect(report.findings.find((f) => f.check === "sentry")?.detail).toBe(
             "skipped: raptor:sentryProject and SENTRY_AUTH_TOKEN not set",
         );
+        // The buffer was not full: the logs read the whole window, from --since (24 h) to the check.
+        const coverage = report.findings.find((f) => f.check === "logs")?.coverage;
+        expect(coverage?.complete).toBe(true);
+        expect(Date.parse(coverage!.to) - Date.parse(coverage!.from)).toBe(24 * 3600 * 1000);
+        expect(coverage!.to).toBe(report.checkedAt.replace(/\.\d{3}Z$/, "Z"));
     });
 
     it("is unhealthy (exit 2) after a revoke: grants, the app's log and /healthz, each with its fix", async () => {

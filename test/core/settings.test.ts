@@ -63,6 +63,7 @@ describe("Pulumi.yaml's config block", () => {
         "healthUrl",
         "logPatterns",
         "sentryProject",
+        "sentryEnvironment",
         "soakEvidence",
     ];
     const stackFiles = fs.readdirSync(root).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f));

@@ -49,6 +49,7 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
         ).not.toThrow();
         expect(readdirSync(join(PACK, "core")).sort()).toEqual([
             "classification.ts",
+            "coverage.ts",
             "deployment.ts",
             "heroku-scripts.ts",
             "heroku.ts",

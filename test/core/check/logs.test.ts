@@ -40,6 +40,9 @@ describe("log signatures", () => {
     it("reports the gap when the 1,500-line buffer starts after `since`", () => {
         const scan = scanLogs(at("11:00:00", "INFO:ok"), SINCE, LOG_SIGNATURES, true);
         expect(scan.oldest?.toISOString()).toBe("2026-12-02T11:00:00.123Z");
+        // A full buffer that reaches back to `since` missed nothing; one that is not full kept everything.
+        expect(scanLogs(at("09:59:59", "INFO:ok"), SINCE, LOG_SIGNATURES, true).oldest).toBeUndefined();
+        expect(scanLogs(at("11:00:00", "INFO:ok"), SINCE, LOG_SIGNATURES, false).oldest).toBeUndefined();
     });
 
     it("masks URL passwords and password= values in the lines it returns", () => {

@@ -1,6 +1,6 @@
 /** Exit codes, order and --since of `raptor-roles check` (core/check/report.ts). */
 import { describe, expect, it } from "vitest";
-import { Finding, buildReport, exitCodeOf, parseSince } from "../../../core/check/report";
+import { Finding, buildReport, exitCodeOf, parseSince, renderCheck } from "../../../core/check/report";
 
 const f = (check: Finding["check"], status: Finding["status"]): Finding => ({ check, status, detail: "d" });
 
@@ -35,5 +35,29 @@ describe("check report", () => {
         expect(() => parseSince("yesterday", now)).toThrow(
             '--since "yesterday" is neither an ISO 8601 time (2026-12-02T10:00:00Z) nor a duration (30m, 24h, 3d)',
         );
+    });
+
+    it("says in one line what a source read over time covered", () => {
+        const r = buildReport({ stack: "staging", app: "a", since: "2026-12-02T10:00:00.000Z", checkedAt: "y" }, [
+            {
+                check: "logs",
+                status: "ok",
+                detail: "d",
+                coverage: { from: "2026-12-02T11:40:00Z", to: "2026-12-02T12:00:00Z", complete: false },
+            },
+            {
+                ...f("sentry", "ok"),
+                coverage: { from: "2026-12-02T10:00:00Z", to: "2026-12-02T12:00:00Z", complete: true },
+            },
+        ]);
+        expect(renderCheck(r).split("\n")).toEqual([
+            "raptor-roles check: stack staging, app a, logs since 2026-12-02T10:00:00.000Z",
+            "  [ok  ] logs: d",
+            "         read: 2026-12-02T11:40:00Z to 2026-12-02T12:00:00Z, INCOMPLETE",
+            "  [ok  ] sentry: d",
+            "         read: 2026-12-02T10:00:00Z to 2026-12-02T12:00:00Z, complete",
+            "healthy",
+            "",
+        ]);
     });
 });
