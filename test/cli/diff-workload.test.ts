@@ -60,7 +60,8 @@ const run = async (...args: string[]) => {
 
 const HEADLINE = "moving paper_orders to append-only denies 3 statements the app ran 41,200 times";
 
-describe("diff --workload FILE", () => {
+// diff plans both sides under mocks and reads git: as slow as diff.test.ts's cases on loaded cores.
+describe("diff --workload FILE", { timeout: 240_000 }, () => {
     it("moving a table to append-only: the statements it newly denies, in the issue's words; exit 2", async () => {
         const d = repoWith(paperOrdersAppendOnly);
         const file = workloadFile(workloadExport());

@@ -145,7 +145,8 @@ export class DynoManager {
             this.logs.add(d.app, "heroku", "web.1", `Process exited with status ${status}`);
         });
         // Up when the port answers, as the router sees it; a process that never binds is reported, not awaited.
-        const deadline = Date.now() + 20_000;
+        // 60 s is Heroku's own boot timeout for web dynos (R10); 20 s was too short for tsx on loaded cores.
+        const deadline = Date.now() + 60_000;
         while (Date.now() < deadline && child.exitCode === null) {
             if (await answers(d.port)) {
                 this.logs.add(d.app, "heroku", "web.1", "State changed from starting to up");

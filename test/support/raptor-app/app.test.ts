@@ -66,7 +66,7 @@ async function counters(addon: Addon): Promise<Counters> {
     );
 }
 
-async function until(ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+async function until(ok: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!(await ok())) {
         if (Date.now() > deadline) {
