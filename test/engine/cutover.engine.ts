@@ -18,26 +18,11 @@ import { keyPath, publicKey } from "../support/ssh-keys";
 import { signoffIn } from "../../cli/signoff";
 import { probeTable } from "../support/probe";
 import { REPO, Workspace, requireEngine } from "./engine";
-import { APPS, Rig, filesUnder, startRig } from "./rig";
+import { APPS, Rig, filesUnder, startRig, untilHealthy } from "./rig";
 
 const build = requireEngine();
 const APP = APPS.staging;
 const OPERATOR = "operator@raxx.app";
-
-async function untilHealthy(url: string, ms = 60_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (
-        (await fetch(url).then(
-            (r) => r.ok,
-            () => false,
-        )) === false
-    ) {
-        if (Date.now() > deadline) {
-            throw new Error(`${url} did not answer 2xx within ${ms / 1000} s`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
 
 describe("cutover through the real Pulumi engine", () => {
     let rig: Rig;
