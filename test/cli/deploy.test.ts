@@ -226,13 +226,14 @@ describe.concurrent("raptor-roles deploy", { timeout: 600_000 }, () => {
         expect(flagHistory(api)).toEqual(["0", "1"]);
     });
 
-    it("--resume is not refused by the lines of the trip it resumes from; a line after the stop still refuses", async () => {
+    it("--resume is not refused by the trip's own lines; a line after the stop still refuses", async () => {
         // Found on the engine (issue 29): a real trip leaves its permission-denied lines in the last hour of logs,
         // and the preflight's logs finding refused every resume for an hour after it.
         const { api, addon } = await deployed(false);
         const app = api.model.app(APP)!;
         const denied =
-            "sqlalchemy.exc.ProgrammingError: (psycopg2.errors.InsufficientPrivilege) permission denied for table users";
+            "sqlalchemy.exc.ProgrammingError: (psycopg2.errors.InsufficientPrivilege) " +
+            "permission denied for table users";
         const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000);
         api.logs.add(app, "app", "web.1", denied, at(120));
         const stopped = { at: at(60).toISOString(), why: "log: grant drift", by: "ci via raptor-roles cutover" };

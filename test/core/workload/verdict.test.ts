@@ -69,8 +69,9 @@ describe("fixFor", () => {
             "prod",
         );
         expect(fixText(fixes)).toBe(
-            "classify weekly_digest_runs in core/classification.ts (application), then `pulumi up -s prod` grants it: " +
-                'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."weekly_digest_runs" TO "raptor_app";',
+            "classify weekly_digest_runs in core/classification.ts (application), then `pulumi up -s prod` " +
+                "grants it: GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " +
+                '"public"."weekly_digest_runs" TO "raptor_app";',
         );
         expect(fixText(fixesFor(plan, [req("INSERT", "weekly_digest_runs"), req("SELECT", "users_history")]))).toBe(
             "classify weekly_digest_runs in core/classification.ts (appendOnly or application), then " +
