@@ -14,7 +14,7 @@ import { CheckReport, parseSince, renderCheck } from "../core/check/report";
 import { LOG_SIGNATURES, parseLogPatterns } from "../core/check/logs";
 import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from "../core/check/watch";
 import { FLAG_VAR } from "../core/settings";
-import { describeStop } from "../core/deploy/stop";
+import { StopRecord, describeStop } from "../core/deploy/stop";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
 import { CliError, failure, reportError, usage } from "./contract";
@@ -155,14 +155,24 @@ async function watch(
 }
 
 /**
+ * The last hour of logs; when a person resumes after a recorded stop, only what came after the stop: the lines
+ * before it are the trip the stop answered, and counting them would refuse every resume for an hour after a trip.
+ */
+export function preflightSince(now: Date, resumed?: StopRecord): Date {
+    const hour = parseSince("1h", now);
+    const stopped = resumed === undefined ? NaN : Date.parse(resumed.at);
+    return Number.isNaN(stopped) || stopped < hour.getTime() ? hour : new Date(stopped);
+}
+
+/**
  * `check` must be healthy before the flag goes on. `flagPending`: the stack file already says true and the app
  * still 0 (deploy of a merged flip), so the flag finding's mismatch is the change itself, not a fault.
  */
-export async function preflight(c: Ctx, flagPending = false): Promise<CheckReport | undefined> {
+export async function preflight(c: Ctx, flagPending = false, resumed?: StopRecord): Promise<CheckReport | undefined> {
     const report = await runCheck({
         stack: c.stack,
         dir: c.dir,
-        since: parseSince("1h", c.deps.now()),
+        since: preflightSince(c.deps.now(), resumed),
         env: c.deps.env,
         now: c.deps.now(),
     });
@@ -332,7 +342,7 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
                     `${values.stack} --resume`,
             );
         }
-        const bad = await preflight(c);
+        const bad = await preflight(c, false, values.resume === true ? stop : undefined);
         if (bad !== undefined) {
             print(c, { result: "not-flipped", preflight: bad }, `${renderCheck(bad)}Preflight failed: not flipping.\n`);
             return 2;

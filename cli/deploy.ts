@@ -204,7 +204,7 @@ async function run(dir: string, o: Options, io: Io, deps: CutoverDeps): Promise<
         }
     }
     if (change.kind === "flag-on") {
-        const bad = await preflight(c0, true);
+        const bad = await preflight(c0, true, o.resume ? stop : undefined);
         if (bad !== undefined) {
             print(io, o.json, { result: "not-flipped", ...head, preflight: bad }, "Preflight failed: not flipping.\n");
             return 2;

@@ -54,8 +54,12 @@ export function plannedHolds(plan: GrantPlan, r: Requirement): boolean {
     return set !== undefined && (SET_PRIVILEGES[set] as readonly string[]).includes(r.privilege);
 }
 
-/** The fix for one missing privilege, judged against the plan (the matrix the stack applies). */
-export function fixFor(plan: GrantPlan, r: Requirement, stack = "STACK"): MissingFix {
+/**
+ * The fix for one missing privilege, judged against the plan (the matrix the stack applies). `needs`: every
+ * privilege the statement lacks on the same table, so an unclassified table goes into the one set that allows the
+ * whole statement (an upsert needs INSERT and UPDATE: application, never "appendOnly" for its INSERT).
+ */
+export function fixFor(plan: GrantPlan, r: Requirement, stack = "STACK", needs = [r.privilege]): MissingFix {
     const missing = missingOf(r);
     const role = quoteIdent(plan.role);
     const obj = qualified(r.object.schema, r.object.name);
@@ -81,7 +85,7 @@ export function fixFor(plan: GrantPlan, r: Requirement, stack = "STACK"): Missin
         };
     }
     if (set === undefined) {
-        const into: TableSet = ["SELECT", "INSERT"].includes(r.privilege) ? "appendOnly" : "application";
+        const into: TableSet = needs.every((p) => ["SELECT", "INSERT"].includes(p)) ? "appendOnly" : "application";
         const sql = `GRANT ${SET_PRIVILEGES[into].join(", ")} ON TABLE ${obj} TO ${role};`;
         const sets = into === "appendOnly" ? "appendOnly or application" : into;
         const fix = `classify ${table} in core/classification.ts (${sets}), then ${up}`;
@@ -103,6 +107,15 @@ export function fixFor(plan: GrantPlan, r: Requirement, stack = "STACK"): Missin
     }
     const sql = `GRANT ${r.privilege} ON TABLE ${obj} TO ${role};`;
     return { missing, sql, fix: `${table} is ${set}: the plan gives ${r.privilege}, so this is drift: ${up}` };
+}
+
+/** The fixes for one statement's missing privileges, each judged with the others on its table. */
+export function fixesFor(plan: GrantPlan, missing: readonly Requirement[], stack?: string): MissingFix[] {
+    const onTable = (r: Requirement) =>
+        missing
+            .filter((m) => m.kind === r.kind && m.object.schema === r.object.schema && m.object.name === r.object.name)
+            .map((m) => m.privilege);
+    return missing.map((r) => fixFor(plan, r, stack, onTable(r)));
 }
 
 /** One statement's fix line: each distinct action once. */

@@ -7,7 +7,7 @@
  */
 import { scanSync } from "@libpg-query/parser";
 import { GrantPlan } from "../plan";
-import { Missing, MissingFix, Verdict, fixFor, fixText, missingOf, ownerOnly, plannedHolds } from "./judge";
+import { Missing, MissingFix, Verdict, fixText, fixesFor, missingOf, ownerOnly, plannedHolds } from "./judge";
 import { Derived, Requirement } from "./requirements";
 import { Analysis } from "./statement";
 
@@ -168,7 +168,7 @@ function verdictOf(i: JudgeInput, query: string, d: Derived, missing: readonly R
             ? { ...base, verdict: "not-judged", missing: [], reason: "it names its sequence by a parameter" }
             : { ...base, verdict: "permitted", missing: [] };
     }
-    const fixes: MissingFix[] = missing.map((r) => fixFor(i.plan, r, i.stack));
+    const fixes: MissingFix[] = fixesFor(i.plan, missing, i.stack);
     const sql = fixes.flatMap((f) => (f.sql ? [f.sql] : []));
     return {
         ...base,
@@ -202,13 +202,13 @@ export function judgePlanned(
     if (missing.length === 0) {
         return { ...base, verdict: "permitted", missing: [] };
     }
-    const fixes = missing.map((r) => fixFor(plan, r, stack));
+    const fixes = fixesFor(plan, missing, stack);
     const sql = fixes.flatMap((f) => (f.sql ? [f.sql] : []));
     return {
         ...base,
         verdict: "denied",
         missing: missing.map(missingOf),
         fix: fixText(fixes),
-        ...(sql.length ? { sql } : {}),
+        ...(sql.length ? { sql: [...new Set(sql)] } : {}),
     };
 }

@@ -226,6 +226,33 @@ describe.concurrent("raptor-roles deploy", { timeout: 600_000 }, () => {
         expect(flagHistory(api)).toEqual(["0", "1"]);
     });
 
+    it("--resume is not refused by the trip's own lines; a line after the stop still refuses", async () => {
+        // Found on the engine (issue 29): a real trip leaves its permission-denied lines in the last hour of logs,
+        // and the preflight's logs finding refused every resume for an hour after it.
+        const { api, addon } = await deployed(false);
+        const app = api.model.app(APP)!;
+        const denied =
+            "sqlalchemy.exc.ProgrammingError: (psycopg2.errors.InsufficientPrivilege) " +
+            "permission denied for table users";
+        const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000);
+        api.logs.add(app, "app", "web.1", denied, at(120));
+        const stopped = { at: at(60).toISOString(), why: "log: grant drift", by: "ci via raptor-roles cutover" };
+        const dir = project({ roleSeparation: true });
+
+        api.logs.add(app, "app", "web.1", denied, at(30));
+        const after = await deploy(api, dir, fakePulumi(api, dir, addon, stopped).driver, "--resume");
+        expect([after.code, after.doc.result]).toEqual([2, "not-flipped"]);
+        const logs = (after.doc.preflight as { findings: { check: string; status: string }[] }).findings;
+        expect(logs.filter((f) => f.check === "logs").map((f) => f.status)).toEqual(["unhealthy"]);
+
+        const resumed = { ...stopped, at: at(15).toISOString() };
+        const { driver, calls } = fakePulumi(api, dir, addon, resumed);
+        const { code, doc } = await deploy(api, dir, driver, "--resume", "--watch", "15s");
+        expect([code, doc.result]).toEqual([0, "on"]);
+        expect(calls).toEqual(["preview", "up true", "stop cleared"]);
+        expect(flagHistory(api)).toEqual(["0", "1"]);
+    });
+
     it("turns the flag off at once, with no preview and no check: the rollback is never blocked", async () => {
         const { api, addon } = await deployed(true);
         await asOwner(addon, "REVOKE USAGE ON SCHEMA public FROM raptor_app");

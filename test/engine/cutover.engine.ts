@@ -3,7 +3,8 @@
  * engine, the way the CLI runs it: `pulumi config set raptor:roleSeparation` and `pulumi up` with the policy pack,
  * over staging deployed by a real `pulumi up`. The stand-in Raptor app runs on the local Heroku API and restarts
  * on every release; the watch reads its log stream through the real `heroku logs --tail`. test/cli/cutover.test.ts
- * covers the same contract faster with an injected driver; this file proves the two agree.
+ * covers the same contract faster with an injected driver; this file proves the two agree. `raptor-roles deploy`
+ * (cli/deploy.ts) runs here too, with the same driver, over the stop a trip leaves in the backend (issue 29).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,33 +12,20 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cutoverIn } from "../../cli/cutover";
+import { deployIn } from "../../cli/deploy";
 import { automationDriver, PulumiDriver } from "../../cli/pulumi-driver";
+import { STOP_TAG, describeStop, parseStopTag } from "../../core/deploy/stop";
 import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
 import { recorder } from "../support/io";
 import { keyPath, publicKey } from "../support/ssh-keys";
 import { signoffIn } from "../../cli/signoff";
 import { probeTable } from "../support/probe";
 import { REPO, Workspace, requireEngine } from "./engine";
-import { APPS, Rig, filesUnder, startRig } from "./rig";
+import { APPS, Rig, filesUnder, startRig, untilHealthy } from "./rig";
 
 const build = requireEngine();
 const APP = APPS.staging;
 const OPERATOR = "operator@raxx.app";
-
-async function untilHealthy(url: string, ms = 60_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (
-        (await fetch(url).then(
-            (r) => r.ok,
-            () => false,
-        )) === false
-    ) {
-        if (Date.now() > deadline) {
-            throw new Error(`${url} did not answer 2xx within ${ms / 1000} s`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
 
 describe("cutover through the real Pulumi engine", () => {
     let rig: Rig;
@@ -72,6 +60,17 @@ describe("cutover through the real Pulumi engine", () => {
         } finally {
             await c.end();
         }
+    };
+    const deploy = async (pulumi: PulumiDriver, ...args: string[]) => {
+        const io = recorder();
+        const code = await deployIn(ws.project, ["--stack", "staging", "--json", ...args], io, {
+            env: { ...ws.env() },
+            now: () => new Date(),
+            pulumi,
+            pollMs: 1_000,
+            verifyMs: 10_000,
+        });
+        return { code, io, doc: JSON.parse(io.stdout) as Record<string, unknown> };
     };
     const cutover = async (pulumi: PulumiDriver, watch: string, stack = "staging") => {
         const io = recorder();
@@ -141,15 +140,25 @@ describe("cutover through the real Pulumi engine", () => {
                 if (stackFlag() === "true") await asOwner("REVOKE UPDATE ON users FROM raptor_app");
             },
         };
+        const since = new Date();
         const { code, doc, io } = await cutover(revoking, "120s");
         expect(code, io.stdout + io.stderr).toBe(2);
         expect(doc.result, JSON.stringify(doc)).toBe("rolled-back");
         const trip = doc.trip as { kind: string; lines: string[]; at: string };
         expect(trip.kind).toBe("log");
-        const seconds = (Date.parse(doc.stoppedAt as string) - Date.parse(trip.at)) / 1000;
-        console.info(`cutover on the engine: first permission denied line -> flag 0 in ${seconds.toFixed(1)} s`);
-        expect(seconds).toBeGreaterThan(0);
         expect(trip.lines[0]).toMatch(/app\[web\.1\]: .*permission denied for table users$/);
+        // The rollback's speed (issue 28) from the rig's own records, not from the command's report: the first
+        // permission-denied line as the rig logged it, to the release that set the flag back to 0.
+        const denied = rig.api.logs
+            .lines(rig.api.model.app(APP)!)
+            .find((l) => l.source === "app" && l.at >= since && l.text.includes("permission denied"))!;
+        const releases = rig.api.configHistory(APP);
+        const off = releases.findIndex((r) => r.at >= denied.at && r.config[FLAG_VAR] === "0");
+        expect(releases[off - 1].config[FLAG_VAR]).toBe("1");
+        const seconds = (releases[off].at.getTime() - denied.at.getTime()) / 1000;
+        console.info(`rollback on the engine: first permission denied line -> release with flag 0 in ${seconds} s`);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThan(10);
         expect(doc.stackError).toBeUndefined();
         // The stop is in the backend, whatever becomes of the stack file's commit (issue 29).
         expect(doc.stopRecordError).toBeUndefined();
@@ -170,6 +179,51 @@ describe("cutover through the real Pulumi engine", () => {
                 .filter((l) => l.startsWith("INFO:raptor.db:using"))
                 .at(-1),
         ).toBe("INFO:raptor.db:using DATABASE_URL (FLAG_RAPTOR_APP_ROLE_SEPARATION=0)");
+    });
+
+    it("a tripped stack stays stopped: a stack file saying true again is refused; --resume turns it on", async () => {
+        // The stop the trip recorded, read through the CLI as an operator would: it is in the backend, though
+        // nothing here is a git repository and no commit of `false` was made or pushed.
+        const tag = parseStopTag((await ws.ok(["stack", "tag", "get", STOP_TAG, "-s", "staging"])).trim());
+        expect(tag.why).toMatch(/^log: grant drift: raptor_app lacks a /);
+        expect(tag.by).toMatch(/ via raptor-roles cutover$/);
+        // As if the commit of false never landed: the stack file says true, as main still does.
+        const file = path.join(ws.project, "Pulumi.staging.yaml");
+        fs.writeFileSync(file, ws.file("Pulumi.staging.yaml").replace(/(raptor:roleSeparation:).*$/m, '$1 "true"'));
+        expect(stackFlag()).toBe("true");
+        const before = flagHistory();
+
+        const refused = await deploy(driver());
+        expect(refused.code, refused.io.stdout + refused.io.stderr).toBe(2);
+        expect([refused.doc.result, refused.doc.change, refused.doc.stop]).toEqual(["stopped", "flag-on", tag]);
+        expect(flagHistory()).toEqual(before);
+        expect(rig.api.config(APP)[FLAG_VAR]).toBe("0");
+
+        const started = Date.now();
+        const resumed = await deploy(driver(), "--resume", "--watch", "20s");
+        console.info(`deploy --resume: flag on and watched in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        expect(resumed.code, resumed.io.stdout + resumed.io.stderr).toBe(0);
+        expect(resumed.doc.result).toBe("on");
+        expect(resumed.io.stderr).toContain(`deploy --resume: resuming after ${describeStop(tag)}`);
+        expect(flagHistory()).toEqual([...before, "1"]);
+        expect(await driver().getStop("staging")).toBeUndefined();
+        const tags = await ws.pulumi(["stack", "tag", "get", STOP_TAG, "-s", "staging"]);
+        expect(tags.code).not.toBe(0);
+    });
+
+    it("the emergency stop on a stopped stack is never blocked: deploy with roleSeparation false", async () => {
+        // Every emergency stop records itself first (cli/cutover.ts rollback); here the flag is still 1 when it has.
+        const stop = { at: new Date().toISOString(), why: "log: permission denied for table users", by: "operator" };
+        await driver().setStop("staging", stop);
+        await ws.ok(["config", "set", "raptor:roleSeparation", "false", "-s", "staging"]);
+        const before = flagHistory();
+        const { code, doc, io } = await deploy(driver());
+        expect(code, io.stdout + io.stderr).toBe(0);
+        expect([doc.result, doc.change]).toEqual(["applied", "flag-off"]);
+        expect(flagHistory()).toEqual([...before, "0"]);
+        expect(rig.api.config(APP)[FLAG_VAR]).toBe("0");
+        // Only a person's --resume clears the record.
+        expect(await driver().getStop("staging")).toEqual(stop);
     });
 
     it("prod signed off but not soaked: the preview (soak-before-prod) stops it before the flag is 1", async () => {

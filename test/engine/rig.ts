@@ -12,6 +12,7 @@ import { quoteIdent } from "../../core/identifiers";
 import { PgServer, startPostgres } from "../support/pg-server";
 import { withClient } from "../support/pg-client";
 import { Addon, HerokuApi, startHerokuApi } from "../support/heroku-api";
+import { schemaDdl } from "../support/raptor-app/schema";
 
 export const APPS = { staging: "raxx-api-staging", prod: "raxx-api-prod" } as const;
 export const TABLES = [
@@ -69,8 +70,12 @@ async function enableSsl(pg: PgServer): Promise<void> {
     });
 }
 
-/** Raptor's tables in the add-on's database, created by its owner as the app's migrations would. */
-async function createTables(ownerUrl: string): Promise<void> {
+/**
+ * Raptor's tables in the add-on's database, created by its owner as the app's migrations would. With `weeklyJob`,
+ * Raptor's schema as the stand-in app's own rig has it (test/support/raptor-app/schema.ts): the history triggers
+ * too, and the recent migration's unclassified weekly_digest_runs, which the app's weekly job writes.
+ */
+async function createTables(ownerUrl: string, weeklyJob: boolean): Promise<void> {
     const c = new Client({ connectionString: ownerUrl });
     await c.connect();
     try {
@@ -79,7 +84,7 @@ async function createTables(ownerUrl: string): Promise<void> {
                 ? `CREATE TABLE ${quoteIdent(t)} (version varchar(64) PRIMARY KEY)`
                 : `CREATE TABLE ${quoteIdent(t)} (id bigserial PRIMARY KEY, payload text)`,
         );
-        await c.query(ddl.join(";\n"));
+        await c.query(weeklyJob ? schemaDdl(TABLES, { weeklyJob }) : ddl.join(";\n"));
     } finally {
         await c.end();
     }
@@ -88,7 +93,12 @@ async function createTables(ownerUrl: string): Promise<void> {
 /** Each stack's add-on plan; Standard-0 unless a scenario puts one on Heroku Postgres Advanced (issue 18). */
 export type RigPlans = Partial<Record<keyof typeof APPS, string>>;
 
-export async function startRig(plans: RigPlans = {}): Promise<Rig> {
+export interface RigOptions {
+    /** Raptor's schema with its history triggers and the weekly job's unclassified table (issue 25). */
+    readonly weeklyJob?: boolean;
+}
+
+export async function startRig(plans: RigPlans = {}, opts: RigOptions = {}): Promise<Rig> {
     const pg = await startPostgres();
     try {
         await enableSsl(pg);
@@ -97,7 +107,7 @@ export async function startRig(plans: RigPlans = {}): Promise<Rig> {
         for (const [stack, app] of Object.entries(APPS) as [keyof typeof APPS, string][]) {
             api.createApp(app);
             addons[stack] = await api.createPostgresAddon({ app, ...(plans[stack] ? { plan: plans[stack] } : {}) });
-            await createTables(api.config(app).DATABASE_URL);
+            await createTables(api.config(app).DATABASE_URL, opts.weeklyJob ?? false);
         }
         return {
             pg,
@@ -121,4 +131,20 @@ export function filesUnder(dir: string): { file: string; text: string }[] {
         .filter((e) => e.isFile())
         .map((e) => path.join(e.parentPath, e.name))
         .map((file) => ({ file, text: fs.readFileSync(file, "latin1") }));
+}
+
+/** Waits until `url` answers 2xx (the app is up after a start or a restart), at most `ms`. */
+export async function untilHealthy(url: string, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (
+        (await fetch(url).then(
+            (r) => r.ok,
+            () => false,
+        )) === false
+    ) {
+        if (Date.now() > deadline) {
+            throw new Error(`${url} did not answer 2xx within ${ms / 1000} s`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+    }
 }

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { RAPTOR_CLASSIFICATION } from "../../../core/classification";
 import { loadSqlParser } from "../../../core/migrations/sql";
 import { buildPlan } from "../../../core/plan";
-import { fixFor } from "../../../core/workload/judge";
+import { fixFor, fixText, fixesFor } from "../../../core/workload/judge";
 import { Requirement, deriveRequirements } from "../../../core/workload/requirements";
 import { DmlAnalysis, analyseStatement } from "../../../core/workload/statement";
 import { Explained, judge, printable } from "../../../core/workload/verdict";
@@ -58,6 +58,26 @@ describe("fixFor", () => {
         );
         expect(fixFor(plan, req("INSERT", "weekly_digest_runs")).sql).toBe(
             'GRANT SELECT, INSERT ON TABLE "public"."weekly_digest_runs" TO "raptor_app";',
+        );
+    });
+
+    it("an upsert into an unclassified table gets one set for the whole statement: application", () => {
+        // Found on the engine (issue 25): its INSERT alone said "appendOnly or application", which denies the UPDATE.
+        const fixes = fixesFor(
+            plan,
+            [req("INSERT", "weekly_digest_runs"), req("UPDATE", "weekly_digest_runs")],
+            "prod",
+        );
+        expect(fixText(fixes)).toBe(
+            "classify weekly_digest_runs in core/classification.ts (application), then `pulumi up -s prod` " +
+                "grants it: GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE " +
+                '"public"."weekly_digest_runs" TO "raptor_app";',
+        );
+        expect(fixText(fixesFor(plan, [req("INSERT", "weekly_digest_runs"), req("SELECT", "users_history")]))).toBe(
+            "classify weekly_digest_runs in core/classification.ts (appendOnly or application), then " +
+                '`pulumi up -s STACK` grants it: GRANT SELECT, INSERT ON TABLE "public"."weekly_digest_runs" TO ' +
+                '"raptor_app";; users_history is appendOnly: the plan gives SELECT, so this is drift: ' +
+                '`pulumi up -s STACK` grants it: GRANT SELECT ON TABLE "public"."users_history" TO "raptor_app";',
         );
     });
 

@@ -61,6 +61,8 @@ export interface Release {
     version: number;
     description: string;
     config: Record<string, string>;
+    /** When the release was made: a config change takes effect (and the app restarts) from here. */
+    at: Date;
 }
 
 export interface App {
@@ -111,7 +113,12 @@ export class Model {
 
     /** Records a release with the config as it now is (every config change restarts the app). */
     release(app: App, description: string): Release {
-        const r = { version: (app.releases.at(-1)?.version ?? 0) + 1, description, config: this.configOf(app) };
+        const r = {
+            version: (app.releases.at(-1)?.version ?? 0) + 1,
+            description,
+            config: this.configOf(app),
+            at: new Date(),
+        };
         app.releases.push(r);
         this.onRelease.forEach((f) => f(app, r));
         return r;
