@@ -7,7 +7,7 @@
  * this one on the real engine.
  */
 import * as path from "node:path";
-import { STOP_TAG, StopRecord, parseStopTag, stopTagValue } from "../core/deploy/stop";
+import { STOP_TAG, StopRecord, clearedTagValue, parseStopTag, stopTagValue } from "../core/deploy/stop";
 
 export interface PulumiDriver {
     setRoleSeparation(stack: string, on: boolean): Promise<void>;
@@ -97,10 +97,12 @@ export function automationDriver(dir: string, opts: AutomationOptions = {}): Pul
             }
         },
         async clearStop(stack) {
+            const by = process.env.GITHUB_ACTOR ?? process.env.USER ?? "unknown";
             try {
-                await (await select(stack)).workspace.removeTag(stack, STOP_TAG);
+                const ws = (await select(stack)).workspace;
+                await ws.setTag(stack, STOP_TAG, clearedTagValue(new Date().toISOString(), by));
             } catch (e) {
-                throw pulumiFailure(`pulumi stack tag rm ${STOP_TAG} -s ${stack}`, e);
+                throw pulumiFailure(`pulumi stack tag set ${STOP_TAG} -s ${stack}`, e);
             }
         },
         async preview(stack) {

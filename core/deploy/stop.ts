@@ -25,10 +25,24 @@ export function stopTagValue(s: StopRecord): string {
     return JSON.stringify({ at: s.at, why, by: s.by });
 }
 
-/** The record in a tag value; a value that is not one still means stopped, with the raw text as the reason. */
-export function parseStopTag(value: string): StopRecord {
+/**
+ * The value that means "resumed": `pulumi stack tag rm` exits 0 but leaves the tag on a file backend (seen with
+ * pulumi 3.248 on the engine tests' backend), so a resume overwrites the tag instead of removing it.
+ */
+export function clearedTagValue(at: string, by: string): string {
+    return JSON.stringify({ cleared: at, by }).slice(0, MAX_VALUE);
+}
+
+/**
+ * The record in a tag value, or undefined for a cleared one; a value that is neither still means stopped, with
+ * the raw text as the reason.
+ */
+export function parseStopTag(value: string): StopRecord | undefined {
     try {
-        const v = JSON.parse(value) as Partial<StopRecord>;
+        const v = JSON.parse(value) as Partial<StopRecord> & { cleared?: unknown };
+        if (typeof v.cleared === "string") {
+            return undefined;
+        }
         if (typeof v.at === "string" && typeof v.why === "string" && typeof v.by === "string") {
             return { at: v.at, why: v.why, by: v.by };
         }

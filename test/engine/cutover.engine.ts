@@ -184,7 +184,7 @@ describe("cutover through the real Pulumi engine", () => {
     it("a tripped stack stays stopped: a stack file saying true again is refused; --resume turns it on", async () => {
         // The stop the trip recorded, read through the CLI as an operator would: it is in the backend, though
         // nothing here is a git repository and no commit of `false` was made or pushed.
-        const tag = parseStopTag((await ws.ok(["stack", "tag", "get", STOP_TAG, "-s", "staging"])).trim());
+        const tag = parseStopTag((await ws.ok(["stack", "tag", "get", STOP_TAG, "-s", "staging"])).trim())!;
         expect(tag.why).toMatch(/^log: grant drift: raptor_app lacks a /);
         expect(tag.by).toMatch(/ via raptor-roles cutover$/);
         // As if the commit of false never landed: the stack file says true, as main still does.
@@ -207,8 +207,9 @@ describe("cutover through the real Pulumi engine", () => {
         expect(resumed.io.stderr).toContain(`deploy --resume: resuming after ${describeStop(tag)}`);
         expect(flagHistory()).toEqual([...before, "1"]);
         expect(await driver().getStop("staging")).toBeUndefined();
-        const tags = await ws.pulumi(["stack", "tag", "get", STOP_TAG, "-s", "staging"]);
-        expect(tags.code).not.toBe(0);
+        // `pulumi stack tag rm` exits 0 but leaves the tag on this file backend: the resume overwrites it instead.
+        const tags = await ws.ok(["stack", "tag", "get", STOP_TAG, "-s", "staging"]);
+        expect(Object.keys(JSON.parse(tags.trim()) as object)).toEqual(["cleared", "by"]);
     });
 
     it("the emergency stop on a stopped stack is never blocked: deploy with roleSeparation false", async () => {

@@ -1,6 +1,6 @@
 /** The sticky stop's record in a Pulumi stack tag: within the tag's 256 characters, and read back. */
 import { describe, expect, it } from "vitest";
-import { describeStop, parseStopTag, stopTagValue } from "../../../core/deploy/stop";
+import { clearedTagValue, describeStop, parseStopTag, stopTagValue } from "../../../core/deploy/stop";
 
 describe("the stop tag", () => {
     it("round-trips a record", () => {
@@ -14,7 +14,14 @@ describe("the stop tag", () => {
     it("shortens a long reason to fit Pulumi's 256 characters", () => {
         const value = stopTagValue({ at: "2026-12-07T10:00:00.000Z", why: "x".repeat(1000), by: "ana" });
         expect(value.length).toBe(256);
-        expect(parseStopTag(value).why).toMatch(/x\.\.\.$/);
+        expect(parseStopTag(value)?.why).toMatch(/x\.\.\.$/);
+    });
+
+    it("a cleared tag means no stop (a resume overwrites it: tag rm leaves it on a file backend)", () => {
+        expect(parseStopTag(clearedTagValue("2026-12-07T11:00:00.000Z", "ana"))).toBeUndefined();
+        expect(clearedTagValue("2026-12-07T11:00:00.000Z", "ana")).toBe(
+            '{"cleared":"2026-12-07T11:00:00.000Z","by":"ana"}',
+        );
     });
 
     it("an edited tag still means stopped, its text as the reason", () => {
