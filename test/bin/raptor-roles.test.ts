@@ -52,10 +52,10 @@ describe("bin/raptor-roles.js", () => {
     });
 
     it("an unknown command names the commands on stderr and exits 1", () => {
-        const r = run("deploy");
+        const r = run("rollout");
         expect(r.status).toBe(1);
         expect(r.stdout).toBe("");
-        expect(r.stderr).toContain(`raptor-roles: unknown command "deploy"\nfix: use one of plan, verify, sql,`);
+        expect(r.stderr).toContain(`raptor-roles: unknown command "rollout"\nfix: use one of plan, verify, sql,`);
         expect(r.stderr).toContain("usage: raptor-roles <command>");
     });
 
