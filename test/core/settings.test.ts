@@ -64,6 +64,7 @@ describe("Pulumi.yaml's config block", () => {
         "logPatterns",
         "sentryProject",
         "sentryEnvironment",
+        "smokeCommand",
         "soakEvidence",
     ];
     const stackFiles = fs.readdirSync(root).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f));
