@@ -5,7 +5,9 @@
  * query; the CLI's start-up against a bare node; plan at 40, 1,000 and 10,000
  * classified tables; `check` and cutover's emergency stop through the real heroku CLI (check-bench.ts); the
  * real engine's build and `pulumi preview`/`up` times (engine-bench.ts); the workload proof on 5,000 distinct
- * statements, on a server of its own (workload-bench.ts). Builds dist/ first so the processes run current code.
+ * statements, on a server of its own (workload-bench.ts); last, `npm test`'s wall time and its slowest files
+ * (suite-bench.ts; `npm run bench -- --no-suite` leaves it out: it takes minutes). Builds dist/ first so the
+ * processes run current code.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -14,6 +16,7 @@ import { benchCheck, printCheck } from "./check-bench";
 import { benchCli, benchForms, printCli, printForms } from "./cli-bench";
 import { benchEngine, printEngine } from "./engine-bench";
 import { benchPlan, printPlanFigures } from "./plan-bench";
+import { benchSuite, printSuite } from "./suite-bench";
 import { processMs, timing } from "./timing";
 import { benchVerify } from "./verify-bench";
 import { benchWorkload, printWorkload } from "./workload-bench";
@@ -44,6 +47,10 @@ async function main(): Promise<void> {
     printPlanFigures(await benchPlan([40, 1_000, 10_000]));
     console.log("");
     printEngine(await benchEngine());
+    if (!process.argv.includes("--no-suite")) {
+        console.log("");
+        printSuite(await benchSuite());
+    }
 }
 
 main().catch((e) => {

@@ -1,14 +1,15 @@
 /**
  * Shared set-up for the tests that run the program's scripts with the real `heroku` CLI against the local
  * Heroku API: a PostgreSQL server of the file's own (roles are cluster-wide; raptor_app must be the rig's),
- * one rig per test with an app and a Standard-0 add-on attached as DATABASE, and the checks every test needs.
+ * rigs with an app and a Standard-0 add-on attached as DATABASE, scenarios that run a file's scripts once and
+ * record what they did, and the checks every test needs.
  */
 import { afterAll, beforeAll, expect } from "vitest";
 import { Recorded } from "./mocks";
 import { PgServer, startPostgres } from "./pg-server";
 import { withClient } from "./pg-client";
 import { Addon, HerokuApi, HerokuApiOptions, PostgresAddonOptions, RealPostgres, startHerokuApi } from "./heroku-api";
-import { Phase, ScriptResult, declaredSteps, runPhase } from "./run-commands";
+import { Phase, ScriptResult, readAddons, runPhase, stepsFrom } from "./run-commands";
 import { Step } from "../../core/resources";
 import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
 
@@ -21,6 +22,8 @@ let server: PgServer | undefined;
 let shared: RealPostgres | undefined;
 /** Rigs of this file, stopped after it: onTestFinished would not do, tests run concurrently. */
 const rigs: HerokuApi[] = [];
+/** Every scenario this file started, settled before its rigs stop (a test filter may leave one unread). */
+const started: Promise<unknown>[] = [];
 
 /** Call once at the top of a test file: one PostgreSQL for the file, stopped after it. */
 export function usePostgres(): void {
@@ -29,6 +32,7 @@ export function usePostgres(): void {
         shared = new RealPostgres({ port: server.port, user: server.superuser, password: server.password });
     });
     afterAll(async () => {
+        await Promise.allSettled(started);
         // What this file costs: the CLI takes about a CPU-second a call (node start-up and oclif's hooks).
         const calls = rigs.reduce((n, r) => n + r.requests.filter((q) => q.firstOfProcess).length, 0);
         console.info(`heroku CLI processes that called the API in this file: ${calls}`);
@@ -36,6 +40,54 @@ export function usePostgres(): void {
         await shared?.cleanup([]);
         await server?.stop();
     });
+}
+
+/**
+ * How many scenarios of a file run at once. Each mostly waits on CLI processes, about a CPU-second each; more at
+ * once only queues them on the 2 cores, and fewer leaves a core idle while one scenario waits on the API.
+ */
+const SIDE_BY_SIDE = 4;
+let running = 0;
+const queue: (() => void)[] = [];
+
+async function slot<T>(run: () => Promise<T>): Promise<T> {
+    if (running >= SIDE_BY_SIDE) {
+        await new Promise<void>((go) => queue.push(go));
+    } else {
+        running++;
+    }
+    try {
+        return await run();
+    } finally {
+        const next = queue.shift();
+        if (next) {
+            next(); // the slot passes on as it is
+        } else {
+            running--;
+        }
+    }
+}
+
+/**
+ * A scenario: scripts run once for the file and what they did recorded, for several tests to assert on. Call it
+ * at the top of a file, after usePostgres(): every scenario starts in the file's beforeAll, side by side
+ * (SIDE_BY_SIDE at a time), and a test awaits the one it reads. The real CLI costs a CPU-second a call, so a file
+ * costs what its scenarios run, however many tests read them. A scenario that throws fails the tests that read it.
+ */
+export function scenario<T>(run: () => Promise<T>): () => Promise<T> {
+    let result: Promise<T> | undefined;
+    beforeAll(() => {
+        result = slot(run);
+        // Read by the tests; settled in afterAll. Without a handler here a failure would also be reported as an
+        // unhandled rejection before its tests get to it.
+        started.push(result.catch(() => undefined));
+    });
+    return () => {
+        if (!result) {
+            throw new Error("a scenario is read before the file's beforeAll ran");
+        }
+        return result;
+    };
 }
 
 export interface Rig {
@@ -82,16 +134,24 @@ export async function rig(
 }
 
 const stepCache = new Map<string, Promise<Record<Step, Recorded>>>();
+const addonsCache = new Map<string, Promise<string>>();
 
 /**
- * The program's steps for a config. The add-on is read through the real CLI (the READ_ADDONS invoke) the
- * first time; the CLI costs seconds a call on this machine, and every rig of a file has the same add-on.
+ * The program's steps for a config. The add-on is read through the real CLI (the READ_ADDONS invoke) once per file
+ * and app, whatever the config: the CLI costs a CPU-second a call, every rig of a file has the same add-on, and the
+ * config changes what the program does with it, not what Heroku says.
  */
 export function stepsFor(api: HerokuApi, config: Record<string, string>): Promise<Record<Step, Recorded>> {
     const key = JSON.stringify(config);
     let steps = stepCache.get(key);
     if (!steps) {
-        steps = declaredSteps(api, { stack: "staging", config: { app: APP, ...config } });
+        const app = config.app ?? APP;
+        let addons = addonsCache.get(app);
+        if (!addons) {
+            addons = readAddons(api, app);
+            addonsCache.set(app, addons);
+        }
+        steps = addons.then((json) => stepsFrom({ stack: "staging", config: { app: APP, ...config } }, json));
         stepCache.set(key, steps);
     }
     return steps;
@@ -109,10 +169,17 @@ export function expectNoSecretIn(api: HerokuApi, ...texts: string[]): void {
     }
 }
 
+/** From the config-var history so far: the releases with the flag at 1 and no app URL var, as "vN description". */
+export function urlGapsWhileFlagOn(api: HerokuApi): string[] {
+    return api
+        .configHistory(APP)
+        .filter((r) => r.config[FLAG_VAR] === "1" && !r.config[APP_URL_VAR])
+        .map((r) => `v${r.version} ${r.description}`);
+}
+
 /** From the config-var history: no release has the flag at 1 without the app's URL var. */
 export function expectUrlWhileFlagOn(api: HerokuApi): void {
-    const gaps = api.configHistory(APP).filter((r) => r.config[FLAG_VAR] === "1" && !r.config[APP_URL_VAR]);
-    expect(gaps.map((r) => `v${r.version} ${r.description}`)).toEqual([]);
+    expect(urlGapsWhileFlagOn(api)).toEqual([]);
 }
 
 /** Connects with `url` (no SSL: the test server has none) and says who it is and where. */

@@ -57,12 +57,29 @@ export function runBash(api: HerokuApi, script: string, env: Record<string, stri
 
 /** The program's steps for `s`, its add-on read by the real CLI from the rig (the invoke READ_ADDONS runs). */
 export async function declaredSteps(api: HerokuApi, s: Scenario): Promise<Record<Step, Recorded>> {
-    const app = s.config.app ?? "";
+    return stepsFrom(s, await readAddons(api, s.config.app ?? ""));
+}
+
+/** What the program's READ_ADDONS invoke prints for `app`: `heroku addons --app APP --json`, by the real CLI. */
+export async function readAddons(api: HerokuApi, app: string): Promise<string> {
     const read = await runBash(api, READ_ADDONS, { APP: app });
     if (read.code !== 0) {
         throw new Error(`heroku addons --app ${app} --json failed: ${read.stderr}`);
     }
-    const { resources, error } = await runProgram({ ...s, addonsJson: read.stdout });
+    return read.stdout;
+}
+
+/** The last program run this file started: runs go one at a time. */
+let programs: Promise<unknown> = Promise.resolve();
+
+/**
+ * The program's steps for `s`, given what its READ_ADDONS invoke printed. One program run at a time: the mocks and
+ * the config are the Pulumi runtime's globals, and two runs side by side mix their resources up.
+ */
+export async function stepsFrom(s: Scenario, addonsJson: string): Promise<Record<Step, Recorded>> {
+    const run = programs.then(() => runProgram({ ...s, addonsJson }));
+    programs = run.catch(() => undefined);
+    const { resources, error } = await run;
     if (error) {
         throw error;
     }

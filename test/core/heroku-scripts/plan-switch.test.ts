@@ -3,10 +3,11 @@
  * real PostgreSQL: staging on Standard-0 (pg:credentials, addons:attach) and prod on Advanced (data:pg:*) deploy,
  * verify clean and take the flag on; then prod moves from Standard to Advanced the runbook's way (pg:copy to a new
  * add-on, pg:promote) between two `up`s with the flag at 1. The grants are the rendered plan applied as the owner:
- * the postgresql provider's part, which only the engine scenario runs for real.
+ * the postgresql provider's part, which only the engine scenario runs for real. Each deployment runs once, in the
+ * file's beforeAll (test/support/heroku-scenario.ts scenario()); the tests assert on what it left.
  */
 import { describe, expect, it } from "vitest";
-import { Rig, requests, rig, usePostgres, whoami } from "../../support/heroku-scenario";
+import { Rig, requests, rig, scenario, usePostgres, whoami } from "../../support/heroku-scenario";
 import { Addon, HerokuApi } from "../../support/heroku-api";
 import { declaredSteps, runBash } from "../../support/run-commands";
 import { Recorded } from "../../support/mocks";
@@ -67,11 +68,12 @@ async function ok(r: Rig, step: Recorded, phase: "create" | "update" | "delete")
     expect(res.code, `${step.name} ${phase}: ${res.stderr}`).toBe(0);
 }
 
-/** `pulumi up` of a fresh stack, step by step in the program's dependency order, the flag last. */
-async function up(r: Rig, stack: Stack): Promise<string> {
-    const s = await steps(r.api, stack);
-    await ok(r, s.credential, "create");
-    const owner = await ownerUrl(r.api, STACKS[stack].app, r.addon);
+/**
+ * `pulumi up` of a fresh stack, step by step in the program's dependency order, the flag last. The owner URL is
+ * an invoke, which the engine runs at preview, before any step: it is read beside the credential's create.
+ */
+async function up(r: Rig, stack: Stack, s: Record<Step, Recorded>): Promise<string> {
+    const [owner] = await Promise.all([ownerUrl(r.api, STACKS[stack].app, r.addon), ok(r, s.credential, "create")]);
     await createTables(owner);
     await grant(owner);
     await ok(r, s.attachment, "create");
@@ -90,72 +92,109 @@ function gaps(api: HerokuApi, app: string): string[] {
 const verifyClean = async (owner: string) =>
     (await runVerify({ url: `${owner}?sslmode=disable`, role: "raptor_app" })).report.drifts;
 
-// About 25 CLI processes a case; at a load average of 45 (seen here) one case took over 15 min.
-describe.concurrent("deployments", { timeout: 1_800_000 }, () => {
-    it.each([
-        ["staging", "heroku-postgresql:standard-0"],
-        ["prod", ADVANCED],
-    ] as const)("%s on %s deploys, verifies clean and runs as raptor_app with the flag on", async (stack, plan) => {
+/** A fresh stack on `plan`, deployed by one `up`. */
+const deployment = (stack: Stack, plan: string) =>
+    scenario(async () => {
         const r = await rig({ app: STACKS[stack].app, plan });
-        const owner = await up(r, stack);
-        expect(await verifyClean(owner)).toEqual([]);
-        const config = r.config();
-        expect(config[FLAG_VAR]).toBe("1");
-        expect(await whoami(config[APP_URL_VAR])).toEqual({
-            user: "raptor_app",
-            db: r.addon.db.database,
-            superuser: false,
+        const owner = await up(r, stack, await steps(r.api, stack));
+        return { r, owner };
+    });
+const DEPLOYMENTS = [
+    ["staging", "heroku-postgresql:standard-0", deployment("staging", "heroku-postgresql:standard-0")],
+    ["prod", ADVANCED, deployment("prod", ADVANCED)],
+] as const;
+
+const switched = scenario(async () => {
+    const app = STACKS.prod.app;
+    const r = await rig({ app, plan: "heroku-postgresql:standard-0" });
+    const before = await steps(r.api, "prod");
+    await up(r, "prod", before);
+    const old = r.addon;
+
+    // The operator's pg:copy to a new Advanced add-on, then pg:promote: DATABASE is the new add-on.
+    const fresh = await r.api.createPostgresAddon({ app, plan: ADVANCED, attachAs: "HEROKU_POSTGRESQL_AMBER" });
+    const owner = await ownerUrl(r.api, app, fresh);
+    await createTables(owner);
+    r.api.promote(app, fresh);
+
+    // The second `up`, in the engine's order: the credential's inputs changed (update), the grants follow the
+    // new owner, the attachment is replaced new-first (its triggers hold the add-on id), the flag is unchanged.
+    const after = await steps(r.api, "prod");
+    await ok(r, after.credential, "update");
+    const creates = requests(r.api, "POST", /\/credentials$/).map((q) => q.path);
+    const freshState = r.api.credential(fresh, "raptor_app")?.state;
+    await grant(owner);
+    await ok(r, after.attachment, "create");
+    await ok(r, before.attachment, "delete");
+    return { r, old, fresh, owner, after, creates, freshState };
+});
+
+// About 12 CLI processes a deployment, 23 for the switch; at a load average of 45 (seen here) one took over 15 min.
+describe("deployments", { timeout: 1_800_000 }, () => {
+    describe.each(DEPLOYMENTS)("%s on %s", (stack, _plan, deployed) => {
+        it("deploys and verifies clean", async () => {
+            const { owner } = await deployed();
+            expect(await verifyClean(owner)).toEqual([]);
         });
-        // The app role writes an application table and cannot change an audit row.
-        await withClient({ connectionString: config[APP_URL_VAR], ssl: false }, async (c) => {
-            await c.query("INSERT INTO customer_sessions (payload) VALUES ('x')");
-            await c.query("INSERT INTO customer_audit_events (payload) VALUES ('x')");
-            await expect(c.query("UPDATE customer_audit_events SET payload = 'y'")).rejects.toThrow(
-                "permission denied for table customer_audit_events",
-            );
+
+        it("runs as raptor_app with the flag on", async () => {
+            const { r } = await deployed();
+            const config = r.config();
+            expect(config[FLAG_VAR]).toBe("1");
+            expect(await whoami(config[APP_URL_VAR])).toEqual({
+                user: "raptor_app",
+                db: r.addon.db.database,
+                superuser: false,
+            });
         });
-        expect(gaps(r.api, STACKS[stack].app)).toEqual([]);
+
+        it("the app role writes an application table and cannot change an audit row", async () => {
+            const { r } = await deployed();
+            await withClient({ connectionString: r.config()[APP_URL_VAR], ssl: false }, async (c) => {
+                await c.query("INSERT INTO customer_sessions (payload) VALUES ('x')");
+                await c.query("INSERT INTO customer_audit_events (payload) VALUES ('x')");
+                await expect(c.query("UPDATE customer_audit_events SET payload = 'y'")).rejects.toThrow(
+                    "permission denied for table customer_audit_events",
+                );
+            });
+        });
+
+        it("never had the flag at 1 without the URL", async () => {
+            const { r } = await deployed();
+            expect(gaps(r.api, STACKS[stack].app)).toEqual([]);
+        });
     });
 
-    it("Standard -> Advanced (pg:copy, pg:promote) between two ups re-creates, re-attaches, no gap", async () => {
-        const app = STACKS.prod.app;
-        const r = await rig({ app, plan: "heroku-postgresql:standard-0" });
-        const before = await steps(r.api, "prod");
-        await up(r, "prod");
-        const old = r.addon;
-
-        // The operator's pg:copy to a new Advanced add-on, then pg:promote: DATABASE is the new add-on.
-        const fresh = await r.api.createPostgresAddon({ app, plan: ADVANCED, attachAs: "HEROKU_POSTGRESQL_AMBER" });
-        const owner = await ownerUrl(r.api, app, fresh);
-        await createTables(owner);
-        r.api.promote(app, fresh);
-
-        // The second `up`, in the engine's order: the credential's inputs changed (update), the grants follow the
-        // new owner, the attachment is replaced new-first (its triggers hold the add-on id), the flag is unchanged.
-        const after = await steps(r.api, "prod");
-        expect((after.credential.props.environment as Record<string, string>).ADDON_ID).toBe(fresh.id);
-        await ok(r, after.credential, "update");
-        expect(requests(r.api, "POST", /\/credentials$/).map((q) => q.path)).toEqual([
-            `/postgres/v0/databases/${old.name}/credentials`,
-            `/data/postgres/v1/${fresh.id}/credentials`,
-        ]);
-        expect(r.api.credential(fresh, "raptor_app")?.state).toBe("active");
-        await grant(owner);
-        await ok(r, after.attachment, "create");
-        await ok(r, before.attachment, "delete");
-
-        const config = r.config();
-        expect(config[FLAG_VAR]).toBe("1");
-        expect(await whoami(config[APP_URL_VAR])).toEqual({
-            user: "raptor_app",
-            db: fresh.db.database,
-            superuser: false,
+    describe("Standard -> Advanced (pg:copy, pg:promote) between two ups", () => {
+        it("re-creates the credential on the new add-on", async () => {
+            const { old, fresh, after, creates, freshState } = await switched();
+            expect((after.credential.props.environment as Record<string, string>).ADDON_ID).toBe(fresh.id);
+            expect(creates).toEqual([
+                `/postgres/v0/databases/${old.name}/credentials`,
+                `/data/postgres/v1/${fresh.id}/credentials`,
+            ]);
+            expect(freshState).toBe("active");
         });
-        expect(r.api.model.attachments.filter((x) => x.name === "RAPTOR_APP_DATABASE").map((x) => x.addonId)).toEqual([
-            fresh.id,
-        ]);
-        expect(old.credentials.map((c) => c.name)).toContain("raptor_app"); // retained: never dropped by the engine
-        expect(await verifyClean(owner)).toEqual([]);
-        expect(gaps(r.api, app)).toEqual([]);
+
+        it("re-attaches: the app runs as raptor_app on the new database, the flag on", async () => {
+            const { r, fresh } = await switched();
+            const config = r.config();
+            expect(config[FLAG_VAR]).toBe("1");
+            expect(await whoami(config[APP_URL_VAR])).toEqual({
+                user: "raptor_app",
+                db: fresh.db.database,
+                superuser: false,
+            });
+            expect(
+                r.api.model.attachments.filter((x) => x.name === "RAPTOR_APP_DATABASE").map((x) => x.addonId),
+            ).toEqual([fresh.id]);
+        });
+
+        it("retains the old add-on's credential, verifies clean, and leaves no gap", async () => {
+            const { r, old, owner } = await switched();
+            expect(old.credentials.map((c) => c.name)).toContain("raptor_app"); // retained: never dropped by the engine
+            expect(await verifyClean(owner)).toEqual([]);
+            expect(gaps(r.api, STACKS.prod.app)).toEqual([]);
+        });
     });
 });
