@@ -33,8 +33,8 @@ DURATION (default 10m). On the first sign of trouble it runs the emergency stop 
 (heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0), sets raptor:roleSeparation false and runs pulumi up,
 and prints what tripped. Ctrl-C stops watching and leaves the flag on, with the commands to check or stop it.
 Every trip records the stop in the stack's backend (tag raptor:stopped); a stopped stack is refused
-until --resume (after the cause is fixed). Exit status: 0 the flag stayed on, 2 preflight unhealthy or
-tripped (rolled back), 1 could not run (or stopped).
+until --resume (after the cause is fixed). Exit status: 0 the flag stayed on, 2 preflight unhealthy,
+stopped, or tripped (rolled back), 1 could not run.
 `;
 
 export interface CutoverDeps {
@@ -335,12 +335,13 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
         const c: Ctx = { stack: values.stack, app: settings.app, dir, deps, io, json };
         const stop = await deps.pulumi.getStop(values.stack);
         if (stop !== undefined && values.resume !== true) {
-            throw new CliError(
-                "stopped",
-                `stack ${values.stack} was ${describeStop(stop)}; no cutover turns the flag on until a person resumes`,
-                `fix the cause (raptor-roles check --stack ${values.stack}), then raptor-roles cutover --stack ` +
-                    `${values.stack} --resume`,
-            );
+            // Refused like a blocked preview (exit 2, as deploy does): the flag stays 0 until a person resumes.
+            const text =
+                `Stopped: stack ${values.stack} was ${describeStop(stop)}. No cutover turns the flag on until a ` +
+                `person resumes: fix the cause (raptor-roles check --stack ${values.stack}), then ` +
+                `raptor-roles cutover --stack ${values.stack} --resume.\n`;
+            print(c, { result: "stopped", stack: c.stack, app: c.app, stop }, text);
+            return 2;
         }
         const bad = await preflight(c, false, values.resume === true ? stop : undefined);
         if (bad !== undefined) {

@@ -269,6 +269,25 @@ describe("raptor-roles cutover input: the contract's error document, before any 
         });
     });
 
+    it("a stack with a recorded emergency stop is refused before any call; exit 2", async () => {
+        const stop = { at: "2026-12-07T10:00:00.000Z", why: "log: permission denied for table users", by: "ana" };
+        const io = recorder();
+        const code = await cutoverIn(project("http://127.0.0.1:9/healthz"), ["--stack", "staging", "--json"], io, {
+            env: { PATH: "" },
+            now: () => new Date(),
+            pulumi: {
+                setRoleSeparation: () => Promise.reject(new Error("pulumi must not run")),
+                preview: () => Promise.reject(new Error("pulumi must not run")),
+                up: () => Promise.reject(new Error("pulumi must not run")),
+                getStop: () => Promise.resolve(stop),
+                setStop: () => Promise.reject(new Error("pulumi must not run")),
+                clearStop: () => Promise.reject(new Error("pulumi must not run")),
+            },
+        });
+        expect(code).toBe(2);
+        expect(JSON.parse(io.stdout)).toEqual({ result: "stopped", stack: "staging", app: APP, stop });
+    });
+
     it("a stack already on is refused with the command that turns it off first", async () => {
         const dir = project("http://127.0.0.1:9/healthz");
         const file = path.join(dir, "Pulumi.staging.yaml");
