@@ -7,8 +7,8 @@ import { Finding } from "../core/check/report";
 import { LOG_BUFFER_LINES, LOG_SIGNATURES, Signature, scanLogs } from "../core/check/logs";
 import { Coverage, isoSeconds } from "../core/coverage";
 import { APP_URL_VAR, FLAG_VAR, RaptorSettings } from "../core/settings";
-import { connectionMessage, connectionTarget, redact, urlSecrets } from "../db/connection";
-import { CliResult, cliError } from "./heroku-cli";
+import { ConnectionError, classifyConnectionError, connectionTarget, redact, urlSecrets } from "../db/connection";
+import { CliResult, herokuFailure } from "./heroku-cli";
 import { runVerify } from "./verify";
 
 export interface ProbeContext {
@@ -37,8 +37,7 @@ export async function credentialFinding(ctx: ProbeContext, listed: CliResult): P
         return {
             check: "credential",
             status: "error",
-            detail: `heroku pg:credentials ${database} -a ${app} failed: ${cliError(listed)}`,
-            fix: "check HEROKU_API_KEY and the app name (raptor:app), then run check again",
+            ...herokuFailure(listed, `heroku pg:credentials ${database} -a ${app}`, app),
         };
     }
     const rows = listed.stdout
@@ -94,10 +93,10 @@ export async function grantsFinding(ctx: ProbeContext, config: Record<string, st
             check: "grants",
             status: "unhealthy",
             detail: `${report.drifts.length} drift(s): ${classes.join(", ")}`,
-            lines: report.drifts.map((d) => `${d.class}: ${d.detail}`),
+            objects: report.drifts.map((d) => ({ object: d.object, detail: `${d.class}: ${d.detail}`, fix: d.fix })),
             fix:
-                `\`raptor-roles verify --database-url-env ${ownerVar} --stack ${ctx.stack}\` prints the SQL ` +
-                `that fixes each (runbook "Re-apply grants", per table); ` +
+                `run each object's SQL above as the owner (\`heroku pg:psql ${database} -a ${app}\`; ` +
+                `\`raptor-roles verify --database-url-env ${ownerVar} --stack ${ctx.stack}\` prints them too), ` +
                 `or ${pulumiUp(ctx.stack).replace("up ", "up --refresh ")}`,
         };
     } catch (e) {
@@ -105,7 +104,10 @@ export async function grantsFinding(ctx: ProbeContext, config: Record<string, st
             check: "grants",
             status: "error",
             detail: `cannot read the grants: ${redact((e as Error).message, urlSecrets(url))}`,
-            fix: "check that the database is reachable from here",
+            fix:
+                e instanceof ConnectionError
+                    ? redact(e.fix, urlSecrets(url))
+                    : `check that the database is reachable from here (\`heroku pg:info -a ${app}\`)`,
         };
     }
 }
@@ -120,7 +122,7 @@ export async function urlVarFinding(ctx: ProbeContext, config: Record<string, st
     }
     let target;
     try {
-        target = connectionTarget(withSslMode(url, ctx.env), `${APP_URL_VAR} of ${app}`, 15_000);
+        target = connectionTarget(withSslMode(url, ctx.env), `${APP_URL_VAR} of ${app}`, 15_000, APP_URL_VAR);
     } catch (e) {
         return { check: "url-var", status: "unhealthy", detail: redact((e as Error).message, urlSecrets(url)), fix };
     }
@@ -138,8 +140,11 @@ export async function urlVarFinding(ctx: ProbeContext, config: Record<string, st
                   fix,
               };
     } catch (e) {
-        const why = redact(connectionMessage(e, target), [...target.secrets, ...urlSecrets(url)]);
-        return { check: "url-var", status: "unhealthy", detail: `${APP_URL_VAR} does not connect: ${why}`, fix };
+        const failed = classifyConnectionError(e, target);
+        const why = redact(failed.message, [...target.secrets, ...urlSecrets(url)]);
+        // A refused password is the program's to repair (it delivers the credential); the network is not.
+        const own = failed.code === "db-auth" ? fix : redact(failed.fix, [...target.secrets, ...urlSecrets(url)]);
+        return { check: "url-var", status: "unhealthy", detail: `${APP_URL_VAR} does not connect: ${why}`, fix: own };
     } finally {
         await client.end().catch(() => undefined);
     }
@@ -178,14 +183,7 @@ export function logFindings(
     const { app } = ctx.settings;
     const { since, now } = window;
     if (logs.code !== 0) {
-        return [
-            {
-                check: "logs",
-                status: "error",
-                detail: `heroku logs -a ${app} failed: ${cliError(logs)}`,
-                fix: "check HEROKU_API_KEY and the app, then run check again",
-            },
-        ];
+        return [{ check: "logs", status: "error", ...herokuFailure(logs, `heroku logs -a ${app} -n 1500`, app) }];
     }
     const lines = logs.stdout.split("\n").filter((l) => l.trim() !== "");
     const scan = scanLogs(logs.stdout, since, [...LOG_SIGNATURES, ...extra], lines.length >= LOG_BUFFER_LINES);

@@ -14,7 +14,7 @@ import { loadSqlParser } from "../core/migrations/sql";
 import { analyseStatement } from "../core/workload/statement";
 import { printable } from "../core/workload/verdict";
 import { APP_URL_VAR, FLAG_VAR } from "../core/settings";
-import { connectionTarget, redact, urlSecrets } from "../db/connection";
+import { ConnectionError, connectionTarget, redact, urlSecrets } from "../db/connection";
 import { readCalls, statsSchema, WorkloadError } from "../db/workload";
 import { withSslMode, ProbeContext } from "./check-probes";
 import { runWorkload } from "./workload";
@@ -95,7 +95,10 @@ export async function workloadFinding(
             check: "workload",
             status: "error",
             detail: `cannot judge the workload: ${redact(err.message, secrets)}`,
-            fix: e instanceof WorkloadError ? redact(e.fix, secrets) : "check that the database is reachable from here",
+            fix:
+                e instanceof WorkloadError || e instanceof ConnectionError
+                    ? redact(e.fix, secrets)
+                    : "check that the database is reachable from here",
         };
     }
 }

@@ -12,7 +12,7 @@ import { projectDir, readStackFile, stackSettings } from "../offline/stack-file"
 import { parse } from "./args";
 import { CliError, failure, reportError, usage } from "./contract";
 import { Io, Subcommand, UsageError } from "./io";
-import { CliResult, cliError, heroku } from "./heroku-cli";
+import { CliResult, heroku, herokuFailure } from "./heroku-cli";
 import {
     ProbeContext,
     credentialFinding,
@@ -23,6 +23,7 @@ import {
     urlVarFinding,
 } from "./check-probes";
 import { sentryFinding } from "./sentry";
+import { otherwise, withMissingTool } from "./tools";
 import { workloadFinding } from "./check-workload";
 
 export const CHECK_HELP = `usage: raptor-roles check --stack NAME [--since T] [--json]
@@ -112,8 +113,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
  */
 async function configFindings(ctx: ProbeContext, r: CliResult, window: Promise<unknown>): Promise<Finding[]> {
     if (r.code !== 0) {
-        const detail = `heroku config -a ${ctx.settings.app} --json failed: ${cliError(r)}`;
-        const fix = "check HEROKU_API_KEY and raptor:app, then run check again";
+        const { detail, fix } = herokuFailure(r, `heroku config -a ${ctx.settings.app} --json`, ctx.settings.app);
         return (["grants", "workload", "url-var", "flag"] as const).map((check) => ({
             check,
             status: "error",
@@ -162,8 +162,8 @@ export async function checkIn(dir: string, argv: string[], io: Io, deps: CheckDe
     try {
         report = await runCheck({ stack: values.stack, dir, since, env: deps.env, now });
     } catch (e) {
-        const fix = "fix what the message names, then run check again";
-        return failure(io, json, "check", e, { code: "check-failed", fix });
+        const err = withMissingTool(e, "raptor-roles check");
+        return failure(io, json, "check", err, otherwise(err, "check", values.stack));
     }
     io.out(json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
     return exitCodeOf(report.findings);

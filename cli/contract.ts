@@ -52,6 +52,7 @@ const CODES: Readonly<Record<string, string>> = {
     MigrationError: "migration",
     PythonError: "python",
     WorkloadFileError: "workload-file",
+    PackConfigError: "policy-config",
 };
 
 /**

@@ -22,6 +22,7 @@ import { Io, Subcommand, UsageError } from "./io";
 import { runCheck } from "./check";
 import { withSslMode } from "./check-probes";
 import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
+import { otherwise, withMissingTool } from "./tools";
 import { automationDriver, PulumiDriver } from "./pulumi-driver";
 import { runVerify } from "./verify";
 
@@ -362,8 +363,8 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
         }
         return code;
     } catch (e) {
-        const fix = "fix what the message names, then run cutover again";
-        return failure(io, json, "cutover", e, { code: "cutover-failed", fix });
+        const err = withMissingTool(e, "raptor-roles cutover");
+        return failure(io, json, "cutover", err, otherwise(err, "cutover", values.stack));
     }
 }
 

@@ -27,6 +27,7 @@ import { CliError, failure, reportError, usage } from "./contract";
 import { withSslMode } from "./check-probes";
 import { Ctx, CutoverDeps, flipAndWatch, preflight } from "./cutover";
 import { configVars } from "./heroku-cli";
+import { otherwise, withMissingTool } from "./tools";
 import { Io, Subcommand, UsageError } from "./io";
 import { automationDriver } from "./pulumi-driver";
 import { runVerify } from "./verify";
@@ -274,10 +275,8 @@ export async function deployIn(dir: string, argv: string[], io: Io, deps: Cutove
         const resume = values.resume === true;
         return await run(dir, { stack: values.stack, ms, appRepo: values["app-repo"], json, resume }, io, deps);
     } catch (e) {
-        return failure(io, json, "deploy", e, {
-            code: "deploy-failed",
-            fix: "fix what the message names, then run deploy again (the emergency stop never waits for it)",
-        });
+        const err = withMissingTool(e, "raptor-roles deploy");
+        return failure(io, json, "deploy", err, otherwise(err, "deploy", values.stack));
     }
 }
 

@@ -4,6 +4,18 @@
  * `heroku logs` colours unless HEROKU_LOGS_COLOR=0), and never with a secret in argv.
  */
 import { ChildProcess, spawn } from "node:child_process";
+import { toolMissing } from "./tools";
+
+/** A heroku call that failed, with the fix for its kind of failure (herokuFailure). */
+export class HerokuCallError extends Error {
+    constructor(
+        message: string,
+        readonly fix: string,
+    ) {
+        super(message);
+        this.name = "HerokuCallError";
+    }
+}
 
 export interface CliResult {
     readonly code: number;
@@ -34,7 +46,12 @@ export function heroku(args: readonly string[], env: NodeJS.ProcessEnv, timeoutM
         }, timeoutMs);
         child.on("error", (e) => {
             clearTimeout(timer);
-            reject(new Error(`cannot run heroku ${args[0]}: ${e.message} (is the heroku CLI on PATH?)`));
+            const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
+            reject(
+                missing
+                    ? toolMissing("heroku", `heroku ${args[0]}`)
+                    : new Error(`cannot run heroku ${args[0]}: ${e.message}`),
+            );
         });
         child.on("close", (code) => {
             clearTimeout(timer);
@@ -43,18 +60,68 @@ export function heroku(args: readonly string[], env: NodeJS.ProcessEnv, timeoutM
     });
 }
 
-/** The first line of the CLI's error, without colour, for a finding (the CLI never prints config values). */
+/**
+ * The CLI's error line, without colour: its `Error:` line, never one of the notices before it (the first run's
+ * "Warning: Our terms of service have changed", "Invalid HEROKU_HOST", update notices), for a finding (the CLI
+ * never prints config values).
+ */
 export function cliError(r: CliResult): string {
-    const text = r.stderr.replace(/\x1b\[[0-9;]*m/g, "").trim();
-    const line = text.split("\n").find((l) => /error|Error|›/.test(l)) ?? text.split("\n")[0] ?? "";
-    return `${line.replace(/^\s*[›»]\s*/, "").trim() || "no output"} (exit ${r.code})`;
+    const lines = r.stderr
+        .replace(/\x1b\[[0-9;]*m/g, "")
+        .split("\n")
+        .map((l) => l.replace(/^\s*[›»]?\s*/, "").trim())
+        .filter((l) => l !== "");
+    const notice = (l: string) => /^(Warning:|https?:\/\/|\(node:|\(Use `node)/.test(l);
+    const line =
+        lines.find((l) => /^Error:/.test(l)) ??
+        lines.find((l) => !notice(l) && /error/i.test(l)) ??
+        lines.find((l) => !notice(l));
+    return `${line ?? "no output"} (exit ${r.code})`;
+}
+
+/** What a failed heroku call means, told apart (DNS, refused, login, app), with the fix for each. */
+export function herokuFailure(r: CliResult, call: string, app: string): { detail: string; fix: string } {
+    const line = cliError(r);
+    const detail = `${call} failed: ${line}`;
+    const dns = /getaddrinfo (ENOTFOUND|EAI_AGAIN) (\S+)/.exec(r.stderr);
+    if (dns !== null) {
+        return {
+            detail: `${call} failed: the Heroku API host ${dns[2]} does not resolve (${dns[1]}): ${line}`,
+            fix:
+                `check this machine's DNS and network (\`getent hosts ${dns[2]}\`); HEROKU_HOST, when set, must ` +
+                "name the API host (unset it for api.heroku.com)",
+        };
+    }
+    const refused = /connect (ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH) (\S+)/.exec(r.stderr);
+    if (refused !== null) {
+        return {
+            detail: `${call} failed: the Heroku API at ${refused[2]} cannot be reached (${refused[1]}): ${line}`,
+            fix: "check the network, a proxy (HTTPS_PROXY) and HEROKU_HOST, when set (unset it for api.heroku.com)",
+        };
+    }
+    if (/\b401\b|Invalid credentials|not logged in|Unauthorized/i.test(r.stderr)) {
+        return {
+            detail,
+            fix:
+                'log in: export HEROKU_API_KEY="$(heroku auth:token)" (or `heroku login`); ' +
+                "`heroku auth:whoami` checks it",
+        };
+    }
+    if (/Couldn't find that app|\b404\b/i.test(r.stderr)) {
+        return {
+            detail,
+            fix: `check raptor:app (${app}) in the stack file: \`heroku apps\` lists the apps you can reach`,
+        };
+    }
+    return { detail, fix: `run \`${call}\` by hand to see the CLI's whole output, then run the command again` };
 }
 
 /** `heroku config -a APP --json`: every config var (values stay in memory, never printed). */
 export async function configVars(app: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
     const r = await heroku(["config", "-a", app, "--json"], env);
     if (r.code !== 0) {
-        throw new Error(`heroku config -a ${app} --json failed: ${cliError(r)}`);
+        const f = herokuFailure(r, `heroku config -a ${app} --json`, app);
+        throw new HerokuCallError(f.detail, f.fix);
     }
     return JSON.parse(r.stdout) as Record<string, string>;
 }

@@ -8,6 +8,7 @@
  */
 import * as path from "node:path";
 import { STOP_TAG, StopRecord, clearedTagValue, parseStopTag, stopTagValue } from "../core/deploy/stop";
+import { missingToolIn, toolMissing } from "./tools";
 
 export interface PulumiDriver {
     setRoleSeparation(stack: string, on: boolean): Promise<void>;
@@ -67,7 +68,14 @@ export function automationDriver(dir: string, opts: AutomationOptions = {}): Pul
             opts.pulumiRoot === undefined ? undefined : await PulumiCommand.get({ root: opts.pulumiRoot });
         // Refresh with the owner URL the program reads now (README, Configuration): Heroku rotates it.
         const envVars = { ...opts.envVars, PULUMI_RUN_PROGRAM: "true" };
-        return LocalWorkspace.selectStack({ stackName: stack, workDir: dir }, { envVars, pulumiCommand });
+        try {
+            return await LocalWorkspace.selectStack({ stackName: stack, workDir: dir }, { envVars, pulumiCommand });
+        } catch (e) {
+            // Without pulumi on PATH the Automation API's error is its whole raw run ("code: -2 stdout: ...").
+            throw missingToolIn(e) === "pulumi"
+                ? toolMissing("pulumi", `pulumi stack select ${stack}`)
+                : pulumiFailure(`pulumi stack select ${stack}`, e);
+        }
     };
     const gate = {
         policyPacks: [opts.policyPack ?? path.join(dir, "policy")],

@@ -32,6 +32,8 @@ import { parse } from "./args";
 import { failure, reportError, usage } from "./contract";
 import { Io, Subcommand, UsageError } from "./io";
 import { runCheck } from "./check";
+import { missingToolIn, otherwise, toolMissing, withMissingTool } from "./tools";
+import { pulumiFailure } from "./pulumi-driver";
 
 export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --signer NAME [--into STACK] [--json]
 
@@ -61,8 +63,15 @@ export interface SoakDeps {
 /** `pulumi stack output roleSeparationEnabledAt`, through the Automation API. */
 export async function stackEnabledAt(stack: string, dir: string): Promise<unknown> {
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-    const s = await LocalWorkspace.selectStack({ stackName: stack, workDir: dir });
-    return (await s.outputs())["roleSeparationEnabledAt"]?.value;
+    try {
+        const s = await LocalWorkspace.selectStack({ stackName: stack, workDir: dir });
+        return (await s.outputs())["roleSeparationEnabledAt"]?.value;
+    } catch (e) {
+        // Without pulumi on PATH the Automation API's error is its whole raw run ("code: -2 stdout: ...").
+        throw missingToolIn(e) === "pulumi"
+            ? toolMissing("pulumi", `pulumi stack output -s ${stack}`)
+            : pulumiFailure(`pulumi stack output roleSeparationEnabledAt -s ${stack}`, e);
+    }
 }
 
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -260,7 +269,11 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
     try {
         const into = values.into ? [values.into] : consumers(dir, values.stack);
         if (into.length === 0) {
-            throw new Error(`no stack file names ${values.stack} in raptor:soakStack; pass --into prod`);
+            throw new UsageError(
+                `no stack file names ${values.stack} in raptor:soakStack, so no stack would read the mark`,
+                `pass --into prod (the stack whose soak-before-prod gate reads it), or set raptor:soakStack: ` +
+                    `${values.stack} in that stack's file`,
+            );
         }
         const o = { stack: values.stack, key: values.key, signer: values.signer, into };
         const r = await record(dir, o, deps);
@@ -283,8 +296,8 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
         }
         return r.mark.healthy && gap === undefined ? 0 : 2;
     } catch (e) {
-        const fix = "fix what the message names, then run soak again";
-        return failure(io, json, "soak", e, { code: "soak-failed", fix });
+        const err = withMissingTool(e, "raptor-roles soak");
+        return failure(io, json, "soak", err, otherwise(err, "soak", values.stack));
     }
 }
 

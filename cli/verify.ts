@@ -11,9 +11,10 @@ import { GrantPlan, buildPlan } from "../core/plan";
 import { VerifyContext, VerifyError, VerifyReport, computeDrift, renderReport } from "../core/verify";
 import type { Catalog } from "../core/catalog";
 import { readCatalog } from "../db/catalog";
-import { connectionMessage, connectionTarget, redact, urlSecrets } from "../db/connection";
+import { ConnectionError, connectionError, connectionTarget, redact, urlSecrets } from "../db/connection";
 import { parse } from "./args";
-import { CliError, EXIT, UsageError } from "./contract";
+import { CliError, EXIT } from "./contract";
+import { urlFrom } from "./database-url";
 import { Io, Subcommand } from "./io";
 
 export { VerifyError } from "../core/verify";
@@ -60,6 +61,8 @@ export interface VerifyOptions {
     readonly heroku?: VerifyContext["heroku"];
     /** How the URL was given, for messages (never the URL itself). */
     readonly source?: string;
+    /** The Heroku config var that holds the URL, for fixes; default DATABASE_URL. */
+    readonly herokuVar?: string;
     /** Connect timeout, default 15 s. */
     readonly connectTimeoutMs?: number;
 }
@@ -85,7 +88,8 @@ const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
  */
 export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
     const t0 = process.hrtime.bigint();
-    const target = connectionTarget(opts.url, opts.source ?? "--database-url", opts.connectTimeoutMs ?? 15_000);
+    const source = opts.source ?? "--database-url";
+    const target = connectionTarget(opts.url, source, opts.connectTimeoutMs ?? 15_000, opts.herokuVar);
     let plan: GrantPlan;
     try {
         plan = buildPlan({
@@ -102,7 +106,7 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyResult> {
         try {
             await client.connect();
         } catch (e) {
-            throw new VerifyError(connectionMessage(e, target));
+            throw connectionError(e, target);
         }
         const connectMs = ms(t0);
         const t1 = process.hrtime.bigint();
@@ -166,31 +170,12 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
         io.out(VERIFY_HELP);
         return EXIT.OK;
     }
-    const urlArg = values["database-url"];
-    const envName = values["database-url-env"];
-    if ((urlArg === undefined) === (envName === undefined)) {
-        throw new UsageError(
-            "give exactly one of --database-url-env NAME (recommended) and --database-url URL",
-            "raptor-roles verify --database-url-env DATABASE_URL --stack staging",
-        );
-    }
-    let url: string;
-    let source: string;
-    if (envName !== undefined) {
-        const v = process.env[envName];
-        if (v === undefined || v.trim() === "") {
-            throw new CliError(
-                "no-url",
-                `environment variable ${envName} (--database-url-env) is empty or not set`,
-                `export ${envName}="$(heroku config:get DATABASE_URL -a APP)"`,
-            );
-        }
-        url = v;
-        source = `environment variable ${envName}`;
-    } else {
-        url = urlArg as string;
-        source = "--database-url";
-    }
+    const { url, source } = urlFrom(
+        values,
+        "database-url",
+        "DATABASE_URL",
+        "raptor-roles verify --database-url-env DATABASE_URL --stack staging",
+    );
 
     let role = "raptor_app";
     let schema = "public";
@@ -209,9 +194,13 @@ export const verify: Subcommand = async (argv: string[], io: Io): Promise<number
         io.out(values.json ? reportJson(report) : renderReport(report));
         return exitCode;
     } catch (e) {
+        const secrets = urlSecrets(url);
+        if (e instanceof ConnectionError) {
+            throw new CliError(e.code, redact(e.message, secrets), redact(e.fix, secrets));
+        }
         const message = e instanceof VerifyError ? e.message : `unexpected error: ${(e as Error).message}`;
-        const text = redact(message, urlSecrets(url));
-        // The messages end in their fix, in parentheses ("(add ?sslmode=disable to the URL ...)").
+        const text = redact(message, secrets);
+        // The other messages end in their fix, in parentheses ("(raptor-roles verify needs PostgreSQL 16 ...)").
         const fix =
             /\(([^()]*)\)\s*$/.exec(text)?.[1] ??
             "check the URL (heroku config:get DATABASE_URL -a APP) and that the database is reachable from here";

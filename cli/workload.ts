@@ -15,7 +15,7 @@ import { buildWorkloadReport, renderWorkload, WorkloadReport, workloadExitCode }
 import { Analysis, analyseStatement } from "../core/workload/statement";
 import { ExportedStatement, JudgedStatement, StatRow, judge, printable } from "../core/workload/verdict";
 import { WORKLOAD_FORMAT, WorkloadExport } from "../core/workload/export";
-import { Target, connectionMessage, connectionTarget, redact } from "../db/connection";
+import { ConnectionError, Target, connectionError, connectionTarget, redact } from "../db/connection";
 import {
     MARK,
     WorkloadError,
@@ -29,6 +29,7 @@ import {
 } from "../db/workload";
 import { parse } from "./args";
 import { CliError, EXIT, UsageError } from "./contract";
+import { urlFrom } from "./database-url";
 import { Io, Subcommand } from "./io";
 
 export const WORKLOAD_HELP = `usage: raptor-roles workload (--database-url-env NAME | --database-url URL)
@@ -88,7 +89,7 @@ async function connect(t: Target): Promise<Client> {
     try {
         await c.connect();
     } catch (e) {
-        throw new WorkloadError(connectionMessage(e, t), "check the URL and that the database is reachable from here");
+        throw connectionError(e, t);
     }
     return c;
 }
@@ -169,7 +170,7 @@ function exportOf(
 
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     const ownerT = connectionTarget(o.ownerUrl, o.ownerSource ?? "--database-url", 15_000);
-    const roleT = connectionTarget(o.roleUrl, o.roleSource ?? "--role-url", 15_000);
+    const roleT = connectionTarget(o.roleUrl, o.roleSource ?? "--role-url", 15_000, "RAPTOR_APP_DATABASE_URL");
     const owner = await connect(ownerT);
     let role: Client | undefined;
     try {
@@ -219,31 +220,6 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     }
 }
 
-/** A URL from --X-url-env NAME or --X-url URL: exactly one. */
-function urlFrom(values: Record<string, unknown>, flag: string, herokuVar: string): { url: string; source: string } {
-    const envName = values[`${flag}-env`] as string | undefined;
-    const direct = values[flag] as string | undefined;
-    if ((envName === undefined) === (direct === undefined)) {
-        throw new UsageError(
-            `give exactly one of --${flag}-env NAME (recommended) and --${flag} URL`,
-            "raptor-roles workload --database-url-env DATABASE_URL --role-url-env RAPTOR_APP_DATABASE_URL " +
-                "--stack staging",
-        );
-    }
-    if (direct !== undefined) {
-        return { url: direct, source: `--${flag}` };
-    }
-    const v = process.env[envName!];
-    if (v === undefined || v.trim() === "") {
-        throw new CliError(
-            "no-url",
-            `environment variable ${envName} (--${flag}-env) is empty or not set`,
-            `export ${envName}="$(heroku config:get ${herokuVar} -a APP)"`,
-        );
-    }
-    return { url: v, source: `environment variable ${envName}` };
-}
-
 export const workload: Subcommand = async (argv: string[], io: Io): Promise<number> => {
     const hide = (m: string) =>
         redact(
@@ -275,8 +251,10 @@ export const workload: Subcommand = async (argv: string[], io: Io): Promise<numb
             "use --of owner (before the flip) or --of role",
         );
     }
-    const ownerUrl = urlFrom(values, "database-url", "DATABASE_URL");
-    const roleUrl = urlFrom(values, "role-url", "RAPTOR_APP_DATABASE_URL");
+    const example =
+        "raptor-roles workload --database-url-env DATABASE_URL --role-url-env RAPTOR_APP_DATABASE_URL --stack staging";
+    const ownerUrl = urlFrom(values, "database-url", "DATABASE_URL", example);
+    const roleUrl = urlFrom(values, "role-url", "RAPTOR_APP_DATABASE_URL", example);
     let role = "raptor_app";
     let schema = "public";
     let flagOn = false;
@@ -303,6 +281,9 @@ export const workload: Subcommand = async (argv: string[], io: Io): Promise<numb
         const secrets = [ownerUrl.url, roleUrl.url];
         if (e instanceof WorkloadError) {
             throw new CliError("workload", redact(e.message, secrets), redact(e.fix, secrets));
+        }
+        if (e instanceof ConnectionError) {
+            throw new CliError(e.code, redact(e.message, secrets), redact(e.fix, secrets));
         }
         const text =
             e instanceof Error && e.name === "VerifyError" ? e.message : `unexpected error: ${(e as Error).message}`;

@@ -20,13 +20,57 @@ export interface DatabaseUrl {
 
 export const SSL_MODES: readonly string[] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 
-/** What is wrong with a URL, in words that never contain the URL (`problem`, e.g. "has no host"). */
+/** The form every message shows, so the reader can compare it with the URL they have. */
+export const URL_FORM = "postgres://USER:PASSWORD@HOST:PORT/DB";
+
+/**
+ * What is wrong with a URL, in words that never contain the password (`problem`, e.g. "has no host"; a part after
+ * the `@`, such as the port, may be quoted); `hint` is the edit that repairs it.
+ */
 export class DatabaseUrlError extends Error {
-    constructor(readonly problem: string) {
+    constructor(
+        readonly problem: string,
+        readonly hint: string = `write it as ${URL_FORM}`,
+    ) {
         super(`the database URL ${problem}`);
         this.name = "DatabaseUrlError";
     }
 }
+
+/**
+ * Which part of a URL the parser refused ("Invalid URL" says nothing): an unencoded character in USER:PASSWORD,
+ * or a port that is not a number. Only what follows the last `@` is quoted: the password comes before it.
+ */
+function unparsable(trimmed: string): DatabaseUrlError {
+    const rest = trimmed.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");
+    const at = rest.lastIndexOf("@");
+    if (at >= 0 && /[/?#]/.test(rest.slice(0, at))) {
+        return new DatabaseUrlError(
+            "cannot be parsed: its USER:PASSWORD part holds a / ? or # that is not percent-encoded",
+            "write / as %2F, ? as %3F and # as %23 in the user and password (Heroku's URLs need no change: " +
+                "take it as `heroku config:get DATABASE_URL -a APP` prints it)",
+        );
+    }
+    const hostPort = rest.slice(at + 1).split(/[/?]/)[0];
+    const port = /:([^:\]]*)$/.exec(hostPort)?.[1];
+    if (at >= 0 && port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+        return new DatabaseUrlError(
+            `has port ${JSON.stringify(port)} in HOST:PORT, not a number from 1 to 65535`,
+            "write the port as a number after the host (Heroku's is 5432), e.g. @HOST:5432/DB",
+        );
+    }
+    return new DatabaseUrlError(
+        "cannot be parsed",
+        `write it as ${URL_FORM}, percent-encoding @ : / ? # in the password`,
+    );
+}
+
+const MISSING_HINT: Readonly<Record<string, string>> = {
+    host: "put the server's name after the @: USER:PASSWORD@HOST:PORT",
+    user: "put the user before the password: postgres://USER:PASSWORD@HOST...",
+    password: "put the password after the user: postgres://USER:PASSWORD@HOST...",
+    database: "put the database's name after the last /: ...@HOST:PORT/DB",
+};
 
 export function parseDatabaseUrl(url: string, opts: { requirePassword?: boolean } = {}): DatabaseUrl {
     const trimmed = url.trim();
@@ -34,27 +78,37 @@ export function parseDatabaseUrl(url: string, opts: { requirePassword?: boolean 
         throw new DatabaseUrlError("is empty");
     }
     if (!/^postgres(ql)?:\/\//i.test(trimmed)) {
-        throw new DatabaseUrlError("does not start with postgres:// or postgresql://");
+        const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1];
+        throw new DatabaseUrlError(
+            `${scheme === undefined ? "does not start with" : `starts with ${scheme}://, not`} postgres:// or postgresql://`,
+            `write it as ${URL_FORM} (\`heroku config:get DATABASE_URL -a APP\` prints it so)`,
+        );
     }
     let parsed: ReturnType<typeof parse>;
     try {
         parsed = parse(trimmed, { useLibpqCompat: true });
     } catch {
-        // The library's message may quote the URL; say only that it failed.
-        throw new DatabaseUrlError("cannot be parsed");
+        // The library's message may quote the URL: say which part is wrong without it.
+        throw unparsable(trimmed);
     }
     const required = ["host", "user", ...(opts.requirePassword ? ["password"] : []), "database"];
     const missing = required.filter((k) => !parsed[k]);
     if (missing.length > 0) {
-        throw new DatabaseUrlError(`has no ${missing.join(", ")}`);
+        throw new DatabaseUrlError(`has no ${missing.join(", ")}`, missing.map((k) => MISSING_HINT[k]).join("; "));
     }
     const sslmode = parsed.sslmode === undefined || parsed.sslmode === null ? undefined : String(parsed.sslmode);
     if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) {
-        throw new DatabaseUrlError(`has an unknown sslmode (expected ${SSL_MODES.join(", ")})`);
+        throw new DatabaseUrlError(
+            `has an unknown sslmode ${JSON.stringify(sslmode)} (expected ${SSL_MODES.join(", ")})`,
+            "write ?sslmode=require (or leave it out: SSL is on by default, as Heroku needs)",
+        );
     }
     const port = parsed.port ? Number(parsed.port) : 5432;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new DatabaseUrlError("has an invalid port");
+        throw new DatabaseUrlError(
+            "has a port outside 1 to 65535",
+            "write the port as a number after the host (Heroku's is 5432), e.g. @HOST:5432/DB",
+        );
     }
     return {
         host: parsed.host as string,

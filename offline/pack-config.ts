@@ -7,9 +7,16 @@
  * key under the wrong policy reaches only that policy. The result is
  * validated against each configSchema, and an invalid config stops the run.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import {
+    PackConfigError as FileError,
+    describeValue,
+    keyPosition,
+    parsePackConfigText,
+} from "../core/pack-config-file";
+import { createPolicies } from "../policy/policies";
 
 /** A `--policy-pack-config` file: policy name -> enforcement level, or {enforcementLevel?, ...properties}. */
 export type PackConfigFile = Readonly<Record<string, string | Readonly<Record<string, unknown>>>>;
@@ -29,8 +36,80 @@ export class PackConfigError extends Error {
 
 export const PACK_CONFIG_FILE = join(__dirname, "..", "policy", "config.json");
 
+/** The file as the operator edits it (a dist/ link resolved), relative to the working directory when inside it. */
+export function shownPath(file: string): string {
+    let real = file;
+    try {
+        real = realpathSync(file);
+    } catch {
+        // unreadable: the read says so
+    }
+    const rel = relative(process.cwd(), real);
+    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : real;
+}
+
+/** Examples of each key's form, for the fix of a wrong-typed value (the schema gives only the type). */
+const EXAMPLES: Readonly<Record<string, string>> = {
+    allowedSigners: '["op@raxx.app namespaces=\\"raptor-signoff\\" ssh-ed25519 AAAAC3Nz..."]',
+    markSigners: '["soak@raxx.app namespaces=\\"raptor-soak\\" ssh-ed25519 AAAAC3Nz..."]',
+    operators: '["op@raxx.app"]',
+    requireSignature: "true",
+    maxAgeHours: "168",
+    soakHours: "72",
+    appendOnly: '["audit_integrity_log", ...]',
+    locked: '["alembic_version", "schema_migrations"]',
+    appRole: '"raptor_app"',
+};
+
+/** A JSON Schema as the form a value takes, e.g. "an array of non-empty strings", "a number of at least 1". */
+function formOf(schema: Readonly<Record<string, unknown>>): string {
+    const bound = typeof schema["minimum"] === "number" ? ` of at least ${schema["minimum"]}` : "";
+    const item = schema["items"] as Readonly<Record<string, unknown>> | undefined;
+    switch (schema["type"]) {
+        case "array":
+            return `an array of ${item === undefined ? "values" : formOf(item).replace(/^an? /, "").concat("s")}`;
+        case "string":
+            return typeof schema["minLength"] === "number" && schema["minLength"] > 0
+                ? "a non-empty string"
+                : "a string";
+        case "boolean":
+            return "true or false";
+        default:
+            return `a ${String(schema["type"])}${bound}`;
+    }
+}
+
+/**
+ * policy/config.json (or FILE) as `--policy-pack-config` passes it, checked as the engine checks it: a JSON syntax
+ * error, or a key of the wrong form in a policy's section, throws PackConfigError naming the file as edited, the
+ * line and column, the key and its expected form.
+ */
 export function loadPackConfigFile(path: string = PACK_CONFIG_FILE): PackConfigFile {
-    return JSON.parse(readFileSync(path, "utf8")) as PackConfigFile;
+    const text = readFileSync(path, "utf8");
+    const shown = shownPath(path);
+    const file = parsePackConfigText(text, shown) as PackConfigFile;
+    const wrong: { message: string; fix: string }[] = [];
+    for (const p of createPolicies()) {
+        const section = file[p.name];
+        for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+            const v = typeof section === "object" ? section[key] : undefined;
+            if (v !== undefined && schemaProblems(schema, v, key).length > 0) {
+                const { line, column } = keyPosition(text, p.name, key);
+                const form = formOf(schema as Record<string, unknown>);
+                wrong.push({
+                    message: `${shown}:${line}:${column}: ${p.name}.${key} is ${describeValue(v)}; expected ${form}`,
+                    fix: `write it as "${key}": ${EXAMPLES[key] ?? form} under "${p.name}" in ${shown}`,
+                });
+            }
+        }
+    }
+    if (wrong.length > 0) {
+        throw new FileError(
+            wrong.map((w) => w.message).join("\n  "),
+            `${wrong.map((w) => w.fix).join("; ")}, then run the command again`,
+        );
+    }
+    return file;
 }
 
 const LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];

@@ -8,8 +8,9 @@
  * out of append-only in core/classification.ts alone stays protected, even
  * when the pack runs without `--policy-pack-config`.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { PackConfigError, describeValue, keyPosition, parsePackConfigText } from "./core/pack-config-file";
 
 export interface PolicyConfig {
     /** Who may be recorded as the approver of an UNSIGNED prod sign-off (only with requireSignature false). */
@@ -55,18 +56,38 @@ export const PACK_CONFIG_FILE = join(__dirname, "config.json");
  * closed).
  */
 function committedTableLists(): Pick<PolicyConfig, "appendOnly" | "locked"> {
-    const file = JSON.parse(readFileSync(PACK_CONFIG_FILE, "utf8")) as Record<
-        string,
-        Record<string, unknown> | undefined
-    >;
-    const { appendOnly, locked } = file["append-only-invariant"] ?? {};
-    if (!isStrings(appendOnly) || !isStrings(locked)) {
-        throw new Error(
-            `${PACK_CONFIG_FILE} must list append-only-invariant.appendOnly and .locked (arrays of table names): ` +
-                "they are the pack's defaults, kept equal to core/classification.ts by test/policy/policies.test.ts",
-        );
+    const text = readFileSync(PACK_CONFIG_FILE, "utf8");
+    const shown = shownPath(PACK_CONFIG_FILE);
+    const section = parsePackConfigText(text, shown)["append-only-invariant"];
+    const lists = (typeof section === "object" && section !== null ? section : {}) as Record<string, unknown>;
+    for (const key of ["appendOnly", "locked"] as const) {
+        if (!isStrings(lists[key])) {
+            const { line, column } = keyPosition(text, "append-only-invariant", key in lists ? key : undefined);
+            throw new PackConfigError(
+                `${shown}:${line}:${column}: append-only-invariant.${key} is ` +
+                    `${key in lists ? describeValue(lists[key]) : "missing"}; expected an array of table names ` +
+                    "(the pack's defaults, kept equal to core/classification.ts by test/policy/policies.test.ts)",
+                `write "${key}": ["table_name", ...] under "append-only-invariant" in ${shown} ` +
+                    `(\`git diff ${shown}\` shows what was edited), then run the command again`,
+            );
+        }
     }
-    return { appendOnly, locked };
+    return { appendOnly: lists.appendOnly as string[], locked: lists.locked as string[] };
+}
+
+/**
+ * The file as the operator edits it: the compiled CLI reads it through the dist/policy/config.json link, so the
+ * link is resolved; relative to the working directory when inside it.
+ */
+function shownPath(file: string): string {
+    let real = file;
+    try {
+        real = realpathSync(file);
+    } catch {
+        // unreadable: readFileSync has already said so
+    }
+    const rel = relative(process.cwd(), real);
+    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : real;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Finding {
     readonly fix?: string;
     /** Log lines that show it (masked). */
     readonly lines?: readonly string[];
+    /** The objects it is about, each with what is wrong and its own fix (grants: each drift and its SQL). */
+    readonly objects?: readonly { readonly object: string; readonly detail: string; readonly fix: string }[];
     /** A source read over time (logs, sentry): the stretch it fully read. */
     readonly coverage?: Coverage;
 }
@@ -62,6 +64,10 @@ export function renderCheck(r: CheckReport): string {
         }
         if ((f.lines?.length ?? 0) > SHOWN_LINES) {
             out.push(`           ... and ${f.lines!.length - SHOWN_LINES} more line(s)`);
+        }
+        for (const o of f.objects ?? []) {
+            // Every object, not the first few: each one names a table to repair, and its fix is the SQL that does.
+            out.push(`           ${o.object}: ${o.detail}`, ...o.fix.split("\n").map((l) => `             ${l}`));
         }
         if (f.coverage !== undefined) {
             out.push(`         read: ${describeCoverage(f.coverage)}`);

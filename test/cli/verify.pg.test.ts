@@ -700,8 +700,10 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
             await main(["verify", "--database-url", `postgres://owner:${secret}@127.0.0.1:${port}/raptor`], io),
         ).toBe(1);
         expect(io.stderr).toBe(
-            `raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused (is the host ` +
-                `and port right, is the database up?)\nfix: is the host and port right, is the database up?\n`,
+            `raptor-roles verify: cannot connect to owner@127.0.0.1:${port}/raptor: connection refused: nothing ` +
+                `listens on 127.0.0.1:${port}\nfix: correct the port in the URL from --database-url (Heroku's is ` +
+                `5432), or start the server (\`pg_isready -h 127.0.0.1 -p ${port}\` tells); on Heroku: ` +
+                "`heroku pg:info -a APP`\n",
         );
         expect(io.stderr).not.toContain(secret);
     });
@@ -719,8 +721,7 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
             expect(await main(["verify", "--database-url", url], io)).toBe(1);
             expect(io.stderr).toBe(
                 `raptor-roles verify: cannot connect to ${pg.superuser}@127.0.0.1:${pg.port}/postgres: the server ` +
-                    "does not accept SSL, and verify uses SSL unless the URL says sslmode=disable (for a local " +
-                    "database without SSL, add ?sslmode=disable to the URL; never for Heroku, which requires SSL)\n" +
+                    "does not accept SSL, and SSL is on unless the URL says sslmode=disable\n" +
                     "fix: for a local database without SSL, add ?sslmode=disable to the URL; never for Heroku, which " +
                     "requires SSL\n",
             );
@@ -734,8 +735,12 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
         expect(
             await main(["verify", "--database-url", "postgres://owner:hunter22@db/raptor?sslmode=required"], io),
         ).toBe(1);
-        expect(io.stderr).toContain(
-            "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)",
+        expect(io.stderr).toBe(
+            "raptor-roles verify: the database URL from --database-url has an unknown sslmode " +
+                '"required" (expected disable, allow, prefer, require, verify-ca, verify-full); expected ' +
+                "postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=MODE]\n" +
+                "fix: write ?sslmode=require (or leave it out: SSL is on by default, as Heroku needs); or take the " +
+                "URL afresh: `heroku config:get DATABASE_URL -a APP` prints it (--database-url)\n",
         );
         expect(io.stderr).not.toContain("hunter22");
     });
@@ -743,7 +748,7 @@ describe("the CLI: exit codes, output, and no password anywhere", () => {
     it("a URL that is not postgres://: exit 1, the URL not echoed", async () => {
         const io = recorder();
         expect(await main(["verify", "--database-url", "mysql://root:hunter22@db/raptor"], io)).toBe(1);
-        expect(io.stderr).toContain("does not start with postgres://");
+        expect(io.stderr).toContain("the database URL from --database-url starts with mysql://, not postgres://");
         expect(io.stderr).not.toContain("hunter22");
     });
 

@@ -16,15 +16,36 @@ describe("parseDatabaseUrl", () => {
 
     it.each([
         ["", "is empty"],
-        ["mysql://u:p@h/d", "does not start with postgres:// or postgresql://"],
-        ["postgres://u:p@h:99999/d", "cannot be parsed"],
+        ["h:5432/d", "does not start with postgres:// or postgresql://"],
+        ["mysql://u:p@h/d", "starts with mysql://, not postgres:// or postgresql://"],
+        ["postgres://u:p@h:99999/d", 'has port "99999" in HOST:PORT, not a number from 1 to 65535'],
+        ["postgres://u:p@h:5o32/d", 'has port "5o32" in HOST:PORT, not a number from 1 to 65535'],
+        [
+            "postgres://u:p/q@h/d",
+            "cannot be parsed: its USER:PASSWORD part holds a / ? or # that is not percent-encoded",
+        ],
+        // No @: the part after the scheme may be a password, so no part of it is quoted.
+        ["postgres://u:pw/d", "cannot be parsed"],
         [
             "postgres://u:p@h/d?sslmode=sometimes",
-            "has an unknown sslmode (expected disable, allow, prefer, require, verify-ca, verify-full)",
+            'has an unknown sslmode "sometimes" (expected disable, allow, prefer, require, verify-ca, verify-full)',
         ],
         ["postgres://h/d", "has no user"],
-    ])("refuses %j: %s, without quoting it", (url, problem) => {
-        expect(() => parseDatabaseUrl(url)).toThrow(new DatabaseUrlError(problem));
+        ["postgres://u:p@h/", "has no database"],
+    ])("refuses %j: %s, without quoting its password", (url, problem) => {
+        expect(() => parseDatabaseUrl(url)).toThrow(DatabaseUrlError);
+        expect(() => parseDatabaseUrl(url)).toThrow(expect.objectContaining({ problem }));
+    });
+
+    it.each([
+        ["postgres://u:p@h/", "put the database's name after the last /: ...@HOST:PORT/DB"],
+        ["postgres://u:p@h:x/d", "write the port as a number after the host (Heroku's is 5432), e.g. @HOST:5432/DB"],
+        [
+            "mysql://u:p@h/d",
+            "write it as postgres://USER:PASSWORD@HOST:PORT/DB (`heroku config:get DATABASE_URL -a APP` prints it so)",
+        ],
+    ])("%j: the hint is the edit that repairs it", (url, hint) => {
+        expect(() => parseDatabaseUrl(url)).toThrow(expect.objectContaining({ hint }));
     });
 });
 

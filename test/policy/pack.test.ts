@@ -54,6 +54,7 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
             "heroku-scripts.ts",
             "heroku.ts",
             "identifiers.ts",
+            "pack-config-file.ts",
             "plan.ts",
             "resources.ts",
             "settings.ts",
