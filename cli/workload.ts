@@ -210,7 +210,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
         );
         return { report, exported: exportOf(report, rows, analyses, derived) };
     } catch (e) {
-        if (e instanceof WorkloadError) {
+        if (e instanceof WorkloadError || e instanceof ConnectionError) {
             throw e;
         }
         const msg = redact((e as Error).message, [...ownerT.secrets, ...roleT.secrets]);

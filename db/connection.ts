@@ -204,8 +204,9 @@ export function classifyConnectionError(e: unknown, t: Target): ConnectionFailur
                     `database ${JSON.stringify(database)} does not exist on ${host}:${port} ` +
                     `(the URL from ${t.source})`,
                 fix:
-                    `list the databases (\`psql -h ${host} -p ${port} -U ${user} -d postgres --list\`) and put the ` +
-                    `right one after the last / of the URL; on Heroku take the whole URL: ${fresh}`,
+                    `list the databases (\`psql -h ${host} -p ${port} -U ${user} -d postgres -Atc ` +
+                    `'SELECT datname FROM pg_database WHERE NOT datistemplate'\`) and put the right one after the ` +
+                    `last / of the URL; on Heroku take the whole URL: ${fresh}`,
             };
     }
     return fromText(t, msg);

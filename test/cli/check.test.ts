@@ -103,6 +103,16 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         expect(statuses(report)).toMatchObject({ grants: "unhealthy", logs: "unhealthy", health: "unhealthy" });
         const grants = report.findings.find((f) => f.check === "grants")!;
         expect(grants.detail).toMatch(/^1 drift\(s\): /);
+        // The finding names the table and gives its SQL, as verify does.
+        expect(grants.objects).toEqual([
+            {
+                object: 'table "public"."paper_orders"',
+                detail:
+                    'table-privilege-missing: application table without INSERT for "raptor_app": the app gets ' +
+                    '"permission denied"',
+                fix: 'GRANT INSERT ON TABLE "public"."paper_orders" TO "raptor_app";',
+            },
+        ]);
         expect(grants.fix).toContain("raptor-roles verify --database-url-env DATABASE_URL --stack staging");
         const logs = report.findings.find((f) => f.check === "logs")!;
         expect(logs.lines![0]).toMatch(
@@ -110,6 +120,10 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         );
         expect(logs.fix).toContain("never the runbook's ON ALL TABLES block");
         expect(report.findings.find((f) => f.check === "health")?.detail).toBe(`${base}/healthz answered 503`);
+        // The fix, as the finding gives it: the object's SQL, as the owner; then the grants are whole again.
+        await asOwner(addon, grants.objects![0].fix);
+        const again = await runCheck(api, dir);
+        expect(statuses(again.report).grants).toBe("ok");
     });
 
     it("finds the URL var gone and the flag out of step with the stack", async () => {

@@ -74,9 +74,9 @@ describe("classifyConnectionError: each kind of failure told apart, each with it
                 message:
                     'database "raptor" does not exist on db.example:5433 (the URL from environment variable DB_URL)',
                 fix:
-                    "list the databases (`psql -h db.example -p 5433 -U u1 -d postgres " +
-                    "--list`) and put the right one " +
-                    `after the last / of the URL; on Heroku take the whole URL: ${fresh}`,
+                    "list the databases (`psql -h db.example -p 5433 -U u1 -d postgres -Atc 'SELECT datname FROM " +
+                    "pg_database WHERE NOT datistemplate'`) and put the right one after the last / of the URL; on " +
+                    `Heroku take the whole URL: ${fresh}`,
             },
         ],
         [

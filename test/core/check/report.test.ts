@@ -60,4 +60,23 @@ describe("check report", () => {
             "",
         ]);
     });
+
+    it("prints every object a finding is about, each with its fix (all of them, not the first few)", () => {
+        const objects = Array.from({ length: 7 }, (_, i) => ({
+            object: `table "public"."t${i}"`,
+            detail: "table-privilege-missing: no INSERT",
+            fix: `GRANT INSERT ON TABLE "public"."t${i}" TO "raptor_app";`,
+        }));
+        const r = buildReport({ stack: "staging", app: "a", since: "s", checkedAt: "y" }, [
+            { check: "grants", status: "unhealthy", detail: "7 drift(s)", objects, fix: "run each object's SQL" },
+        ]);
+        expect(renderCheck(r).split("\n")).toEqual([
+            "raptor-roles check: stack staging, app a, logs since s",
+            "  [FAIL] grants: 7 drift(s)",
+            ...objects.flatMap((o) => [`           ${o.object}: ${o.detail}`, `             ${o.fix}`]),
+            "         fix: run each object's SQL",
+            "UNHEALTHY",
+            "",
+        ]);
+    });
 });
