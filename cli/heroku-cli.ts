@@ -144,8 +144,15 @@ export function tailLogs(
         parts.forEach(onLine);
     });
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-        child.on("close", (code) => resolve({ code, stderr })),
-    );
+    const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        child.on("close", (code) => resolve({ code, stderr }));
+        // Without this listener a CLI that cannot start (not on PATH) would end the process mid-watch.
+        child.on("error", (e: NodeJS.ErrnoException) =>
+            resolve({
+                code: -1,
+                stderr: `Error: ${e.code === "ENOENT" ? toolMissing("heroku", "heroku logs").message : e.message}\n`,
+            }),
+        );
+    });
     return { stop: () => child.kill("SIGTERM"), exited, child };
 }

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliError, herokuFailure } from "../../cli/heroku-cli";
+import { cliError, heroku, herokuFailure, tailLogs } from "../../cli/heroku-cli";
 import { PINNED, missingToolIn, otherwise, toolMissing } from "../../cli/tools";
 
 describe("missingToolIn", () => {
@@ -37,6 +37,20 @@ describe("toolMissing", () => {
         };
         expect(pkg.devDependencies.heroku).toBe(PINNED.heroku.version);
         expect(pkg.dependencies["@pulumi/pulumi"]).toBe(`~${PINNED.pulumi.version.replace(/\.\d+$/, ".0")}`);
+    });
+});
+
+describe("the heroku CLI not on PATH", () => {
+    it("a call rejects with tool-missing; the log tail ends saying so instead of ending the process", async () => {
+        const env = { PATH: "/nonexistent" };
+        await expect(heroku(["config", "-a", "a1"], env)).rejects.toMatchObject({
+            code: "tool-missing",
+            message: "cannot run heroku config: the heroku CLI is not on PATH",
+        });
+        await expect(tailLogs("a1", env, () => undefined).exited).resolves.toEqual({
+            code: -1,
+            stderr: "Error: cannot run heroku logs: the heroku CLI is not on PATH\n",
+        });
     });
 });
 
