@@ -23,9 +23,9 @@ describe("docs/commands.md", () => {
         const have = fs.readFileSync(docs.FILE, "utf8");
         // On failure: run `npm run docs:commands` and commit docs/commands.md.
         expect(have, "docs/commands.md is stale: run npm run docs:commands").toBe(want);
-    });
+    }, 120_000);
 
-    it("has one section per command, each holding that command's usage line", async () => {
+    it("has one section per command, each holding that command's usage line", () => {
         const have = fs.readFileSync(path.join(ROOT, "docs", "commands.md"), "utf8");
         const sections = [...have.matchAll(/^## (\S+)$/gm)].map((m) => m[1]);
         expect(sections).toEqual(["Overview", ...Object.keys(cli.COMMANDS)]);
