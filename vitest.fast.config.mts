@@ -10,6 +10,8 @@ const INCLUDE = [
     "test/components/**/*.test.ts",
     "test/db/**/*.test.ts",
     "test/github/**/*.test.ts",
+    // The docs against the help texts and the commands they show (in process).
+    "test/docs/**/*.test.ts",
     "test/index.test.ts",
     // The offline plan and the command contract: in process, under mocks.
     "test/cli/plan.test.ts",

@@ -93,7 +93,7 @@ describe("cutover through the real Pulumi engine", () => {
         await ws.ok(["login", `file://${ws.backend}`]);
         await ws.ok(["stack", "init", "staging", "--secrets-provider", "passphrase"]);
         // The project's pack config where the driver looks by default (policy/config.json under the project),
-        // with the test operator's key listed, as the README's "Adding an operator" has it.
+        // with the test operator's key listed, as docs/operating.md's "Adding or revoking an operator" has it.
         const config = JSON.parse(fs.readFileSync(path.join(REPO, "policy", "config.json"), "utf8"));
         config["prod-signoff"].allowedSigners = [`${OPERATOR} ${publicKey("ed25519")}`];
         fs.mkdirSync(path.join(ws.project, "policy"));
