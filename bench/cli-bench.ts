@@ -2,7 +2,7 @@
  * Start-up of the installed CLI (bin/raptor-roles.js on the compiled dist/),
  * as whole processes, against a bare `node -e 0`: `--help` (target < 0.3 s),
  * `sql --stack staging` and `verify` on Raptor's 40 tables, clean (each
- * < 0.5 s). Then each way of invoking it (README "Operator tools"): the
+ * < 0.5 s). Then each way of invoking it (docs/development.md, "Running the CLI: one way"): the
  * documented `./node_modules/.bin/raptor-roles` (a global install's
  * `raptor-roles` is the same kind of link to bin/raptor-roles.js), `node
  * bin/raptor-roles.js`, `npm exec raptor-roles` and `npx raptor-roles`.

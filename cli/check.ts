@@ -25,6 +25,8 @@ import {
 import { sentryFinding } from "./sentry";
 import { otherwise, withMissingTool } from "./tools";
 import { workloadFinding } from "./check-workload";
+import { StopReader, stopFinding } from "./check-stop";
+import { automationDriver } from "./pulumi-driver";
 
 export const CHECK_HELP = `usage: raptor-roles check --stack NAME [--since T] [--json]
 
@@ -35,6 +37,8 @@ The runbook's diagnosis, in order, through the heroku CLI and the database:
               workload); with the flag on, the owner runs no statement on a classified table meanwhile
   url-var     RAPTOR_APP_DATABASE_URL is set and connects as the role (its value is never shown)
   flag        FLAG_RAPTOR_APP_ROLE_SEPARATION equals raptor:roleSeparation
+  stop        no emergency stop is recorded (stack tag raptor:stopped, read with pulumi) while the stack file
+              says raptor:roleSeparation true (skipped when pulumi or its backend cannot be read)
   logs        no line since T matches permission denied for table|sequence|schema, role "raptor_app" does
               not exist, password authentication failed for user "raptor_app", or raptor:logPatterns
   health      raptor:healthUrl answers 2xx (skipped when unset)
@@ -58,6 +62,8 @@ export interface CheckOptions {
     readonly since: Date;
     readonly env: NodeJS.ProcessEnv;
     readonly now: Date;
+    /** The stack's recorded emergency stop (the `stop` finding); absent, no such finding (cutover reads it itself). */
+    readonly stop?: StopReader;
 }
 
 function optional(raw: Record<string, string>, key: string): string | undefined {
@@ -82,7 +88,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     // Everything at once, each finding from its own call as soon as that call ends: `heroku logs` ends last (the
     // CLI's process stays up ~3 s after the stream, README "Development"), so the database checks run meanwhile.
     const logsCall = heroku(["logs", "-a", app, "-n", "1500"], o.env);
-    const [credential, fromConfig, logs, health, sentry] = await Promise.all([
+    const [credential, fromConfig, logs, health, sentry, stop] = await Promise.all([
         heroku(["pg:credentials", database, "-a", app], o.env).then((r) => credentialFinding(ctx, r)),
         heroku(["config", "-a", app, "--json"], o.env).then((r) => configFindings(ctx, r, logsCall)),
         logsCall,
@@ -96,10 +102,12 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
             },
             o.env,
         ),
+        o.stop === undefined ? undefined : stopFinding(o.stack, settings.roleSeparation, o.stop),
     ]);
     const findings = [
         credential,
         ...fromConfig,
+        ...(stop === undefined ? [] : [stop]),
         ...logFindings(ctx, logs, { since: o.since, now: o.now }, extra.patterns),
         health,
         sentry,
@@ -133,6 +141,7 @@ async function configFindings(ctx: ProbeContext, r: CliResult, window: Promise<u
 export interface CheckDeps {
     readonly env: NodeJS.ProcessEnv;
     readonly now: () => Date;
+    readonly stop?: StopReader;
 }
 
 export async function checkIn(dir: string, argv: string[], io: Io, deps: CheckDeps): Promise<number> {
@@ -160,7 +169,7 @@ export async function checkIn(dir: string, argv: string[], io: Io, deps: CheckDe
     }
     let report: CheckReport;
     try {
-        report = await runCheck({ stack: values.stack, dir, since, env: deps.env, now });
+        report = await runCheck({ stack: values.stack, dir, since, env: deps.env, now, stop: deps.stop });
     } catch (e) {
         const err = withMissingTool(e, "raptor-roles check");
         return failure(io, json, "check", err, otherwise(err, "check", values.stack));
@@ -170,4 +179,8 @@ export async function checkIn(dir: string, argv: string[], io: Io, deps: CheckDe
 }
 
 export const check: Subcommand = (argv, io) =>
-    checkIn(projectDir(), argv, io, { env: process.env, now: () => new Date() });
+    checkIn(projectDir(), argv, io, {
+        env: process.env,
+        now: () => new Date(),
+        stop: (stack) => automationDriver(projectDir(), { onOutput: () => undefined }).getStop(stack),
+    });

@@ -24,9 +24,11 @@ import { withSslMode } from "./check-probes";
 import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
 import { otherwise, withMissingTool } from "./tools";
 import { automationDriver, PulumiDriver } from "./pulumi-driver";
+import { loadMarks } from "./soak-store";
 import { runVerify } from "./verify";
 
-export const CUTOVER_HELP = `usage: raptor-roles cutover --stack NAME [--watch DURATION] [--resume] [--json]
+export const CUTOVER_HELP = `usage: raptor-roles cutover --stack NAME [--watch DURATION] [--resume] [--marks DIR]
+                              [--json]
 
 Turns the role-separation flag on with a guard: preflight check (healthy, flag off), pulumi up with
 raptor:roleSeparation true and the policy pack, then watches the log stream, raptor:healthUrl and verify for
@@ -34,8 +36,9 @@ DURATION (default 10m). On the first sign of trouble it runs the emergency stop 
 (heroku config:set FLAG_RAPTOR_APP_ROLE_SEPARATION=0), sets raptor:roleSeparation false and runs pulumi up,
 and prints what tripped. Ctrl-C stops watching and leaves the flag on, with the commands to check or stop it.
 Every trip records the stop in the stack's backend (tag raptor:stopped); a stopped stack is refused
-until --resume (after the cause is fixed). Exit status: 0 the flag stayed on, 2 preflight unhealthy,
-stopped, or tripped (rolled back), 1 could not run.
+until --resume (after the cause is fixed). --marks DIR loads prod's soak marks from the soak-marks store (a
+checkout of branch raptor-soak-marks) into the working copy before the preview, as deploy does.
+Exit status: 0 the flag stayed on, 2 preflight unhealthy, stopped, or tripped (rolled back), 1 could not run.
 `;
 
 export interface CutoverDeps {
@@ -65,7 +68,7 @@ export interface Ctx {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The emergency stop, the runbook's fastest path: one config:set (it restarts the app), tried 3 times. */
-async function emergencyStop(c: Ctx): Promise<{ at?: Date; error?: string }> {
+export async function emergencyStop(c: Pick<Ctx, "app" | "deps">): Promise<{ at?: Date; error?: string }> {
     let error = "";
     for (let i = 0; i < 3; i++) {
         const r = await heroku(["config:set", `${FLAG_VAR}=0`, "-a", c.app], c.deps.env);
@@ -78,7 +81,7 @@ async function emergencyStop(c: Ctx): Promise<{ at?: Date; error?: string }> {
 }
 
 /** Who ran the stop, for its record: the CI actor, else the local user. */
-const actor = (env: NodeJS.ProcessEnv) =>
+export const actor = (env: NodeJS.ProcessEnv) =>
     env.GITHUB_ACTOR ? `${env.GITHUB_ACTOR} (GitHub Actions)` : (env.USER ?? env.USERNAME ?? "unknown");
 
 async function rollback(c: Ctx, trip: Trip): Promise<RollbackReport> {
@@ -307,6 +310,7 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
                 stack: { type: "string" },
                 watch: { type: "string" },
                 resume: { type: "boolean" },
+                marks: { type: "string" },
                 json: { type: "boolean" },
             },
             "cutover",
@@ -334,6 +338,10 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
             );
         }
         const c: Ctx = { stack: values.stack, app: settings.app, dir, deps, io, json };
+        const loaded = values.marks === undefined ? undefined : loadMarks(values.marks, dir, values.stack);
+        if (loaded !== undefined) {
+            io.err(`cutover: ${loaded.marks} soak mark(s) from ${loaded.file} in raptor:soakEvidence, not committed\n`);
+        }
         const stop = await deps.pulumi.getStop(values.stack);
         if (stop !== undefined && values.resume !== true) {
             // Refused like a blocked preview (exit 2, as deploy does): the flag stays 0 until a person resumes.

@@ -32,9 +32,10 @@ import { Io, Subcommand, UsageError } from "./io";
 import { automationDriver } from "./pulumi-driver";
 import { runVerify } from "./verify";
 import { runWorkload } from "./workload";
+import { loadMarks } from "./soak-store";
 
 export const DEPLOY_HELP = `usage: raptor-roles deploy --stack NAME [--watch DURATION] [--app-repo DIR] [--resume]
-                             [--json]
+                             [--marks DIR] [--json]
 
 One command for every deploy of a stack. It reads what the deploy changes (the flag on the app against
 raptor:roleSeparation, and the live grants against the plan), then:
@@ -49,6 +50,9 @@ or a narrowing, with the watch's time limit; a non-zero exit trips the emergency
 Every emergency stop is recorded in the stack's backend (stack tag raptor:stopped: when, why, by whom);
 until a person runs deploy --resume, no deploy turns the flag on (exit 2, the flag untouched), whatever
 the stack file says. The rollback is never blocked.
+--marks DIR reads the soak marks from the soak-marks store (a checkout of branch raptor-soak-marks, which the
+soak workflow writes) into the working copy's raptor:soakEvidence before the preview, where prod's
+soak-before-prod policy reads them; nothing is committed.
 Exit status: 0 applied and healthy, 2 refused, blocked, stopped or rolled back, 1 could not run.
 `;
 
@@ -156,9 +160,15 @@ interface Options {
     readonly json: boolean;
     /** Resume after a recorded emergency stop (core/deploy/stop.ts). */
     readonly resume: boolean;
+    /** The soak-marks store (cli/soak-store.ts), loaded into the working copy before anything runs. */
+    readonly marks?: string;
 }
 
 async function run(dir: string, o: Options, io: Io, deps: CutoverDeps): Promise<number> {
+    const loaded = o.marks === undefined ? undefined : loadMarks(o.marks, dir, o.stack);
+    if (loaded !== undefined) {
+        io.err(`deploy: ${loaded.marks} soak mark(s) from ${loaded.file} in raptor:soakEvidence (not committed)\n`);
+    }
     const { settings, config, change } = await readChange(o.stack, dir, deps.env);
     const head = {
         stack: o.stack,
@@ -253,6 +263,7 @@ export async function deployIn(dir: string, argv: string[], io: Io, deps: Cutove
                 watch: { type: "string" },
                 "app-repo": { type: "string" },
                 resume: { type: "boolean" },
+                marks: { type: "string" },
                 json: { type: "boolean" },
             },
             "deploy",
@@ -273,7 +284,8 @@ export async function deployIn(dir: string, argv: string[], io: Io, deps: Cutove
     }
     try {
         const resume = values.resume === true;
-        return await run(dir, { stack: values.stack, ms, appRepo: values["app-repo"], json, resume }, io, deps);
+        const o = { stack: values.stack, ms, appRepo: values["app-repo"], json, resume, marks: values.marks };
+        return await run(dir, o, io, deps);
     } catch (e) {
         const err = withMissingTool(e, "raptor-roles deploy");
         return failure(io, json, "deploy", err, otherwise(err, "deploy", values.stack));

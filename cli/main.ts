@@ -60,6 +60,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         summary: "turn the flag on with a guard: preflight, pulumi up, watch, automatic rollback",
         load: async () => (await import("./cutover")).cutover,
     },
+    stop: {
+        summary: "the emergency stop by hand: flag 0 at once, recorded so no deploy turns it on until --resume",
+        load: async () => (await import("./stop")).stop,
+    },
 };
 
 export const USAGE = [

@@ -1,9 +1,10 @@
 /**
- * `raptor-roles soak --stack staging --key PATH --signer NAME [--into STACK] [--json]`: records one soak
+ * `raptor-roles soak --stack staging --key PATH --signer NAME [--into STACK] [--marks DIR] [--json]`: records one soak
  * mark, the `check` result at this moment, bound to the soak stack's current roleSeparationEnabledAt (read
  * with the Automation API, `stack.outputs()`), signed with `ssh-keygen -Y sign -n raptor-soak` and chained to
- * the mark before it (core/soak-marks.ts). The mark goes into raptor:soakEvidence of every stack whose
- * raptor:soakStack names this one (prod), where the soak-before-prod policy reads it. Its log window starts
+ * the mark before it (core/soak-marks.ts). The mark is for every stack whose raptor:soakStack names this one (prod),
+ * whose soak-before-prod policy reads it: in the soak-marks store with --marks (cli/soak-store.ts: the soak workflow's
+ * branch, so that no workflow pushes to main), else in raptor:soakEvidence of their stack files. Its log window starts
  * at the previous complete mark of the same enable time (or the enable time), so the marks together cover the soak,
  * and a stretch an incomplete mark left open is read again by the next mark's Sentry query.
  * The mark records what the logs and Sentry read (their coverage): it is complete only when one of them read its
@@ -13,7 +14,6 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Scalar, isScalar, parseDocument, visit } from "yaml";
 import {
     ERROR_SOURCES,
     MarkCoverage,
@@ -34,20 +34,25 @@ import { Io, Subcommand, UsageError } from "./io";
 import { runCheck } from "./check";
 import { missingToolIn, otherwise, toolMissing, withMissingTool } from "./tools";
 import { pulumiFailure } from "./pulumi-driver";
+import { MARKS_BRANCH, readMarks, writeEvidence, writeMarks } from "./soak-store";
 
-export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --signer NAME [--into STACK] [--json]
+export const SOAK_HELP = `usage: raptor-roles soak --stack NAME --key PATH --signer NAME [--into STACK] [--marks DIR]
+                           [--json]
 
 Runs \`raptor-roles check --stack NAME\` and records the result as a signed soak mark, bound to the
-stack's current roleSeparationEnabledAt, in raptor:soakEvidence of the stack(s) whose raptor:soakStack
-names NAME (prod). Commit that file. A mark is clean only when nothing unhealthy was seen AND the logs or Sentry
-read its whole window (since the previous complete mark); Heroku keeps only the last 1,500 log lines. Prod's
-soak-before-prod policy needs clean, complete marks whose windows chain from the enable time to now, one at
-24, 48 and 72 h, and no unhealthy mark; the soak workflow runs this every hour.
+stack's current roleSeparationEnabledAt, for the stack(s) whose raptor:soakStack names NAME (prod): in
+DIR/<stack>.json with --marks DIR (the soak workflow's checkout of branch raptor-soak-marks, which it
+pushes; no commit to main), else in raptor:soakEvidence of their stack files. A mark is clean only when
+nothing unhealthy was seen AND the logs or Sentry read its whole window (since the previous complete
+mark); Heroku keeps only the last 1,500 log lines. Prod's soak-before-prod policy needs clean, complete
+marks whose windows chain from the enable time to now, one at 24, 48 and 72 h, and no unhealthy mark; the
+soak workflow runs this every hour.
 Options:
   --stack NAME    the soak stack (staging)
   --key PATH      the SSH key to sign with (a private key, or a .pub whose key is in ssh-agent)
   --signer NAME   the principal soak-before-prod.markSigners lists for that key (e.g. soak-bot@raxx.app)
-  --into STACK    the stack file to write (default: every stack whose raptor:soakStack ends in /NAME)
+  --into STACK    the stack to record for (default: every stack whose raptor:soakStack ends in /NAME)
+  --marks DIR     the soak-marks store: read the chain from and write the mark to DIR/<into>.json
   --json          {mark, into, report, gap}
 Exit status: 0 clean, complete mark recorded; 2 unhealthy or incomplete mark recorded (an incomplete one names
 the gap and how to close it); 1 nothing recorded.
@@ -104,8 +109,6 @@ export function gapOf(m: SoakMark): string | undefined {
         `prod: what happened in the unread part of the window is unknown. ${CLOSE_GAP}.`
     );
 }
-const ISO = /^\d{4}-\d\d-\d\dT/;
-
 /** Stacks whose raptor:soakStack names `stack` (org/project/stack or stack). */
 function consumers(dir: string, stack: string): string[] {
     return fs
@@ -128,21 +131,6 @@ function sign(key: string, message: string): string {
     }
 }
 
-/** Writes raptor:soakEvidence, times quoted (YAML 1.1 would read a bare one as a timestamp). */
-function writeEvidence(file: string, e: SoakEvidence): void {
-    const doc = parseDocument(fs.readFileSync(file, "utf8"));
-    const node = doc.createNode(e);
-    visit(node, {
-        Scalar: (_k, n) => {
-            if (isScalar(n) && typeof n.value === "string" && ISO.test(n.value)) {
-                n.type = Scalar.QUOTE_DOUBLE;
-            }
-        },
-    });
-    doc.setIn(["config", "raptor:soakEvidence"], node);
-    fs.writeFileSync(file, doc.toString());
-}
-
 /** Whether the evidence holds a mark of format v1 (before coverage): no `coverage`, no `complete`. */
 function holdsV1(raw: unknown): boolean {
     try {
@@ -153,14 +141,18 @@ function holdsV1(raw: unknown): boolean {
     }
 }
 
-function existing(dir: string, into: string, stack: string, app: string): SoakEvidence {
-    const raw = readStackFile(into, dir).raw["soakEvidence"];
+/** Where a stack's marks are read from and written to: the store's `<into>.json`, else the stack file. */
+const whereOf = (dir: string, into: string, store?: string) =>
+    store === undefined ? `raptor:soakEvidence in Pulumi.${into}.yaml` : path.join(store, `${into}.json`);
+
+function existing(dir: string, into: string, stack: string, app: string, store?: string): SoakEvidence {
+    const raw = store === undefined ? readStackFile(into, dir).raw["soakEvidence"] : readMarks(store, into);
     if (raw === undefined) {
         return { stack, app, marks: [] };
     }
     if (holdsV1(raw)) {
         throw new Error(
-            `raptor:soakEvidence in Pulumi.${into}.yaml holds marks of format v1, recorded before a mark said what ` +
+            `${whereOf(dir, into, store)} holds marks of format v1, recorded before a mark said what ` +
                 "it read; the gate refuses them and they cannot be extended. Remove them (`pulumi config rm " +
                 `raptor:soakEvidence -s ${into}\`, then commit) and run soak again: the next mark reads from the ` +
                 "enable time",
@@ -169,8 +161,7 @@ function existing(dir: string, into: string, stack: string, app: string): SoakEv
     const { evidence, problem } = parseEvidence(raw);
     if (evidence === undefined || evidence.stack !== stack) {
         throw new Error(
-            `raptor:soakEvidence in Pulumi.${into}.yaml cannot be extended: ` +
-                (problem ?? `it is for ${evidence?.stack}`),
+            `${whereOf(dir, into, store)} cannot be extended: ` + (problem ?? `it is for ${evidence?.stack}`),
         );
     }
     return evidence;
@@ -185,7 +176,7 @@ interface Recorded {
 /** Checks and records one mark; only the report (nothing recorded) when the check could not run. */
 async function record(
     dir: string,
-    o: { stack: string; key: string; signer: string; into: string[] },
+    o: { stack: string; key: string; signer: string; into: string[]; store?: string },
     deps: SoakDeps,
 ): Promise<Recorded | { report: CheckReport }> {
     const enabled = await deps.enabledAt(o.stack, dir);
@@ -196,7 +187,7 @@ async function record(
         );
     }
     const app = readStackFile(o.stack, dir).raw["app"] ?? "";
-    const chains = o.into.map((s) => existing(dir, s, o.stack, app));
+    const chains = o.into.map((s) => existing(dir, s, o.stack, app, o.store));
     // From the last complete mark: a stretch an incomplete mark left open is read again (Sentry keeps it).
     const prevSame = chains[0].marks.filter((m) => m.enabledAt === enabled && isComplete(m)).at(-1);
     const since = new Date(prevSame?.at ?? enabled);
@@ -231,7 +222,12 @@ async function record(
             prev: last === undefined ? "none" : markDigest(head, last),
         };
         const mark = { ...unsigned, signature: sign(o.key, markMessage(head, unsigned)) };
-        writeEvidence(readStackFile(s, dir).path, { ...head, marks: [...chains[i].marks, mark] });
+        const evidence = { ...head, marks: [...chains[i].marks, mark] };
+        if (o.store === undefined) {
+            writeEvidence(readStackFile(s, dir).path, evidence);
+        } else {
+            writeMarks(o.store, s, evidence);
+        }
         marks.push(mark);
     }
     return { mark: marks[0], into: o.into, report };
@@ -248,6 +244,7 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
                 key: { type: "string" },
                 signer: { type: "string" },
                 into: { type: "string" },
+                marks: { type: "string" },
                 json: { type: "boolean" },
             },
             "soak",
@@ -275,21 +272,31 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
                     `${values.stack} in that stack's file`,
             );
         }
-        const o = { stack: values.stack, key: values.key, signer: values.signer, into };
+        if (values.marks !== undefined && !fs.statSync(values.marks, { throwIfNoEntry: false })?.isDirectory()) {
+            throw new UsageError(
+                `--marks ${values.marks} is not a directory`,
+                `check out branch ${MARKS_BRANCH} there (git worktree add ${values.marks} origin/${MARKS_BRANCH}), ` +
+                    "or create it empty for the first mark",
+            );
+        }
+        const o = { stack: values.stack, key: values.key, signer: values.signer, into, store: values.marks };
         const r = await record(dir, o, deps);
         if (!("mark" in r)) {
             io.out(json ? `${JSON.stringify({ mark: null, report: r.report }, null, 2)}\n` : renderCheck(r.report));
             io.err("raptor-roles soak: the check could not run everything, so no mark was recorded; run it again\n");
             return 1;
         }
-        const files = r.into.map((s) => path.basename(readStackFile(s, dir).path)).join(", ");
+        const files = r.into
+            .map((s) => (o.store === undefined ? path.basename(readStackFile(s, dir).path) : whereOf(dir, s, o.store)))
+            .join(", ");
         const gap = r.mark.healthy ? gapOf(r.mark) : undefined;
         const what = !r.mark.healthy ? "an UNHEALTHY" : gap !== undefined ? "an INCOMPLETE" : "a clean, complete";
         io.out(
             json
                 ? `${JSON.stringify({ ...r, ...(gap === undefined ? {} : { gap }) }, null, 2)}\n`
                 : `${renderCheck(r.report)}Recorded ${what} soak mark (at ${r.mark.at}, enable time ` +
-                      `${r.mark.enabledAt}) in ${files}. Commit it.\n`,
+                      `${r.mark.enabledAt}) in ${files}. ` +
+                      (o.store === undefined ? "Commit it.\n" : `Push it to branch ${MARKS_BRANCH}.\n`),
         );
         if (gap !== undefined) {
             io.err(`raptor-roles soak: the mark is incomplete: ${gap}\n`);

@@ -69,7 +69,7 @@ export async function statsSchema(owner: Client): Promise<string> {
     if (r.rows.length === 0) {
         throw new WorkloadError(
             "pg_stat_statements is not installed in this database, so there is no workload to read",
-            "as the owner: CREATE EXTENSION pg_stat_statements; then let the app run (README: The workload proof)",
+            "as the owner: CREATE EXTENSION pg_stat_statements; then let the app run (docs/operating.md: `workload`)",
         );
     }
     return (r.rows[0] as { nspname: string }).nspname;

@@ -8,7 +8,17 @@ import { Coverage, describeCoverage } from "../coverage";
 export type { Coverage };
 
 /** The checks, in the order they are reported (the runbook's "How to diagnose (in order)", then the soak's). */
-export const CHECKS = ["credential", "grants", "workload", "url-var", "flag", "logs", "health", "sentry"] as const;
+export const CHECKS = [
+    "credential",
+    "grants",
+    "workload",
+    "url-var",
+    "flag",
+    "stop",
+    "logs",
+    "health",
+    "sentry",
+] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 export type Status = "ok" | "unhealthy" | "skipped" | "error";

@@ -1,8 +1,8 @@
 /**
  * The installed binary, as an operator and a machine run it: bin/raptor-roles.js on the compiled dist/ (built by
  * `npm ci`), as a child process, so only what a real process does counts: its stdout, stderr and exit code.
- * The contract (README "Exit codes"): 0 ok, 1 could not run or bad input, 2 a finding; errors on stderr; with
- * --json a failure is still one JSON document {"error": {code, message, fix}} on stdout.
+ * The contract (docs/operating.md, "The command contract"): 0 ok, 1 could not run or bad input, 2 a finding;
+ * errors on stderr; with --json a failure is still one JSON document {"error": {code, message, fix}} on stdout.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -1,4 +1,4 @@
-/** cli/contract.ts: the one contract every command keeps (README "One contract for every command"). */
+/** cli/contract.ts: the one contract every command keeps (docs/operating.md, "The command contract"). */
 import { describe, expect, it } from "vitest";
 import { CliError, UsageError, asCliError, reportError, wantsJson } from "../../cli/contract";
 import { StackFileError } from "../../offline/stack-file";

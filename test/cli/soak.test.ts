@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkIn } from "../../cli/check";
+import { loadMarks } from "../../cli/soak-store";
 import { soakIn } from "../../cli/soak";
 import { CheckReport } from "../../core/check/report";
 import { runPolicies } from "../../offline/evaluate";
@@ -77,11 +78,12 @@ async function mark(
     api: HerokuApi,
     dir: string,
     hours: number,
-    o: { enabled?: string; env?: Record<string, string> } = {},
+    o: { enabled?: string; env?: Record<string, string>; args?: string[] } = {},
 ) {
     const io = recorder();
     const enabled = o.enabled ?? ENABLED;
-    const code = await soakIn(dir, ["--stack", "staging", "--key", keyPath("ed25519"), "--signer", SOAK_SIGNER], io, {
+    const args = ["--stack", "staging", "--key", keyPath("ed25519"), "--signer", SOAK_SIGNER, ...(o.args ?? [])];
+    const code = await soakIn(dir, args, io, {
         env: { ...api.env, PGSSLMODE: "disable", ...o.env },
         now: () => new Date(Date.parse(enabled) + hours * HOUR),
         enabledAt: async () => enabled,
@@ -145,6 +147,23 @@ describe("raptor-roles soak on a quiet app, then a busy one (one rig)", { timeou
         expect(marks.map((m) => [m.complete, m.coverage])).toEqual(
             marks.map((m) => [true, { logs: { from: m.since, to: m.at, complete: true } }]),
         );
+        expect(await gate(dir)).toEqual([]);
+    });
+
+    it("--marks: marks go to the store's prod.json, not the stack file; loaded for the gate, prod passes", async () => {
+        const dir = project();
+        const store = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-marks-"));
+        const prodFile = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
+        for (const h of [25, 49, 72.9]) {
+            const { code, io } = await mark(api, dir, h, { args: ["--marks", store] });
+            expect(code, io.stdout + io.stderr).toBe(0);
+            expect(io.stdout).toContain(`soak mark (at ${seconds(Date.parse(ENABLED) + h * HOUR)}, enable time`);
+            expect(io.stdout).toContain(`in ${path.join(store, "prod.json")}. Push it to branch raptor-soak-marks.`);
+        }
+        expect(fs.readdirSync(store)).toEqual(["prod.json"]);
+        expect(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).toBe(prodFile);
+        expect(await gate(dir)).toEqual([expect.stringContaining("raptor:soakEvidence is not set")]);
+        expect(loadMarks(store, dir, "prod")).toEqual({ file: path.join(store, "prod.json"), marks: 3 });
         expect(await gate(dir)).toEqual([]);
     });
 

@@ -322,7 +322,7 @@ describe("raptor-roles workload, the command", () => {
                     message: "pg_stat_statements is not installed in this database, so there is no workload to read",
                     fix:
                         "as the owner: CREATE EXTENSION pg_stat_statements; " +
-                        "then let the app run (README: The workload proof)",
+                        "then let the app run (docs/operating.md: `workload`)",
                 },
             });
         } finally {

@@ -4,7 +4,8 @@
  * over staging deployed by a real `pulumi up`. The stand-in Raptor app runs on the local Heroku API and restarts
  * on every release; the watch reads its log stream through the real `heroku logs --tail`. test/cli/cutover.test.ts
  * covers the same contract faster with an injected driver; this file proves the two agree. `raptor-roles deploy`
- * (cli/deploy.ts) runs here too, with the same driver, over the stop a trip leaves in the backend (issue 29).
+ * (cli/deploy.ts) runs here too, with the same driver, over the stop a trip leaves in the backend (issue 29), and so
+ * does `raptor-roles stop`, the stop by hand, with check's reading of it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,7 +15,9 @@ import { parse } from "yaml";
 import { cutoverIn } from "../../cli/cutover";
 import { deployIn } from "../../cli/deploy";
 import { automationDriver, PulumiDriver } from "../../cli/pulumi-driver";
-import { STOP_TAG, describeStop, parseStopTag } from "../../core/deploy/stop";
+import { STOP_TAG, StopRecord, describeStop, parseStopTag } from "../../core/deploy/stop";
+import { stopFinding } from "../../cli/check-stop";
+import { stopIn } from "../../cli/stop";
 import { APP_URL_VAR, FLAG_VAR } from "../../core/settings";
 import { recorder } from "../support/io";
 import { keyPath, publicKey } from "../support/ssh-keys";
@@ -90,7 +93,7 @@ describe("cutover through the real Pulumi engine", () => {
         await ws.ok(["login", `file://${ws.backend}`]);
         await ws.ok(["stack", "init", "staging", "--secrets-provider", "passphrase"]);
         // The project's pack config where the driver looks by default (policy/config.json under the project),
-        // with the test operator's key listed, as the README's "Adding an operator" has it.
+        // with the test operator's key listed, as docs/operating.md's "Adding or revoking an operator" has it.
         const config = JSON.parse(fs.readFileSync(path.join(REPO, "policy", "config.json"), "utf8"));
         config["prod-signoff"].allowedSigners = [`${OPERATOR} ${publicKey("ed25519")}`];
         fs.mkdirSync(path.join(ws.project, "policy"));
@@ -225,6 +228,38 @@ describe("cutover through the real Pulumi engine", () => {
         expect(rig.api.config(APP)[FLAG_VAR]).toBe("0");
         // Only a person's --resume clears the record.
         expect(await driver().getStop("staging")).toEqual(stop);
+    });
+
+    it("raptor-roles stop by hand: flag 0 at once, the real tag recorded, check names it, deploy refuses", async () => {
+        // The flag on again (as a person might have set it): the stop by hand must bring it down and hold it there.
+        const app = rig.api.model.app(APP)!;
+        app.vars[FLAG_VAR] = "1";
+        rig.api.model.release(app, `Set ${FLAG_VAR} config vars`);
+        const io = recorder();
+        const code = await stopIn(ws.project, ["--stack", "staging", "--reason", "p95 doubled", "--json"], io, {
+            env: { ...ws.env() },
+            now: () => new Date(),
+            pulumi: driver(),
+        });
+        expect(code, io.stdout + io.stderr).toBe(0);
+        expect(rig.api.config(APP)[FLAG_VAR]).toBe("0");
+        const recorded = (JSON.parse(io.stdout) as { stop: StopRecord }).stop;
+        expect([recorded.why, recorded.by.endsWith(" via raptor-roles stop")]).toEqual(["p95 doubled", true]);
+        const tag = parseStopTag((await ws.ok(["stack", "tag", "get", STOP_TAG, "-s", "staging"])).trim());
+        expect(tag).toEqual(recorded);
+        // main still says true (no pull request yet): check names the stop, and a deploy is refused.
+        await ws.ok(["config", "set", "raptor:roleSeparation", "true", "-s", "staging"]);
+        const finding = await stopFinding("staging", true, (s) => driver().getStop(s));
+        expect([finding.status, finding.detail]).toEqual([
+            "unhealthy",
+            `stack staging was ${describeStop(recorded)}, but Pulumi.staging.yaml says raptor:roleSeparation true: ` +
+                "the flag stays 0 and every deploy that would turn it on is refused",
+        ]);
+        const before = flagHistory();
+        const refused = await deploy(driver());
+        expect([refused.code, refused.doc.result, refused.doc.stop]).toEqual([2, "stopped", recorded]);
+        expect(flagHistory()).toEqual(before);
+        await ws.ok(["config", "set", "raptor:roleSeparation", "false", "-s", "staging"]);
     });
 
     it("prod signed off but not soaked: the preview (soak-before-prod) stops it before the flag is 1", async () => {

@@ -12,10 +12,14 @@ import { REPO, Workspace, requireEngine } from "./engine";
 
 const build = requireEngine();
 
-/** Every `pulumi ...` command line in the README's code blocks, as argv, with `$pack` expanded. */
-function readmeCommands(): string[][] {
-    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-    const blocks = [...readme.matchAll(/^\s*```[a-z]*\n([\s\S]*?)^\s*```/gm)].map((m) => m[1]);
+/** Every `pulumi ...` command line in the code blocks of the README and docs/, as argv, with `$pack` expanded. */
+function docCommands(): string[][] {
+    const docs = fs
+        .readdirSync(path.join(REPO, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => path.join("docs", f));
+    const text = ["README.md", ...docs].map((f) => fs.readFileSync(path.join(REPO, f), "utf8")).join("\n");
+    const blocks = [...text.matchAll(/^\s*```[a-z]*\n([\s\S]*?)^\s*```/gm)].map((m) => m[1]);
     const lines = blocks
         .join("\n")
         .replace(/\\\n\s*/g, " ")
@@ -98,8 +102,8 @@ describe("the real Pulumi CLI on this repo's files", () => {
         });
     });
 
-    it("accepts every pulumi command line in the README: the real CLI checks the flags before --help", async () => {
-        const commands = readmeCommands();
+    it("accepts every pulumi command line in the README and docs/: the real CLI checks the flags first", async () => {
+        const commands = docCommands();
         expect(commands).toContainEqual([
             "up",
             "-s",

@@ -124,8 +124,8 @@ describe("the runbook through the real Pulumi engine", () => {
         for (const stack of ["staging", "prod"]) {
             await ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"]);
         }
-        // The operator's key is listed in policy/config.json, as the README's "Adding an operator" has it:
-        // `raptor-roles signoff` refuses a key the gate would refuse.
+        // The operator's key is listed in policy/config.json, as docs/operating.md's "Adding or revoking an operator"
+        // has it: `raptor-roles signoff` refuses a key the gate would refuse.
         fs.mkdirSync(path.join(ws.project, "policy"));
         fs.copyFileSync(packConfig(72), path.join(ws.project, "policy", "config.json"));
     });
@@ -184,7 +184,7 @@ describe("the runbook through the real Pulumi engine", () => {
 
     describe("prod, with staging read through a real StackReference", () => {
         let required = "";
-        /** The operator's sign-off as the README has it made: `raptor-roles signoff`, with a real SSH key. */
+        /** The operator's sign-off as docs/operating.md has it made: `raptor-roles signoff`, with a real SSH key. */
         const signoff = async (): Promise<string> => {
             const io = recorder();
             const args = ["--stack", "prod", "--ticket", "RM-10", "--key", keyPath("ed25519"), "--operator", OPERATOR];

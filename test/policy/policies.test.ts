@@ -117,7 +117,7 @@ describe("the pack's configuration", () => {
             expect(schemas.get(policy), policy).toEqual(expect.arrayContaining(Object.keys(entry)));
         }
         expect(file["soak-before-prod"]).toEqual({ soakHours: 72 });
-        // Signed sign-offs only; the operators' keys are added per deployment (README: adding an operator).
+        // Signed sign-offs only; the operators' keys are added per deployment (docs/operating.md: adding an operator).
         expect(file["prod-signoff"]).toMatchObject({
             requireSignature: true,
             maxAgeHours: 168,

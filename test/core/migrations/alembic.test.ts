@@ -1,7 +1,7 @@
 /**
  * The patterns real Alembic histories use, each shown by a fixture of our own
  * under test/fixtures/migrations/patterns/ (met in Redash, Prefect and GeoNature;
- * see the README's table of real histories): each is read, or noted as not
+ * see docs/review.md's table of real histories): each is read, or noted as not
  * analysed with its file and line, and none fails the run.
  */
 import * as fs from "node:fs";

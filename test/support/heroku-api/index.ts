@@ -28,9 +28,9 @@
  * process. Roles are cluster-wide: give each rig role names no other test on the same server uses, or share
  * one `RealPostgres` between rigs of one file (`postgres: sharedRealPostgres`), which reuses a role it made.
  *
- * What only real Heroku shows is listed in the README (Heroku section): the API's exact error wording where
- * marked ASSUMED, timings of provisioning and rotation, restarts, and how far the Advanced-tier `/data/postgres/v1`
- * API (advanced.ts, modelled from the CLI's source) matches the real one.
+ * What only real Heroku shows is listed in docs/proven.md ("What only real Heroku can prove"): the API's exact
+ * error wording where marked ASSUMED, timings of provisioning and rotation, restarts, and how far the
+ * Advanced-tier `/data/postgres/v1` API (advanced.ts, modelled from the CLI's source) matches the real one.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
