@@ -10,16 +10,16 @@
  * as it is, consistent (app and stack both on), and prints the commands to check or stop it.
  * Exit 0: the flag stayed on; 2: preflight unhealthy or tripped and rolled back; 1: could not run.
  */
-import { CheckReport, parseSince, renderCheck } from "../core/check/report";
+import { CheckReport, exitCodeOf, parseSince, renderCheck } from "../core/check/report";
 import { LOG_SIGNATURES, parseLogPatterns } from "../core/check/logs";
 import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from "../core/check/watch";
 import { FLAG_VAR } from "../core/settings";
 import { StopRecord, describeStop } from "../core/deploy/stop";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, failure, reportError, usage } from "./contract";
-import { Io, Subcommand, UsageError } from "./io";
-import { runCheck } from "./check";
+import { CliError, EXIT, failure, reportError, usage, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
+import { couldNotCheck, runCheck } from "./check";
 import { withSslMode } from "./check-probes";
 import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
 import { automationDriver, PulumiDriver } from "./pulumi-driver";
@@ -37,7 +37,19 @@ and prints what tripped. Ctrl-C stops watching and leaves the flag on, with the 
 Every trip records the stop in the stack's backend (tag raptor:stopped); a stopped stack is refused
 until --resume (after the cause is fixed). --marks DIR loads prod's soak marks from the soak-marks store (a
 checkout of branch raptor-soak-marks) into the working copy before the preview, as deploy does.
-Exit status: 0 the flag stayed on, 2 preflight unhealthy, stopped, or tripped (rolled back), 1 could not run.
+Options:
+  --stack NAME        the stack (required): Pulumi.<NAME>.yaml in the project directory
+  --watch DURATION    how long to watch after the up (30s, 10m, 1h); default 10m
+  --resume            after a stop: clear the stop record once the flip stays on (fix the cause first)
+  --marks DIR         the soak-marks store (a checkout of branch raptor-soak-marks), for prod's gate
+  --json              one JSON document: {result, stack, app, ...}; a failure is {"error": {code, message, fix}}
+  --cwd DIR           act on the project in DIR (default: the current directory)
+Needs: the pulumi CLI and the stack's backend login (PULUMI_ACCESS_TOKEN, or PULUMI_CONFIG_PASSPHRASE on a
+file backend); the heroku CLI with HEROKU_API_KEY (or its netrc login); npm ci --prefix policy (the pack).
+Reads: raptor:app, raptor:database, raptor:role, raptor:schema, raptor:roleSeparation (must be false),
+raptor:healthUrl, raptor:logPatterns, raptor:sentryProject with SENTRY_AUTH_TOKEN, raptor:sentryEnvironment.
+Exit status: 0 the flag stayed on; 2 preflight unhealthy, stopped, blocked by the preview, or tripped (rolled
+back); 1 could not run (bad input, a check that could not run, pulumi or heroku failing).
 `;
 
 export interface CutoverDeps {
@@ -182,6 +194,13 @@ export async function preflight(c: Ctx, flagPending = false, resumed?: StopRecor
     const findings = report.findings.filter((f) => !(flagPending && f.check === "flag"));
     if (findings.every((f) => f.status !== "unhealthy" && f.status !== "error")) {
         return undefined;
+    }
+    if (exitCodeOf(findings) === EXIT.ERROR) {
+        // A check that could not run (Heroku or the database did not answer) is exit 1, as in check itself.
+        if (!c.json) {
+            c.io.out(renderCheck(report));
+        }
+        throw couldNotCheck({ ...report, findings });
     }
     return report;
 }
@@ -371,7 +390,7 @@ export async function cutoverIn(dir: string, argv: string[], io: Io, deps: Cutov
         return code;
     } catch (e) {
         const fix = "fix what the message names, then run cutover again";
-        return failure(io, json, "cutover", e, { code: "cutover-failed", fix });
+        return failure(io, json, "cutover", e, { code: "failed", fix });
     }
 }
 

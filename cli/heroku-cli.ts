@@ -50,11 +50,28 @@ export function cliError(r: CliResult): string {
     return `${line.replace(/^\s*[›»]\s*/, "").trim() || "no output"} (exit ${r.code})`;
 }
 
+/**
+ * A read of the app's live state that failed (Heroku unreachable, a login refused): cli/contract.ts gives it the
+ * code could-not-check, as check's own findings of the same failure, so every command reports it alike.
+ */
+export class LiveReadError extends Error {
+    constructor(
+        message: string,
+        readonly fix: string,
+    ) {
+        super(message);
+        this.name = "LiveReadError";
+    }
+}
+
 /** `heroku config -a APP --json`: every config var (values stay in memory, never printed). */
 export async function configVars(app: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
     const r = await heroku(["config", "-a", app, "--json"], env);
     if (r.code !== 0) {
-        throw new Error(`heroku config -a ${app} --json failed: ${cliError(r)}`);
+        throw new LiveReadError(
+            `heroku config -a ${app} --json failed: ${cliError(r)}`,
+            "check HEROKU_API_KEY and raptor:app, then run the command again",
+        );
     }
     return JSON.parse(r.stdout) as Record<string, string>;
 }
