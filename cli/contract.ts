@@ -30,6 +30,9 @@ export const ERROR_CODES = {
     "could-not-check":
         "a live read could not run: Heroku, the database or Sentry did not answer or refused the login (check, soak, " +
         "cutover, deploy)",
+    interrupted:
+        "Ctrl-C during the watch: the flag stays on, app and stack agreeing; the fix is the check to run next " +
+        "(cutover, deploy)",
     "already-on": "the flag is already on in the stack file (cutover)",
     "signer-not-allowed": "the signing key is not in policy/config.json's allowed signers (signoff)",
     "not-a-key": "--key is not an SSH key, or no such file (signoff)",

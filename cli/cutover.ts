@@ -290,16 +290,17 @@ export async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
             const state =
                 `Interrupted at ${end.interrupted.toISOString()}: the flag is ON on ${c.app} and ` +
                 `raptor:roleSeparation is true in stack ${c.stack} (they agree); nothing had tripped since ` +
-                `${flipAt.toISOString()}.\n` +
-                `Next: raptor-roles check --stack ${c.stack} --since ${flipAt.toISOString()}\n` +
-                `If it is unhealthy, the emergency stop: heroku config:set ${FLAG_VAR}=0 -a ${c.app} >/dev/null, ` +
-                "then " +
-                `pulumi config set raptor:roleSeparation false -s ${c.stack} and pulumi up -s ${c.stack}.\n`;
-            print(
-                c,
-                { result: "interrupted", stack: c.stack, app: c.app, flipAt, interruptedAt: end.interrupted },
-                state,
-            );
+                `${flipAt.toISOString()}.`;
+            const next = `raptor-roles check --stack ${c.stack} --since ${flipAt.toISOString()}`;
+            const stop =
+                `the emergency stop: heroku config:set ${FLAG_VAR}=0 -a ${c.app} >/dev/null, then ` +
+                `pulumi config set raptor:roleSeparation false -s ${c.stack} and pulumi up -s ${c.stack}.`;
+            if (c.json) {
+                // Exit 1 under --json is the error document (cli/contract.ts); deploy sets c.change, cutover not.
+                const e = new CliError("interrupted", state, `${next}; if it is unhealthy, ${stop}`);
+                return reportError(c.io, c.change === undefined ? "cutover" : "deploy", e, true);
+            }
+            c.io.out(`${state}\nNext: ${next}\nIf it is unhealthy, ${stop}\n`);
             return 1;
         }
         const what = c.change === "narrowing" ? `Narrowing applied on ${c.app}` : `Flag ON on ${c.app}`;

@@ -241,11 +241,8 @@ describe("the project is the current directory (or --cwd DIR), never the CLI's o
         for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "policy/config.json"]) {
             fs.cpSync(path.join(ROOT, f), path.join(copy, f));
         }
-        const staging = fs.readFileSync(path.join(copy, "Pulumi.staging.yaml"), "utf8");
-        fs.writeFileSync(
-            path.join(copy, "Pulumi.staging.yaml"),
-            staging.replace(/raptor:app: .*/, "raptor:app: raxx-api-copy"),
-        );
+        // The copy's own role (the app must stay raxx-api-staging: the program refuses another app for staging).
+        fs.appendFileSync(path.join(copy, "Pulumi.staging.yaml"), "  raptor:role: raptor_copy\n");
     });
     const runIn = (cwd: string, ...args: string[]) =>
         spawnSync(process.execPath, [path.join(ROOT, "bin", "raptor-roles.js"), ...args], {
@@ -255,10 +252,10 @@ describe("the project is the current directory (or --cwd DIR), never the CLI's o
         });
 
     it("run from a copy's directory, it reads that copy's Pulumi.staging.yaml and says so", () => {
-        const r = runIn(copy, "plan", "--stack", "staging");
+        const r = runIn(copy, "sql", "--stack", "staging");
         expect(r.status).toBe(0);
-        expect(r.stdout.split("\n")[0]).toBe("raptor plan for stack staging (app raxx-api-copy)");
-        expect(r.stderr).toBe(`raptor-roles plan: stack file ${path.join(copy, "Pulumi.staging.yaml")}\n`);
+        expect(r.stdout.split("\n")[0]).toBe("-- Raptor grant matrix for role raptor_copy in schema public.");
+        expect(r.stderr).toBe(`raptor-roles sql: stack file ${path.join(copy, "Pulumi.staging.yaml")}\n`);
     });
 
     it("from a directory without Pulumi.yaml: the error names it and the fix; the fix (--cwd) works", () => {
@@ -273,10 +270,10 @@ describe("the project is the current directory (or --cwd DIR), never the CLI's o
                 fix: "cd to the project's checkout (where Pulumi.yaml is), or pass --cwd DIR",
             },
         });
-        const fixed = runIn(empty, "plan", "--stack", "staging", "--cwd", copy);
+        const fixed = runIn(empty, "sql", "--stack", "staging", "--cwd", copy);
         expect(fixed.status).toBe(0);
-        expect(fixed.stdout.split("\n")[0]).toBe("raptor plan for stack staging (app raxx-api-copy)");
-        expect(fixed.stderr).toBe(`raptor-roles plan: stack file ${path.join(copy, "Pulumi.staging.yaml")}\n`);
+        expect(fixed.stdout.split("\n")[0]).toBe("-- Raptor grant matrix for role raptor_copy in schema public.");
+        expect(fixed.stderr).toBe(`raptor-roles sql: stack file ${path.join(copy, "Pulumi.staging.yaml")}\n`);
     });
 
     it("--cwd naming no directory is a usage error naming it", () => {
