@@ -34,6 +34,9 @@ export const ERROR_CODES = {
         "Ctrl-C during the watch: the flag stays on, app and stack agreeing; the fix is the check to run next " +
         "(cutover, deploy)",
     "already-on": "the flag is already on in the stack file (cutover)",
+    "soak-marks": "the soak-marks store (--marks DIR) is missing, unreadable or holds no marks for the stack",
+    heroku: "a heroku CLI write failed (the emergency stop's config:set, tried 3 times): stop",
+    "stop-record": "the flag is 0 but the stop could not be recorded in the stack's backend (stop)",
     "signer-not-allowed": "the signing key is not in policy/config.json's allowed signers (signoff)",
     "not-a-key": "--key is not an SSH key, or no such file (signoff)",
     "sign-failed": "ssh-keygen could not sign (signoff)",
