@@ -13,6 +13,7 @@ const INCLUDE = [
     // The docs against the help texts and the commands they show (in process).
     "test/docs/**/*.test.ts",
     "test/index.test.ts",
+    "test/import-cycles.test.ts",
     // The offline plan and the command contract: in process, under mocks.
     "test/cli/plan.test.ts",
     "test/cli/plan-inputs.test.ts",

@@ -18,14 +18,25 @@ function build(root, { quiet = false } = {}) {
     const tmp = path.join(root, `dist.tmp-${process.pid}`);
     fs.rmSync(tmp, { recursive: true, force: true });
     const tsc = require.resolve("typescript/bin/tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", tmp], {
+    const args = [
+        tsc,
+        "-p",
+        path.join(root, "tsconfig.build.json"),
+        "--outDir",
+        tmp,
+        ...(quiet ? ["--pretty", "false"] : []),
+    ];
+    const r = spawnSync(process.execPath, args, {
+        cwd: root,
         stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
         encoding: "utf8",
     });
     if (r.status !== 0) {
         fs.rmSync(tmp, { recursive: true, force: true });
         const out = quiet ? `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() : "";
-        throw new Error(`tsc -p tsconfig.build.json failed (exit ${r.status})${out ? `:\n${out}` : ""}`);
+        const e = new Error(`tsc -p tsconfig.build.json failed (exit ${r.status})${out ? `:\n${out}` : ""}`);
+        e.firstError = firstError(out) ?? `tsc -p tsconfig.build.json failed (exit ${r.status})`;
+        throw e;
     }
     for (const data of LINKED) {
         const at = path.join(tmp, data);
@@ -53,7 +64,18 @@ function build(root, { quiet = false } = {}) {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
     fs.rmSync(old, { recursive: true, force: true });
+    // bin/raptor-roles.js's record of a failed build (of some sources): these built.
+    fs.rmSync(path.join(root, "dist.failed"), { force: true });
     return hash;
+}
+
+/**
+ * The compiler's first error as `file:line: message` (tsc --pretty false prints `file(line,col): error TSnnnn: msg`),
+ * or undefined when the output holds none (tsc could not start, say).
+ */
+function firstError(output) {
+    const m = /^(.+?)\((\d+),\d+\): error TS\d+: (.*)$/m.exec(output);
+    return m === null ? undefined : `${m[1]}:${m[2]}: ${m[3]}`;
 }
 
 /**
@@ -74,7 +96,7 @@ function linkBin(root) {
     }
 }
 
-module.exports = { build, linkBin };
+module.exports = { build, firstError, linkBin };
 
 if (require.main === module) {
     try {

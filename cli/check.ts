@@ -10,8 +10,8 @@ import { parseLogPatterns } from "../core/check/logs";
 import { RaptorSettings } from "../core/settings";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, failure, reportError, usage } from "./contract";
-import { Io, Subcommand, UsageError } from "./io";
+import { CliError, EXIT, failure, reportError, usage, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
 import { CliResult, heroku, herokuFailure } from "./heroku-cli";
 import {
     ProbeContext,
@@ -174,8 +174,32 @@ export async function checkIn(dir: string, argv: string[], io: Io, deps: CheckDe
         const err = withMissingTool(e, "raptor-roles check");
         return failure(io, json, "check", err, otherwise(err, "check", values.stack));
     }
+    const code = exitCodeOf(report.findings);
+    if (json && code === EXIT.ERROR) {
+        return reportError(io, "check", couldNotCheck(report), json);
+    }
     io.out(json ? `${JSON.stringify(report, null, 2)}\n` : renderCheck(report));
-    return exitCodeOf(report.findings);
+    return code;
+}
+
+/**
+ * A report with a check that could not run (and none unhealthy) as the contract's exit-1 error: code
+ * could-not-check, the first such finding's detail and fix. check, soak, cutover and deploy all use it, so an
+ * unreachable Heroku is the same exit 1 and the same code whichever of them meets it.
+ */
+export function couldNotCheck(report: CheckReport): CliError {
+    const errors = report.findings.filter((f) => f.status === "error");
+    const first = errors[0];
+    if (first === undefined) {
+        return new CliError("internal", "couldNotCheck called on a report without an error", "report it");
+    }
+    const others = errors.slice(1).map((f) => f.check);
+    const more = others.length > 0 ? ` (nor could ${others.join(", ")})` : "";
+    return new CliError(
+        "could-not-check",
+        `the ${first.check} check could not run: ${first.detail}${more}`,
+        first.fix ?? `raptor-roles check --stack ${report.stack} names each check and its fix`,
+    );
 }
 
 export const check: Subcommand = (argv, io) =>

@@ -10,11 +10,71 @@ import type { Io } from "./io";
 
 export const EXIT = { OK: 0, ERROR: 1, FINDING: 2 } as const;
 
+/**
+ * Every `code` an error document can carry (exit 1), with what it means: one failure, one code, whichever command
+ * meets it. README.md's table of codes is tested against this list (test/cli/contract.test.ts).
+ */
+export const ERROR_CODES = {
+    usage: "a flag missing, unknown, repeated or malformed",
+    "unknown-command": "no such command",
+    "no-project": "no Pulumi.yaml in the directory acted on (cd to the project, or pass --cwd DIR)",
+    "stack-file": "a stack file missing or not valid YAML, or a stack name that is not one",
+    config: "a raptor:* key of a stack file that does not validate (the file, the key and the value are named)",
+    program: "the program refuses the stack (e.g. an Essential add-on plan): plan, signoff",
+    classification: "the table classification cannot be read or is inconsistent",
+    git: "a repository or revision git cannot read (diff)",
+    "no-url": "no database URL given, or its variable is unset (verify, workload)",
+    verify: "the database was reached but could not be read (verify)",
+    workload: "the workload proof cannot run (workload)",
+    "workload-file": "a workload file that cannot be read (plan, diff --workload)",
+    "policy-config":
+        "policy/config.json is not valid JSON or a key has the wrong form: its line and column, the key and the form",
+    "tool-missing":
+        "pulumi or heroku is not on PATH; the fix installs the pinned version (check, soak, cutover, deploy)",
+    "db-url": "a malformed database URL: the wrong part, and the form postgres://USER:PASSWORD@HOST:PORT/DB",
+    "db-dns": "the database's host name does not resolve",
+    "db-refused": "nothing accepts connections at the database's host and port",
+    "db-timeout": "the database did not answer in time",
+    "db-auth": "the database refused the user or the password",
+    "db-ssl": "the database and this client disagree on SSL (sslmode, a certificate)",
+    "db-no-database": "the URL names a database the server does not have; the fix lists the ones it has",
+    "db-connect": "any other failure to connect to the database",
+    "could-not-check":
+        "a live read could not run: Heroku, the database or Sentry did not answer or refused the login (check, soak, " +
+        "cutover, deploy)",
+    interrupted:
+        "Ctrl-C during the watch: the flag stays on, app and stack agreeing; the fix is the check to run next " +
+        "(cutover, deploy)",
+    "already-on": "the flag is already on in the stack file (cutover)",
+    "soak-marks": "the soak-marks store (--marks DIR) is missing, unreadable or holds no marks for the stack",
+    heroku: "a heroku CLI write failed (the emergency stop's config:set, tried 3 times): stop",
+    "stop-record": "the flag is 0 but the stop could not be recorded in the stack's backend (stop)",
+    "signer-not-allowed": "the signing key is not in policy/config.json's allowed signers (signoff)",
+    "not-a-key": "--key is not an SSH key, or no such file (signoff)",
+    "sign-failed": "ssh-keygen could not sign (signoff)",
+    "force-refused": "--force (an unsigned sign-off) outside migration mode (signoff)",
+    "unreadable-path": "a migrations path that cannot be read (lint-migrations)",
+    "no-migrations": "no migration under the paths given (lint-migrations)",
+    "python-missing": "python3 is needed to read Alembic migrations (lint-migrations)",
+    "python-syntax": "a migration that is not valid Python (lint-migrations)",
+    "revision-identifiers": "a migration whose revision identifiers cannot be read (lint-migrations)",
+    "duplicate-revision": "two migrations with one revision (lint-migrations)",
+    "unknown-revision": "a down_revision no migration has (lint-migrations)",
+    "revision-cycle": "migrations whose revisions form a cycle (lint-migrations)",
+    failed: "any other failure the command could not get past: the message names it",
+    internal: "a bug in raptor-roles: report it",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+const isErrorCode = (c: unknown): c is ErrorCode =>
+    typeof c === "string" && Object.prototype.hasOwnProperty.call(ERROR_CODES, c);
+
 /** A failure the operator can act on: what is wrong (naming the value and where it came from) and the fix. */
 export class CliError extends Error {
     constructor(
-        /** Stable, for machines: e.g. "usage", "stack-file", "config", "signer-not-allowed". */
-        readonly code: string,
+        /** Stable, for machines: one of ERROR_CODES. */
+        readonly code: ErrorCode,
         message: string,
         /** The command or edit that fixes it. */
         readonly fix: string,
@@ -33,7 +93,7 @@ export class UsageError extends CliError {
 }
 
 export interface ErrorDocument {
-    error: { code: string; message: string; fix: string };
+    error: { code: ErrorCode; message: string; fix: string };
 }
 
 /** True when the command line asks for JSON: `--json`, or diff's `--format json` / `--format=json`. */
@@ -42,15 +102,16 @@ export function wantsJson(argv: readonly string[]): boolean {
 }
 
 /** Known error classes of the core and offline modules, by name: their code and the fix their message carries. */
-const CODES: Readonly<Record<string, string>> = {
+const CODES: Readonly<Record<string, ErrorCode>> = {
+    ProjectDirError: "no-project",
     StackFileError: "stack-file",
+    StackConfigError: "config",
+    LiveReadError: "could-not-check",
     SettingsError: "config",
     ClassificationError: "classification",
     ClassificationSourceError: "classification",
     DiffError: "git",
     VerifyError: "verify",
-    MigrationError: "migration",
-    PythonError: "python",
     WorkloadFileError: "workload-file",
     PackConfigError: "policy-config",
 };
@@ -59,12 +120,14 @@ const CODES: Readonly<Record<string, string>> = {
  * Any thrown value as the contract's error: a CliError as is; a known error with its message; else, when the
  * command says what its other failures are (`otherwise`: e.g. check's "failed", with its fix), that; else "internal".
  */
-export function asCliError(e: unknown, command: string, otherwise?: { code: string; fix: string }): CliError {
+export function asCliError(e: unknown, command: string, otherwise?: { code: ErrorCode; fix: string }): CliError {
     if (e instanceof CliError) {
         return e;
     }
     const err = e instanceof Error ? e : new Error(String(e));
-    const code = CODES[err.name];
+    // An error that carries its own code (lint-migrations' MigrationError and PythonError) keeps it.
+    const carried = (err as { code?: unknown }).code;
+    const code = isErrorCode(carried) ? carried : CODES[err.name];
     const own = (err as { fix?: unknown }).fix;
     if (code !== undefined && typeof own === "string" && own !== "") {
         return new CliError(code, err.message, own);
@@ -102,7 +165,13 @@ export function reportError(io: Io, command: string, e: CliError, json: boolean)
  * A failure as the contract prints it (reportError): a CliError (UsageError included) keeps its code and fix, a
  * known error its class's code, any other gets `otherwise`. For commands that print their own result documents.
  */
-export function failure(io: Io, json: boolean, command: string, e: unknown, otherwise: { code: string; fix: string }) {
+export function failure(
+    io: Io,
+    json: boolean,
+    command: string,
+    e: unknown,
+    otherwise: { code: ErrorCode; fix: string },
+) {
     return reportError(io, command, asCliError(e, command, otherwise), json);
 }
 

@@ -10,16 +10,16 @@
  * as it is, consistent (app and stack both on), and prints the commands to check or stop it.
  * Exit 0: the flag stayed on; 2: preflight unhealthy or tripped and rolled back; 1: could not run.
  */
-import { CheckReport, parseSince, renderCheck } from "../core/check/report";
+import { CheckReport, exitCodeOf, parseSince, renderCheck } from "../core/check/report";
 import { LOG_SIGNATURES, parseLogPatterns } from "../core/check/logs";
 import { RollbackReport, Trip, Tripwire, parseDuration, renderRollback } from "../core/check/watch";
 import { FLAG_VAR } from "../core/settings";
 import { StopRecord, describeStop } from "../core/deploy/stop";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, failure, reportError, usage } from "./contract";
-import { Io, Subcommand, UsageError } from "./io";
-import { runCheck } from "./check";
+import { CliError, EXIT, failure, reportError, usage, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
+import { couldNotCheck, runCheck } from "./check";
 import { withSslMode } from "./check-probes";
 import { cliError, configVars, heroku, tailLogs } from "./heroku-cli";
 import { otherwise, withMissingTool } from "./tools";
@@ -38,7 +38,19 @@ and prints what tripped. Ctrl-C stops watching and leaves the flag on, with the 
 Every trip records the stop in the stack's backend (tag raptor:stopped); a stopped stack is refused
 until --resume (after the cause is fixed). --marks DIR loads prod's soak marks from the soak-marks store (a
 checkout of branch raptor-soak-marks) into the working copy before the preview, as deploy does.
-Exit status: 0 the flag stayed on, 2 preflight unhealthy, stopped, or tripped (rolled back), 1 could not run.
+Options:
+  --stack NAME        the stack (required): Pulumi.<NAME>.yaml in the project directory
+  --watch DURATION    how long to watch after the up (30s, 10m, 1h); default 10m
+  --resume            after a stop: clear the stop record once the flip stays on (fix the cause first)
+  --marks DIR         the soak-marks store (a checkout of branch raptor-soak-marks), for prod's gate
+  --json              one JSON document: {result, stack, app, ...}; a failure is {"error": {code, message, fix}}
+  --cwd DIR           act on the project in DIR (default: the current directory)
+Needs: the pulumi CLI and the stack's backend login (PULUMI_ACCESS_TOKEN, or PULUMI_CONFIG_PASSPHRASE on a
+file backend); the heroku CLI with HEROKU_API_KEY (or its netrc login); npm ci --prefix policy (the pack).
+Reads: raptor:app, raptor:database, raptor:role, raptor:schema, raptor:roleSeparation (must be false),
+raptor:healthUrl, raptor:logPatterns, raptor:sentryProject with SENTRY_AUTH_TOKEN, raptor:sentryEnvironment.
+Exit status: 0 the flag stayed on; 2 preflight unhealthy, stopped, blocked by the preview, or tripped (rolled
+back); 1 could not run (bad input, a check that could not run, pulumi or heroku failing).
 `;
 
 export interface CutoverDeps {
@@ -184,6 +196,13 @@ export async function preflight(c: Ctx, flagPending = false, resumed?: StopRecor
     if (findings.every((f) => f.status !== "unhealthy" && f.status !== "error")) {
         return undefined;
     }
+    if (exitCodeOf(findings) === EXIT.ERROR) {
+        // A check that could not run (Heroku or the database did not answer) is exit 1, as in check itself.
+        if (!c.json) {
+            c.io.out(renderCheck(report));
+        }
+        throw couldNotCheck({ ...report, findings });
+    }
     return report;
 }
 
@@ -272,16 +291,17 @@ export async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
             const state =
                 `Interrupted at ${end.interrupted.toISOString()}: the flag is ON on ${c.app} and ` +
                 `raptor:roleSeparation is true in stack ${c.stack} (they agree); nothing had tripped since ` +
-                `${flipAt.toISOString()}.\n` +
-                `Next: raptor-roles check --stack ${c.stack} --since ${flipAt.toISOString()}\n` +
-                `If it is unhealthy, the emergency stop: heroku config:set ${FLAG_VAR}=0 -a ${c.app} >/dev/null, ` +
-                "then " +
-                `pulumi config set raptor:roleSeparation false -s ${c.stack} and pulumi up -s ${c.stack}.\n`;
-            print(
-                c,
-                { result: "interrupted", stack: c.stack, app: c.app, flipAt, interruptedAt: end.interrupted },
-                state,
-            );
+                `${flipAt.toISOString()}.`;
+            const next = `raptor-roles check --stack ${c.stack} --since ${flipAt.toISOString()}`;
+            const stop =
+                `the emergency stop: heroku config:set ${FLAG_VAR}=0 -a ${c.app} >/dev/null, then ` +
+                `pulumi config set raptor:roleSeparation false -s ${c.stack} and pulumi up -s ${c.stack}.`;
+            if (c.json) {
+                // Exit 1 under --json is the error document (cli/contract.ts); deploy sets c.change, cutover not.
+                const e = new CliError("interrupted", state, `${next}; if it is unhealthy, ${stop}`);
+                return reportError(c.io, c.change === undefined ? "cutover" : "deploy", e, true);
+            }
+            c.io.out(`${state}\nNext: ${next}\nIf it is unhealthy, ${stop}\n`);
             return 1;
         }
         const what = c.change === "narrowing" ? `Narrowing applied on ${c.app}` : `Flag ON on ${c.app}`;

@@ -23,12 +23,12 @@ import { JudgedStatement, judgePlanned } from "../core/workload/verdict";
 import { redact, urlSecrets } from "../db/connection";
 import { projectDir, readStackFile, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, failure, reportError, usage } from "./contract";
+import { CliError, failure, reportError, usage, UsageError } from "./contract";
 import { withSslMode } from "./check-probes";
 import { Ctx, CutoverDeps, flipAndWatch, preflight } from "./cutover";
 import { configVars } from "./heroku-cli";
 import { otherwise, withMissingTool } from "./tools";
-import { Io, Subcommand, UsageError } from "./io";
+import { Io, Subcommand } from "./io";
 import { automationDriver } from "./pulumi-driver";
 import { runVerify } from "./verify";
 import { runWorkload } from "./workload";
@@ -53,7 +53,20 @@ the stack file says. The rollback is never blocked.
 --marks DIR reads the soak marks from the soak-marks store (a checkout of branch raptor-soak-marks, which the
 soak workflow writes) into the working copy's raptor:soakEvidence before the preview, where prod's
 soak-before-prod policy reads them; nothing is committed.
-Exit status: 0 applied and healthy, 2 refused, blocked, stopped or rolled back, 1 could not run.
+Options:
+  --stack NAME        the stack (required): Pulumi.<NAME>.yaml in the project directory
+  --watch DURATION    how long to watch after a flip or a narrowing (30s, 10m, 1h); default 10m
+  --app-repo DIR      the application's checkout, where raptor:smokeCommand runs
+  --resume            after an emergency stop: let the flag be turned on again (fix the cause first)
+  --marks DIR         the soak-marks store (a checkout of branch raptor-soak-marks), for prod's gate
+  --json              one JSON document: {result, stack, app, change, ...}; a failure is {"error": {...}}
+  --cwd DIR           act on the project in DIR (default: the current directory)
+Needs: the pulumi CLI and the stack's backend login (PULUMI_ACCESS_TOKEN, or PULUMI_CONFIG_PASSPHRASE on a
+file backend); the heroku CLI with HEROKU_API_KEY (or its netrc login); npm ci --prefix policy (the pack).
+Reads: raptor:app, raptor:database, raptor:role, raptor:schema, raptor:roleSeparation, raptor:smokeCommand,
+raptor:healthUrl, raptor:logPatterns, raptor:sentryProject with SENTRY_AUTH_TOKEN, raptor:sentryEnvironment.
+Exit status: 0 applied and healthy; 2 refused, blocked, stopped or rolled back; 1 could not run (bad input, a
+check that could not run, pulumi or heroku failing).
 `;
 
 interface Planned {

@@ -6,17 +6,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { toolMissing } from "./tools";
 
-/** A heroku call that failed, with the fix for its kind of failure (herokuFailure). */
-export class HerokuCallError extends Error {
-    constructor(
-        message: string,
-        readonly fix: string,
-    ) {
-        super(message);
-        this.name = "HerokuCallError";
-    }
-}
-
 export interface CliResult {
     readonly code: number;
     readonly stdout: string;
@@ -116,12 +105,26 @@ export function herokuFailure(r: CliResult, call: string, app: string): { detail
     return { detail, fix: `run \`${call}\` by hand to see the CLI's whole output, then run the command again` };
 }
 
+/**
+ * A read of the app's live state that failed (Heroku unreachable, a login refused): cli/contract.ts gives it the
+ * code could-not-check, as check's own findings of the same failure, so every command reports it alike.
+ */
+export class LiveReadError extends Error {
+    constructor(
+        message: string,
+        readonly fix: string,
+    ) {
+        super(message);
+        this.name = "LiveReadError";
+    }
+}
+
 /** `heroku config -a APP --json`: every config var (values stay in memory, never printed). */
 export async function configVars(app: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
     const r = await heroku(["config", "-a", app, "--json"], env);
     if (r.code !== 0) {
         const f = herokuFailure(r, `heroku config -a ${app} --json`, app);
-        throw new HerokuCallError(f.detail, f.fix);
+        throw new LiveReadError(f.detail, f.fix);
     }
     return JSON.parse(r.stdout) as Record<string, string>;
 }

@@ -6,6 +6,3 @@ export interface Io {
 
 /** A subcommand: takes its own argv (after the subcommand name) and returns the exit code (cli/contract.ts's EXIT). */
 export type Subcommand = (argv: string[], io: Io) => Promise<number>;
-
-// Bad usage: main prints the message and the fix to stderr (and the error document with --json), exit 1.
-export { UsageError } from "./contract";

@@ -13,7 +13,8 @@ import { SqlTool, orderRevisions, orderSql, sqlMigration } from "../core/migrati
 import { isClean, renderLint } from "../core/migrations/report";
 import { loadSqlParser, parseSqlOps } from "../core/migrations/sql";
 import { Migration, MigrationError, MigrationTree } from "../core/migrations/types";
-import { Io, Subcommand, UsageError } from "./io";
+import { ErrorCode, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
 import { PythonError, parsePythonFiles } from "./python-ast";
 
 export const LINT_MIGRATIONS_HELP = `usage: raptor-roles lint-migrations PATH... [--json] [--schema NAME] [--role NAME]
@@ -213,7 +214,7 @@ export async function lintPaths(
 }
 
 /** A failure that stops the run (exit 1): one line on stderr and, with --json, the error document on stdout. */
-function failed(io: Io, json: boolean, e: { code: string; reason: string; fix: string }): number {
+function failed(io: Io, json: boolean, e: { code: ErrorCode; reason: string; fix: string }): number {
     io.err(`raptor-roles lint-migrations: ${e.reason}; ${e.fix}\n`);
     if (json) {
         io.out(`${JSON.stringify({ error: { code: e.code, message: e.reason, fix: e.fix } }, null, 2)}\n`);

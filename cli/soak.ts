@@ -29,9 +29,9 @@ import {
 import { CheckReport, exitCodeOf, renderCheck } from "../core/check/report";
 import { projectDir, readStackFile } from "../offline/stack-file";
 import { parse } from "./args";
-import { failure, reportError, usage } from "./contract";
-import { Io, Subcommand, UsageError } from "./io";
-import { runCheck } from "./check";
+import { CliError, failure, reportError, usage, UsageError } from "./contract";
+import { Io, Subcommand } from "./io";
+import { couldNotCheck, runCheck } from "./check";
 import { missingToolIn, otherwise, toolMissing, withMissingTool } from "./tools";
 import { pulumiFailure } from "./pulumi-driver";
 import { MARKS_BRANCH, readMarks, writeEvidence, writeMarks } from "./soak-store";
@@ -53,9 +53,16 @@ Options:
   --signer NAME   the principal soak-before-prod.markSigners lists for that key (e.g. soak-bot@raxx.app)
   --into STACK    the stack to record for (default: every stack whose raptor:soakStack ends in /NAME)
   --marks DIR     the soak-marks store: read the chain from and write the mark to DIR/<into>.json
-  --json          {mark, into, report, gap}
+  --json          {mark, into, report, gap}; a failure is {"error": {code, message, fix}}
+  --cwd DIR       act on the project in DIR (default: the current directory)
+Needs: the pulumi CLI and the soak stack's backend login (PULUMI_ACCESS_TOKEN, or PULUMI_CONFIG_PASSPHRASE on a
+file backend: it reads the stack's roleSeparationEnabledAt output); the heroku CLI with HEROKU_API_KEY (or its
+netrc login); ssh-keygen (to sign); git, for --marks.
+Reads: of the soak stack raptor:app, raptor:database, raptor:role, raptor:schema, raptor:roleSeparation,
+raptor:healthUrl, raptor:logPatterns, raptor:sentryProject with SENTRY_AUTH_TOKEN, raptor:sentryEnvironment; of
+the stacks it records for raptor:soakStack and raptor:soakEvidence.
 Exit status: 0 clean, complete mark recorded; 2 unhealthy or incomplete mark recorded (an incomplete one names
-the gap and how to close it); 1 nothing recorded.
+the gap and how to close it); 1 nothing recorded (bad input, a check that could not run, pulumi failing).
 `;
 
 export interface SoakDeps {
@@ -282,9 +289,13 @@ export async function soakIn(dir: string, argv: string[], io: Io, deps: SoakDeps
         const o = { stack: values.stack, key: values.key, signer: values.signer, into, store: values.marks };
         const r = await record(dir, o, deps);
         if (!("mark" in r)) {
-            io.out(json ? `${JSON.stringify({ mark: null, report: r.report }, null, 2)}\n` : renderCheck(r.report));
-            io.err("raptor-roles soak: the check could not run everything, so no mark was recorded; run it again\n");
-            return 1;
+            // Could not check: exit 1 and code could-not-check, as check itself; the report only for people.
+            if (!json) {
+                io.out(renderCheck(r.report));
+            }
+            const e = couldNotCheck(r.report);
+            const why = "the check could not run everything, so no mark was recorded";
+            return reportError(io, "soak", new CliError(e.code, `${why}: ${e.message}`, e.fix), json);
         }
         const files = r.into
             .map((s) => (o.store === undefined ? path.basename(readStackFile(s, dir).path) : whereOf(dir, s, o.store)))

@@ -10,9 +10,9 @@ import { describeStop } from "../core/deploy/stop";
 import { FLAG_VAR } from "../core/settings";
 import { projectDir, stackSettings } from "../offline/stack-file";
 import { parse } from "./args";
-import { CliError, failure, reportError, usage } from "./contract";
+import { CliError, failure, reportError, usage, UsageError } from "./contract";
 import { CutoverDeps, actor, emergencyStop } from "./cutover";
-import { Io, Subcommand, UsageError } from "./io";
+import { Io, Subcommand } from "./io";
 import { automationDriver } from "./pulumi-driver";
 
 export const STOP_HELP = `usage: raptor-roles stop --stack NAME [--reason TEXT] [--json]
@@ -85,7 +85,7 @@ export async function stopIn(dir: string, argv: string[], io: Io, deps: CutoverD
         return 0;
     } catch (e) {
         return failure(io, json, "stop", e, {
-            code: "stop-failed",
+            code: "failed",
             fix: `set the flag by hand: heroku config:set ${FLAG_VAR}=0 -a <app>`,
         });
     }

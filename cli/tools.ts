@@ -3,7 +3,7 @@
  * is told which, and how to install the version this project pins, instead of the Automation API's raw output
  * ("code: -2 stdout: stderr: Command failed with ENOENT: pulumi version ...") or a bare "spawn heroku ENOENT".
  */
-import { CliError } from "./contract";
+import { CliError, ErrorCode } from "./contract";
 
 export type Tool = "pulumi" | "heroku";
 
@@ -51,8 +51,8 @@ export function withMissingTool(e: unknown, doing: string): unknown {
  * fix (a heroku call, a connection) keeps it under `code`; a pulumi step's points at running it by hand; anything
  * else is one raptor-roles does not know, and says so, instead of "fix what the message names".
  */
-export function otherwise(e: unknown, command: string, stack: string | undefined): { code: string; fix: string } {
-    const code = `${command}-failed`;
+export function otherwise(e: unknown, command: string, stack: string | undefined): { code: ErrorCode; fix: string } {
+    const code = "failed";
     const own = (e as { fix?: unknown }).fix;
     if (typeof own === "string" && own !== "") {
         return { code, fix: own };

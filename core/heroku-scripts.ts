@@ -88,67 +88,104 @@ flag_value() { hk config:get "$FLAG_NAME" -a "$APP"; }
 `;
 
 /**
- * State of the credential ROLE on the add-on, empty when absent. `pg:credentials` has no --json: the
- * table is read with colour and box characters stripped (heroku/cli pg/credentials.ts).
+ * What the credential step differs in between the two command families (heroku 11.10): the command, what its
+ * listing prints (classic `pg:credentials`: Credential, State; Advanced `data:pg:credentials`: Credential, Type,
+ * State) and the store's states. Classic (lib/data/types.ts): active, rotating and rotation_completed work;
+ * provisioning and wait_for_provisioning are waited for; revoking and archived mean it is being destroyed.
+ * Advanced (AdvancedCredentialState, dist/lib/data/types.js): active and rotating work (a rotating credential keeps
+ * its active role until the rotation ends), enabling is waited for, revoking means it is being destroyed.
  */
-const CREDENTIAL_STATE = String.raw`
-credential_state() {
-  local out
-  out=$(hk pg:credentials "$ADDON_NAME" -a "$APP") || return $?
-  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/[│|]/ /g' | awk -v r="$ROLE" '$1 == r { print $2; exit }'
-}
-`;
+const CREDENTIAL_FAMILIES = {
+    classic: {
+        command: "pg:credentials",
+        listed: "$2",
+        working: "active|rotating|rotation_completed",
+        waiting: 'provisioning|wait_for_provisioning|""',
+        destroyed: "revoking|archived",
+    },
+    advanced: {
+        command: "data:pg:credentials",
+        listed: '$2 " " $3',
+        working: "active|rotating",
+        waiting: 'enabling|""',
+        destroyed: "revoking",
+    },
+} as const;
 
 /**
- * Creates the credential on the add-on ADDON_NAME unless it exists (adopts it), then waits until it
- * works. Store states (heroku/cli lib/data/types.ts): active, rotating and rotation_completed work;
- * provisioning and wait_for_provisioning are waited for; revoking and archived mean it is being
- * destroyed. The tier was checked before any resource (core/heroku.ts tierOf); the CLI refuses
- * Essential itself. Env: APP, ADDON_NAME, ADDON_ID, ROLE, ADDON_PLAN, MAX_POLLS, POLL_SECONDS.
+ * Creates the credential ROLE on the add-on ADDON_NAME unless it exists (adopts it), then waits until it works:
+ * one script for both command families (core/heroku.ts commandFamily), which differ only in CREDENTIAL_FAMILIES.
+ * credential_state prints "TYPE STATE" on Advanced and "STATE" on classic, empty when absent; an Advanced
+ * credential of type `owner` is refused (adopting it would run the app as the owner: Dev Center calls it `owner`,
+ * the CLI's fixtures give it a generated name). Classic lists no type, so refuse_owner never fires there.
+ * The tier was checked before any resource (core/heroku.ts tierOf); the CLI refuses Essential itself.
+ * Env: APP, ADDON_NAME, ADDON_ID, ROLE, ADDON_PLAN, MAX_POLLS, POLL_SECONDS.
  */
 // The script text is deployed as is (it is in every Command's inputs and in the sign-off fingerprint):
 // re-wrapping an echo to 120 columns would change every deployed command for nothing.
 /* eslint-disable @stylistic/max-len */
-export const CREDENTIAL_CREATE = `${PRELUDE}${CREDENTIAL_STATE}
+export function credentialCreate(family: keyof typeof CREDENTIAL_FAMILIES): string {
+    const f = CREDENTIAL_FAMILIES[family];
+    return `${PRELUDE}
+credential_state() {
+  local out
+  out=$(hk ${f.command} "$ADDON_NAME" -a "$APP") || return $?
+  printf '%s\\n' "$out" | sed -e 's/\\x1b\\[[0-9;]*m//g' -e 's/[│|]/ /g' |
+    awk -v r="$ROLE" '$1 == r { print ${f.listed}; exit }'
+}
+refuse_owner() {
+  [ "\${1%% *}" = owner ] || return 0
+  echo "raptor: credential $ROLE on $ADDON_NAME is the database's owner credential (type owner): the app would run as the owner." >&2
+  echo "raptor: set raptor:role to a name of its own; the owner credential stays the owner." >&2
+  return 1
+}
 create_unless_present() {
-  local state rc=0
-  state=$(credential_state) || return $?
-  if [ -n "$state" ]; then
-    echo "raptor: credential $ROLE already exists on $ADDON_NAME ($state); adopting it" >&2
+  local found rc=0
+  found=$(credential_state) || return $?
+  if [ -n "$found" ]; then
+    refuse_owner "$found" || return 1
+    echo "raptor: credential $ROLE already exists on $ADDON_NAME (\${found#* }); adopting it" >&2
     return 0
   fi
-  hk pg:credentials:create "$ADDON_NAME" --name "$ROLE" -a "$APP" >&2 || rc=$?
+  hk ${f.command}:create "$ADDON_NAME" --name "$ROLE" -a "$APP" >&2 || rc=$?
   [ "$rc" -eq 0 ] && return 0
   # A lost response: the CLI re-sent the create, which then failed on the credential it had made.
-  state=$(credential_state) || return $?
-  [ -n "$state" ] && return 0
+  found=$(credential_state) || return $?
+  [ -n "$found" ] && return 0
   return "$rc"
 }
 retry create_unless_present
 state=""
 for _ in $(seq 1 "$MAX_POLLS"); do
-  state=$(retry credential_state)
+  found=$(retry credential_state)
+  refuse_owner "$found" || exit 1
+  state=\${found#* }
   case "$state" in
-    active|rotating|rotation_completed)
+    ${f.working})
       echo "credential $ROLE on $APP is $state"
       exit 0 ;;
-    provisioning|wait_for_provisioning|"") ;;
-    revoking|archived)
+    ${f.waiting}) ;;
+    ${f.destroyed})
       echo "raptor: credential $ROLE on $ADDON_NAME is $state (being destroyed)" >&2
-      echo "raptor: wait until 'heroku pg:credentials $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
+      echo "raptor: wait until 'heroku ${f.command} $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
       exit 1 ;;
     *)
       echo "raptor: credential $ROLE on $ADDON_NAME is in state '$state', which this program does not know" >&2
-      echo "raptor: check 'heroku pg:credentials $ADDON_NAME -a $APP'" >&2
+      echo "raptor: check 'heroku ${f.command} $ADDON_NAME -a $APP'" >&2
       exit 1 ;;
   esac
   sleep "$POLL_SECONDS"
 done
 echo "raptor: timed out: credential $ROLE on $APP is still '\${state:-absent}' after $MAX_POLLS checks $POLL_SECONDS s apart." >&2
-echo "raptor: run 'pulumi up' again to keep waiting; if it stays so, check 'heroku pg:credentials $ADDON_NAME -a $APP' and escalate." >&2
+echo "raptor: run 'pulumi up' again to keep waiting; if it stays so, check 'heroku ${f.command} $ADDON_NAME -a $APP' and escalate." >&2
 exit 1
 `;
+}
 /* eslint-enable @stylistic/max-len */
+
+/** The credential step of each family (FAMILY_SCRIPTS), under the names the tests and the resources know. */
+export const CREDENTIAL_CREATE = credentialCreate("classic");
+export const ADVANCED_CREDENTIAL_CREATE = credentialCreate("advanced");
 
 /** Reached only if an operator removes retainOnDelete: dropping the role is an operator decision. */
 export const CREDENTIAL_DELETE =
@@ -340,72 +377,7 @@ const ADVANCED_PRELUDE = `${PRELUDE}attachment_status() {
 }
 `;
 
-/** "TYPE STATE" of the credential ROLE on the Advanced add-on, empty when absent (data/pg/credentials/index.js). */
-const ADVANCED_CREDENTIAL_STATE = String.raw`
-credential_state() {
-  local out
-  out=$(hk data:pg:credentials "$ADDON_NAME" -a "$APP") || return $?
-  printf '%s\n' "$out" | sed -e 's/\x1b\[[0-9;]*m//g' -e 's/[│|]/ /g' |
-    awk -v r="$ROLE" '$1 == r { print $2 " " $3; exit }'
-}
-`;
-
-/**
- * CREDENTIAL_CREATE on Advanced: `data:pg:credentials:create`, adopting an existing `additional` credential,
- * refusing the owner's, and waiting through `enabling`. active and rotating work (a rotating credential keeps
- * its active role until the rotation ends); revoking means it is being destroyed.
- * Env: APP, ADDON_NAME, ADDON_ID, ROLE, ADDON_PLAN, MAX_POLLS, POLL_SECONDS.
- */
 /* eslint-disable @stylistic/max-len */
-export const ADVANCED_CREDENTIAL_CREATE = `${PRELUDE}${ADVANCED_CREDENTIAL_STATE}
-refuse_owner() {
-  [ "\${1%% *}" = owner ] || return 0
-  echo "raptor: credential $ROLE on $ADDON_NAME is the database's owner credential (type owner): the app would run as the owner." >&2
-  echo "raptor: set raptor:role to a name of its own; the owner credential stays the owner." >&2
-  return 1
-}
-create_unless_present() {
-  local found rc=0
-  found=$(credential_state) || return $?
-  if [ -n "$found" ]; then
-    refuse_owner "$found" || return 1
-    echo "raptor: credential $ROLE already exists on $ADDON_NAME (\${found#* }); adopting it" >&2
-    return 0
-  fi
-  hk data:pg:credentials:create "$ADDON_NAME" --name "$ROLE" -a "$APP" >&2 || rc=$?
-  [ "$rc" -eq 0 ] && return 0
-  # A lost response: the CLI re-sent the create, which then failed on the credential it had made.
-  found=$(credential_state) || return $?
-  [ -n "$found" ] && return 0
-  return "$rc"
-}
-retry create_unless_present
-state=""
-for _ in $(seq 1 "$MAX_POLLS"); do
-  found=$(retry credential_state)
-  refuse_owner "$found" || exit 1
-  state=\${found#* }
-  case "$state" in
-    active|rotating)
-      echo "credential $ROLE on $APP is $state"
-      exit 0 ;;
-    enabling|"") ;;
-    revoking)
-      echo "raptor: credential $ROLE on $ADDON_NAME is $state (being destroyed)" >&2
-      echo "raptor: wait until 'heroku data:pg:credentials $ADDON_NAME -a $APP' no longer lists it, then run 'pulumi up' again" >&2
-      exit 1 ;;
-    *)
-      echo "raptor: credential $ROLE on $ADDON_NAME is in state '$state', which this program does not know" >&2
-      echo "raptor: check 'heroku data:pg:credentials $ADDON_NAME -a $APP'" >&2
-      exit 1 ;;
-  esac
-  sleep "$POLL_SECONDS"
-done
-echo "raptor: timed out: credential $ROLE on $APP is still '\${state:-absent}' after $MAX_POLLS checks $POLL_SECONDS s apart." >&2
-echo "raptor: run 'pulumi up' again to keep waiting; if it stays so, check 'heroku data:pg:credentials $ADDON_NAME -a $APP' and escalate." >&2
-exit 1
-`;
-
 /**
  * "KIND STATUS|POOLS" for POOL from `data:pg:info` (info.js prints `=== Leader pool` for the pool named leader,
  * `=== Follower pool NAME` for the others, each followed by its status), KIND STATUS being `absent` when POOL is

@@ -7,6 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { RaptorSettings, SettingsError, parseSettings } from "../core/settings";
+import { ProjectDirError, projectDir, stackFileRead } from "./project";
+
+export { projectDir };
 
 export interface StackFile {
     readonly stack: string;
@@ -30,17 +33,14 @@ export class StackFileError extends Error {
     }
 }
 
-/** The directory holding Pulumi.yaml: one up from offline/, or two up from the compiled dist/offline/. */
-export function projectDir(): string {
-    const up = path.resolve(__dirname, "..");
-    return path.basename(up) === "dist" && !fs.existsSync(path.join(up, "Pulumi.yaml")) ? path.dirname(up) : up;
-}
-
 export function readStackFile(stack: string, dir: string = projectDir()): StackFile {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new StackFileError(`stack ${JSON.stringify(stack)} is not a stack name`, "use e.g. --stack staging");
     }
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file) && !fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+        throw new ProjectDirError(dir); // not a project at all: say so, rather than "no stack file"
+    }
     if (!fs.existsSync(file)) {
         const known = fs
             .readdirSync(dir)
@@ -75,6 +75,7 @@ export function readStackFile(stack: string, dir: string = projectDir()): StackF
             raw[k] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
+    stackFileRead(file);
     return { stack, path: file, raw, placeholders };
 }
 
@@ -89,9 +90,20 @@ export function stackSettings(stack: string, dir?: string): RaptorSettings {
     }
 }
 
+/**
+ * A stack file that reads but whose raptor:* keys do not validate: code `config` (README's table of codes), where
+ * StackFileError's `stack-file` is the file itself (missing, not YAML).
+ */
+export class StackConfigError extends StackFileError {
+    constructor(message: string, fix: string) {
+        super(message, fix);
+        this.name = "StackConfigError";
+    }
+}
+
 /** A SettingsError from a stack file, naming the file and carrying the first problem's fix. */
-export function settingsErrorIn(file: string, e: SettingsError): StackFileError {
+export function settingsErrorIn(file: string, e: SettingsError): StackConfigError {
     const first = e.problems[0] ?? "";
     const fix = first.slice(first.indexOf(": ") + 2);
-    return new StackFileError(`${file}: ${e.message}`, e.problems.length > 1 ? `${fix} (and each line above)` : fix);
+    return new StackConfigError(`${file}: ${e.message}`, e.problems.length > 1 ? `${fix} (and each line above)` : fix);
 }

@@ -4,9 +4,23 @@
  * role, ownership or SUPERUSER), and the statements that remove exactly
  * those sources, so a fix is aimed at the real cause.
  */
+import type { Catalog } from "../catalog";
 import { quoteIdent } from "../identifiers";
-import type { Checker } from "./checker";
 import { Obj, PREDEFINED, byText, orderFor, ordered } from "./privileges";
+
+/**
+ * What an explanation reads of the checker (checker.ts's Checker is one). Declared here rather than imported, so
+ * sources.ts does not import checker.ts, which calls explainSources: no import circle (test/import-cycles.test.ts).
+ */
+export interface SourceContext {
+    /** The role, quoted. */
+    readonly R: string;
+    readonly ownerTarget: string;
+    readonly plan: { readonly role: string };
+    readonly cat: Pick<Catalog, "role">;
+    revokeMembership(via: string): string[];
+    viasOf(role: string): string[];
+}
 
 export interface Sources {
     /** Privilege -> why the role holds it, in words. */
@@ -37,7 +51,7 @@ const addTo = (m: Map<string, Set<string>>, key: string, value: string) =>
     (m.get(key) ?? m.set(key, new Set()).get(key)!).add(value);
 
 /** Why the role holds `p` on `obj`, recording each source in `found`. */
-function why(c: Checker, obj: Obj, p: string, opts: Options, found: Found): string[] {
+function why(c: SourceContext, obj: Obj, p: string, opts: Options, found: Found): string[] {
     const role = c.plan.role;
     const out: string[] = [];
     if (c.cat.role?.superuser) {
@@ -100,7 +114,7 @@ function why(c: Checker, obj: Obj, p: string, opts: Options, found: Found): stri
 }
 
 /** The statements that remove every source in `found`, most specific first. */
-function fixes(c: Checker, obj: Obj, found: Found, opts: Options): string[] {
+function fixes(c: SourceContext, obj: Obj, found: Found, opts: Options): string[] {
     const order = orderFor(obj.kind);
     const R = c.R;
     const fix: string[] = [];
@@ -139,7 +153,7 @@ function fixes(c: Checker, obj: Obj, found: Found, opts: Options): string[] {
     return fix;
 }
 
-export function explainSources(c: Checker, obj: Obj, privs: readonly string[], opts: Options): Sources {
+export function explainSources(c: SourceContext, obj: Obj, privs: readonly string[], opts: Options): Sources {
     const found: Found = {
         direct: new Set(),
         pub: new Set(),

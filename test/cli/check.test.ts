@@ -184,12 +184,21 @@ describe.concurrent("raptor-roles check", { timeout: 400_000 }, () => {
         expect(workload.lines![0]).toMatch(/^SELECT id FROM users WHERE id = \$1 \(run \d+ time\(s\) during check\)$/);
     });
 
-    it("could not check (exit 1) when the CLI cannot log in", async () => {
+    it("could not check (exit 1) when the CLI cannot log in: under --json the error document", async () => {
         const { api } = await deployed();
-        const { code, report } = await runCheck(api, projectWith({ app: APP }), [], { HEROKU_API_KEY: "wrong" });
+        const io = recorder();
+        const code = await checkIn(projectWith({ app: APP }), ["--stack", "staging", "--json"], io, {
+            env: { ...api.env, PGSSLMODE: "disable", HEROKU_API_KEY: "wrong" },
+            now: () => new Date(),
+        });
+        expectNoSecretIn(api, io.stdout, io.stderr);
         expect(code).toBe(1);
-        expect(statuses(report)).toMatchObject({ credential: "error", grants: "error", logs: "error" });
-        expect(report.healthy).toBe(false);
+        const doc = JSON.parse(io.stdout) as { error: { code: string; message: string; fix: string } };
+        expect(Object.keys(doc)).toEqual(["error"]);
+        expect(doc.error.code).toBe("could-not-check");
+        expect(doc.error.message).toMatch(/^the credential check could not run: .+ \(exit \d+\)/);
+        expect(doc.error.message.endsWith(" (nor could grants, workload, url-var, flag, logs)")).toBe(true);
+        expect(io.stderr).toBe(`raptor-roles check: ${doc.error.message}\nfix: ${doc.error.fix}\n`);
     });
 });
 
@@ -238,9 +247,25 @@ describe("raptor-roles check input: the contract's error document, before any ca
     });
 
     it("a stack with no stack file is a stack-file error", async () => {
-        const { code, doc } = await checkJson(os.tmpdir(), ["--stack", "nosuchstack"]);
+        const dir = projectWith({ app: APP });
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: raptor\n");
+        const { code, doc } = await checkJson(dir, ["--stack", "nosuchstack"]);
         expect(code).toBe(1);
-        expect(doc.error.code).toBe("stack-file");
-        expect(doc.error.message).toContain("nosuchstack");
+        expect(doc.error).toEqual({
+            code: "stack-file",
+            message: `no stack file ${path.join(dir, "Pulumi.nosuchstack.yaml")}; known stacks: staging`,
+            fix: "use --stack staging",
+        });
+    });
+
+    it("a directory that is no Pulumi project is a no-project error naming it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-not-a-project-"));
+        const { code, doc } = await checkJson(dir, ["--stack", "staging"]);
+        expect(code).toBe(1);
+        expect(doc.error).toEqual({
+            code: "no-project",
+            message: `no Pulumi.yaml in ${dir}: raptor-roles acts on the Pulumi project in the directory it runs in`,
+            fix: "cd to the project's checkout (where Pulumi.yaml is), or pass --cwd DIR",
+        });
     });
 });

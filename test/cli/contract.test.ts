@@ -1,7 +1,10 @@
 /** cli/contract.ts: the one contract every command keeps (docs/operating.md, "The command contract"). */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CliError, UsageError, asCliError, reportError, wantsJson } from "../../cli/contract";
-import { StackFileError } from "../../offline/stack-file";
+import { CliError, ERROR_CODES, UsageError, asCliError, reportError, wantsJson } from "../../cli/contract";
+import { ProjectDirError } from "../../offline/project";
+import { StackConfigError, StackFileError } from "../../offline/stack-file";
 import { recorder } from "../support/io";
 
 describe("wantsJson", () => {
@@ -54,5 +57,25 @@ describe("reportError", () => {
         const io = recorder();
         reportError(io, "sql", new CliError("stack-file", "no stack file", "use --stack staging"), false);
         expect(io.stdout).toBe("");
+    });
+});
+
+describe("docs/operating.md's list of error codes", () => {
+    it("is ERROR_CODES, line for line: every code the CLI can print, and no other", () => {
+        const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "operating.md"), "utf8");
+        const list = /<!-- error-codes:begin -->\n([\s\S]*?)\n *<!-- error-codes:end -->/.exec(doc);
+        expect(list, "docs/operating.md has no <!-- error-codes:begin --> ... end block").not.toBeNull();
+        expect(list![1].split("\n")).toEqual(
+            Object.entries(ERROR_CODES).map(([code, meaning]) => `  - \`${code}\`: ${meaning}`),
+        );
+    });
+
+    it("the codes the errors map to are in it", () => {
+        expect(asCliError(new StackConfigError("x", "y"), "plan").code).toBe("config");
+        expect(asCliError(new ProjectDirError("/tmp/x"), "plan").code).toBe("no-project");
+        expect(asCliError(Object.assign(new Error("m"), { code: "python-missing", fix: "f" }), "lint").code).toBe(
+            "python-missing",
+        );
+        expect(asCliError(Object.assign(new Error("m"), { code: "ENOENT" }), "plan").code).toBe("internal");
     });
 });

@@ -234,10 +234,26 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         const { driver } = fakePulumi(api, dir, async () => void setTimeout(() => ctrlC.abort(), 2_000));
         const { code, doc, io } = await cutover(api, dir, driver, "120s", ctrlC.signal);
         expect(code).toBe(1);
-        expect(doc.result).toBe("interrupted");
+        // Exit 1 under --json: the error document, whose fix is the next command.
+        const error = doc.error as { code: string; message: string; fix: string };
+        expect(Object.keys(doc)).toEqual(["error"]);
+        expect(error.code).toBe("interrupted");
+        expect(error.message).toMatch(
+            new RegExp(
+                `^Interrupted at \\S+: the flag is ON on ${APP} and raptor:roleSeparation is true in stack staging ` +
+                    "\\(they agree\\); nothing had tripped since \\S+\\.$",
+            ),
+        );
+        expect(error.fix).toMatch(
+            new RegExp(
+                "^raptor-roles check --stack staging --since \\S+; if it is unhealthy, the emergency stop: heroku " +
+                    `config:set ${FLAG_VAR}=0 -a ${APP} >/dev/null, then pulumi config set raptor:roleSeparation ` +
+                    "false -s staging and pulumi up -s staging\\.$",
+            ),
+        );
         expect(flagHistory(api)).toEqual(["0", "1"]);
         expect(stackFlag(dir)).toBe(true);
-        expect(io.stderr).toBe("");
+        expect(io.stderr).toBe(`raptor-roles cutover: ${error.message}\nfix: ${error.fix}\n`);
     });
 });
 
