@@ -390,7 +390,7 @@ describe("soak, cutover and deploy without pulumi or heroku on PATH", () => {
         });
         expect(r.status).toBe(1);
         const error = errorOf(r);
-        expect(error.code).toBe("deploy-failed");
+        expect(error.code).toBe("could-not-check");
         expect(error.message).toMatch(/^heroku config -a raxx-api-staging --json failed: the Heroku API host /);
     });
 

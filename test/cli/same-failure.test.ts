@@ -93,7 +93,8 @@ describe("Heroku unreachable: exit 1, code could-not-check, in every command tha
         expect(doc.error.code).toBe("could-not-check");
         expect(doc.error.message.startsWith(start)).toBe(true);
         expect(doc.error.message).toContain("getaddrinfo ENOTFOUND api.heroku.com");
-        expect(doc.error.fix).toContain("HEROKU_API_KEY");
+        // A name that does not resolve is told apart from a login refused (cli/heroku-cli.ts herokuFailure).
+        expect(doc.error.fix).toContain("check this machine's DNS and network (`getent hosts api.heroku.com`)");
         expect(io.stderr).toBe(`raptor-roles ${command}: ${doc.error.message}\nfix: ${doc.error.fix}\n`);
         expect(calls).toEqual([]);
     });

@@ -57,11 +57,11 @@ describe("the heroku CLI not on PATH", () => {
 describe("otherwise: the fix of a failure no code names", () => {
     it("keeps a failure's own fix, points a pulumi step at running it by hand, and says when it is unknown", () => {
         expect(otherwise(Object.assign(new Error("x"), { fix: "do y" }), "soak", "staging")).toEqual({
-            code: "soak-failed",
+            code: "failed",
             fix: "do y",
         });
         expect(otherwise(new Error("pulumi stack select prod failed: error: no stack"), "cutover", "prod")).toEqual({
-            code: "cutover-failed",
+            code: "failed",
             fix:
                 "run `pulumi stack select prod` by hand for pulumi's whole output; `pulumi whoami` and `pulumi " +
                 "stack ls` show the login and the stacks; then run raptor-roles cutover again",
