@@ -10,6 +10,8 @@ const INCLUDE = [
     "test/components/**/*.test.ts",
     "test/db/**/*.test.ts",
     "test/github/**/*.test.ts",
+    // engine/build.sh's choices over a fake ~/.pulumi (copies or stand-ins; no Go, no build).
+    "test/engine-build/**/*.test.ts",
     // The docs against the help texts and the commands they show (in process).
     "test/docs/**/*.test.ts",
     "test/index.test.ts",

@@ -75,6 +75,8 @@ export interface Ctx {
     readonly smoke?: () => Promise<{ trip?: Trip; report: Record<string, unknown> }>;
     /** What the up changes, for the report: the flip (cutover) or a narrowing (deploy). */
     readonly change?: "flip" | "narrowing";
+    /** deploy's classification of the change (change, narrowing, widening), in every report after the up. */
+    readonly head?: Readonly<Record<string, unknown>>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -262,7 +264,7 @@ export async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
                 lines: [],
             };
             const r = await rollback(c, trip as Trip);
-            print(c, { result: "rolled-back", ...r }, renderRollback(r));
+            print(c, { result: "rolled-back", ...c.head, ...r }, renderRollback(r));
             return 2;
         }
         // The smoke suite runs beside the watch; its failure trips like a permission-denied line, and a watch
@@ -284,7 +286,7 @@ export async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
         }
         if ("trip" in end) {
             const r = await rollback(c, end.trip);
-            print(c, { result: "rolled-back", ...r, smoke }, renderRollback(r));
+            print(c, { result: "rolled-back", ...c.head, ...r, smoke }, renderRollback(r));
             return 2;
         }
         if ("interrupted" in end) {
@@ -309,7 +311,15 @@ export async function flipAndWatch(c: Ctx, ms: number): Promise<number> {
             `${what}: watched ${Math.round(ms / 1000)} s from ${flipAt.toISOString()}, nothing tripped.\n` +
             `Smoke: ${smoke.ran === true ? `passed (${String(smoke.command)})` : String(smoke.detail)}.\n`;
         const result = c.change === "narrowing" ? "applied" : "on";
-        const doc = { result, stack: c.stack, app: c.app, flipAt, watchedSeconds: Math.round(ms / 1000), smoke };
+        const doc = {
+            result,
+            ...c.head,
+            stack: c.stack,
+            app: c.app,
+            flipAt,
+            watchedSeconds: Math.round(ms / 1000),
+            smoke,
+        };
         print(c, doc, text);
         return 0;
     } finally {

@@ -255,6 +255,7 @@ async function run(dir: string, o: Options, io: Io, deps: CutoverDeps): Promise<
     const c: Ctx = {
         ...c0,
         change: change.kind === "flag-on" ? "flip" : "narrowing",
+        head,
         ...(command ? { smoke: smokeRunner(command, o.appRepo!, o.ms, c0, secrets) } : {}),
     };
     const code = await flipAndWatch(c, o.ms);

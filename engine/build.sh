@@ -15,8 +15,21 @@
 # builds with: a change to any of them builds that binary again, anything else reuses it. The binaries of the
 # current keys are linked into <root>/<key of all rows>/bin. Put that first on PATH and the engine uses them as
 # ambient plugins (pulumi-language-nodejs, pulumi-resource-*), whatever version the program asks for.
-# <root>/<key>/status.tsv says per binary "built" or "failed", where from, and the seconds its build from an empty
-# cache took (kept beside the binary as <name>-<key>.seconds); the engine tests and `npm run bench` read it.
+# <root>/<key>/status.tsv says per binary "built", "installed" or "failed", where from, and the seconds its build
+# from an empty cache took (kept beside the binary as <name>-<key>.seconds); the engine tests and `npm run bench`
+# read it.
+#
+# Before building a binary from source, it uses one already installed where Pulumi installs it, when that is the
+# pinned release (the -X version flag's value in targets.tsv), checked by its own version output where it has one:
+#   pulumi                      the `pulumi` on PATH, `pulumi version`
+#   pulumi-language-nodejs      beside that pulumi (as the CLI's installer puts it), `pulumi-language-nodejs -version`
+#   pulumi-resource-command     ${PULUMI_HOME:-~/.pulumi}/plugins/resource-command-v1.2.1/ (the directory name is
+#                               its version: this provider prints none), not a partial install (<dir>.partial)
+#   pulumi-resource-postgresql  .../plugins/resource-postgresql-v3.18.1/, and `pulumi-resource-postgresql --version`
+# (plugin layout: pulumi sdk/go/common/workspace/plugins.go, PluginDescriptor.Dir and File). It is symlinked into
+# the bin directory and reported "installed: PATH"; any other version is ignored with a line saying so.
+# RAPTOR_ENGINE_FROM_SOURCE=1 builds all four from source: what CI caches must not point outside the cache.
+# Go is needed only when something is built.
 #
 # Exit status: 0 when all four binaries are there; 1 otherwise (a missing or altered archive, a failed build).
 set -euo pipefail
@@ -49,11 +62,58 @@ if [[ ${1:-} == --bin-dir ]]; then
     echo "$cache/bin"
     exit 0
 fi
-command -v go >/dev/null || { echo "engine: go is not on PATH; the engine is built with Go >= 1.26" >&2; exit 1; }
-
 mkdir -p "$cache/bin" "$root/built" "$root/src"
 exec 9>"$root/.lock"
 flock 9 # two runs at once would build the same binaries twice on 2 cores
+
+# VERSION's first line, blanks removed; empty when BINARY does not answer within 10 s.
+version_of() {
+    timeout 10 "$@" </dev/null 2>/dev/null | head -n 1 | tr -d '[:space:]' || true
+}
+
+# Prints the path of NAME installed at the pinned release WANT (v3.248.0, 1.2.1, 3.18.1) where Pulumi installs it;
+# returns 1 when there is none, saying on stderr why an installed copy is ignored.
+installed() {
+    local name=$1 want=${2#v} path have cli plugins=${PULUMI_HOME:-$HOME/.pulumi}/plugins dir other
+    case $name in
+        pulumi)
+            path=$(command -v pulumi) || return 1
+            have=$(PULUMI_SKIP_UPDATE_CHECK=true version_of "$path" version)
+            ;;
+        pulumi-language-nodejs)
+            cli=$(command -v pulumi) || return 1
+            path=$(dirname "$cli")/$name
+            [[ -x $path ]] || path=$(dirname "$(realpath "$cli")")/$name
+            [[ -x $path ]] || return 1
+            have=$(version_of "$path" -version)
+            ;;
+        pulumi-resource-*)
+            dir=$plugins/resource-${name#pulumi-resource-}-v$want
+            path=$dir/$name
+            if [[ ! -x $path ]]; then
+                for other in "$plugins/resource-${name#pulumi-resource-}-v"*; do
+                    [[ -d $other && $other != "$dir" ]] &&
+                        echo "engine: $name: ignoring $other: not the pinned v$want" >&2
+                done
+                return 1
+            fi
+            if [[ -e $dir.partial ]]; then
+                echo "engine: $name: ignoring $dir: a partial install ($dir.partial is there)" >&2
+                return 1
+            fi
+            have=$want
+            [[ $name == pulumi-resource-command ]] || have=$(version_of "$path" --version)
+            ;;
+        *) return 1 ;;
+    esac
+    if [[ ${have#v} != "$want" ]]; then
+        echo "engine: $name: ignoring $path: it says ${have:-no version}, not the pinned v$want" >&2
+        return 1
+    fi
+    # The cache's own links (its bin directory on PATH) are not an installation.
+    [[ $(realpath "$path") != "$(realpath "$root")"/* ]] || return 1
+    echo "$path"
+}
 
 # Unpacks ARCHIVE (checked against SHA256) into DEST; a missing or altered archive names the file and the hash.
 unpack() {
@@ -112,6 +172,18 @@ while IFS=$'\t' read -r name source sha dir package ldflag _release; do
         printf '%s\tbuilt\tcached\t%s\n' "$name" "$(cat "$built.seconds" 2>/dev/null || echo -)" >>"$status"
         continue
     fi
+    if [[ ${RAPTOR_ENGINE_FROM_SOURCE:-} != 1 ]] && found=$(installed "$name" "${ldflag##*=}"); then
+        ln -sfn "$found" "$cache/bin/$name"
+        echo "engine: $name installed: $found"
+        printf '%s\tinstalled\t%s\t-\n' "$name" "$found" >>"$status"
+        continue
+    fi
+    if ! command -v go >/dev/null; then
+        echo "engine: go is not on PATH; building $name from source needs Go >= 1.26" >&2
+        printf '%s\tfailed\tgo is not on PATH\t-\n' "$name" >>"$status"
+        failed=1
+        continue
+    fi
     t0=$(date +%s)
     src=$root/src/$name
     ok=1
@@ -137,6 +209,7 @@ while IFS=$'\t' read -r name source sha dir package ldflag _release; do
 done <"$here/targets.tsv"
 
 mv "$status" "$cache/status.tsv"
-echo "engine: $(grep -c $'\tbuilt\t' "$cache/status.tsv") of $(grep -c . "$cache/status.tsv") binaries" \
-    "in $cache/bin after $(($(date +%s) - started)) s"
+echo "engine: $(grep -cE $'\t(built|installed)\t' "$cache/status.tsv") of $(grep -c . "$cache/status.tsv")" \
+    "binaries ($(grep -c $'\tinstalled\t' "$cache/status.tsv") installed) in $cache/bin" \
+    "after $(($(date +%s) - started)) s"
 exit "$failed"

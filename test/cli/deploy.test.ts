@@ -145,7 +145,12 @@ describe.concurrent("raptor-roles deploy", { timeout: 600_000 }, () => {
         const { driver, calls } = fakePulumi(api, dir, addon);
         const { code, doc } = await deploy(api, dir, driver, "--watch", "20s", "--app-repo", appRepo);
         expect(code).toBe(0);
-        expect([doc.result, doc.watchedSeconds]).toEqual(["applied", 20]);
+        // The change is in the report after the watch too, as in every other result.
+        expect([doc.result, doc.change, doc.watchedSeconds]).toEqual(["applied", "narrowing", 20]);
+        expect(doc.narrowing).toEqual([
+            'table "public"."users": application table; beyond DML (the runbook\'s "no DDL"): ' +
+                "TRUNCATE (granted directly)",
+        ]);
         expect(calls).toEqual(["preview", "up true"]);
         const smoke = doc.smoke as { ran: boolean; exitCode: number; output: string };
         expect([smoke.ran, smoke.exitCode, smoke.output]).toEqual([
@@ -175,7 +180,7 @@ describe.concurrent("raptor-roles deploy", { timeout: 600_000 }, () => {
         const { driver, calls } = fakePulumi(api, dir, addon);
         const { code, doc } = await deploy(api, dir, driver, "--watch", "60s", "--app-repo", appRepo);
         expect(code).toBe(2);
-        expect(doc.result).toBe("rolled-back");
+        expect([doc.result, doc.change]).toEqual(["rolled-back", "narrowing"]);
         const trip = doc.trip as { kind: string; detail: string; lines: string[] };
         expect(trip).toMatchObject({
             kind: "smoke",

@@ -12,9 +12,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cutoverIn } from "../../cli/cutover";
-import { deployIn } from "../../cli/deploy";
-import { automationDriver, PulumiDriver } from "../../cli/pulumi-driver";
+import { PulumiDriver } from "../../cli/pulumi-driver";
 import { STOP_TAG, StopRecord, describeStop, parseStopTag } from "../../core/deploy/stop";
 import { stopFinding } from "../../cli/check-stop";
 import { stopIn } from "../../cli/stop";
@@ -24,6 +22,7 @@ import { keyPath, publicKey } from "../support/ssh-keys";
 import { signoffIn } from "../../cli/signoff";
 import { probeTable } from "../support/probe";
 import { REPO, Workspace, requireEngine } from "./engine";
+import { CHECKOUT, appLines as linesOf, driverOf, flagHistory as flagsOf, runCutover, runDeploy } from "./drivers";
 import { APPS, Rig, filesUnder, startRig, untilHealthy } from "./rig";
 
 const build = requireEngine();
@@ -36,25 +35,11 @@ describe("cutover through the real Pulumi engine", () => {
     /** Everything the Automation API printed, for the secrecy check. */
     let output = "";
 
-    const driver = (): PulumiDriver =>
-        automationDriver(ws.project, {
-            onOutput: (s) => (output += s),
-            envVars: ws.env() as Record<string, string>,
-            pulumiRoot: path.dirname(build.binDir),
-            policyPack: path.join(REPO, "policy"),
-        });
+    const driver = (): PulumiDriver => driverOf(CHECKOUT, ws, build.binDir, (s) => (output += s));
     /** The stack's raptor:roleSeparation as `pulumi config set` left it in Pulumi.staging.yaml. */
     const stackFlag = () => String(parse(ws.file("Pulumi.staging.yaml")).config["raptor:roleSeparation"]);
-    const flagHistory = () =>
-        rig.api
-            .configHistory(APP)
-            .map((r) => r.config[FLAG_VAR])
-            .filter((v, i, a) => v !== undefined && v !== a[i - 1]);
-    const appLines = () =>
-        rig.api.logs
-            .lines(rig.api.model.app(APP)!)
-            .filter((l) => l.source === "app")
-            .map((l) => l.text);
+    const flagHistory = () => flagsOf(rig.api, APP);
+    const appLines = () => linesOf(rig.api, APP);
     const asOwner = async (sql: string) => {
         const c = new Client({ connectionString: rig.api.config(APP).DATABASE_URL });
         await c.connect();
@@ -64,28 +49,10 @@ describe("cutover through the real Pulumi engine", () => {
             await c.end();
         }
     };
-    const deploy = async (pulumi: PulumiDriver, ...args: string[]) => {
-        const io = recorder();
-        const code = await deployIn(ws.project, ["--stack", "staging", "--json", ...args], io, {
-            env: { ...ws.env() },
-            now: () => new Date(),
-            pulumi,
-            pollMs: 1_000,
-            verifyMs: 10_000,
-        });
-        return { code, io, doc: JSON.parse(io.stdout) as Record<string, unknown> };
-    };
-    const cutover = async (pulumi: PulumiDriver, watch: string, stack = "staging") => {
-        const io = recorder();
-        const code = await cutoverIn(ws.project, ["--stack", stack, "--watch", watch, "--json"], io, {
-            env: { ...ws.env() },
-            now: () => new Date(),
-            pulumi,
-            pollMs: 1_000,
-            verifyMs: 10_000,
-        });
-        return { code, io, doc: JSON.parse(io.stdout) as Record<string, unknown> };
-    };
+    const deploy = (pulumi: PulumiDriver, ...args: string[]) =>
+        runDeploy(CHECKOUT.deployIn, ws, pulumi, ["--stack", "staging", ...args]);
+    const cutover = (pulumi: PulumiDriver, watch: string, stack = "staging") =>
+        runCutover(CHECKOUT.cutoverIn, ws, pulumi, ["--stack", stack, "--watch", watch]);
 
     beforeAll(async () => {
         rig = await startRig();

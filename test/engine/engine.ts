@@ -12,7 +12,10 @@ import * as path from "node:path";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
-/** The binaries engine/build.sh builds (engine/targets.tsv); only those it reported "built" are used. */
+/**
+ * The binaries engine/build.sh provides (engine/targets.tsv); only those it reported "built" or "installed" (the
+ * pinned release, already installed where Pulumi installs it) are used.
+ */
 export const ENGINE_BINARIES = [
     "pulumi",
     "pulumi-language-nodejs",
@@ -51,7 +54,7 @@ function engineBuild(): EngineBuild {
     const missing = new Map<string, string>();
     for (const name of ENGINE_BINARIES) {
         const s = status.get(name);
-        if (s?.state !== "built" || !fs.existsSync(path.join(binDir, name))) {
+        if ((s?.state !== "built" && s?.state !== "installed") || !fs.existsSync(path.join(binDir, name))) {
             missing.set(name, s ? `${s.state}: ${s.detail}` : "not built: run `bash engine/build.sh`");
         }
     }
