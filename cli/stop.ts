@@ -14,6 +14,7 @@ import { CliError, failure, reportError, usage, UsageError } from "./contract";
 import { CutoverDeps, actor, emergencyStop } from "./cutover";
 import { Io, Subcommand } from "./io";
 import { automationDriver } from "./pulumi-driver";
+import { withMissingTool } from "./tools";
 
 export const STOP_HELP = `usage: raptor-roles stop --stack NAME [--reason TEXT] [--json]
 
@@ -84,9 +85,11 @@ export async function stopIn(dir: string, argv: string[], io: Io, deps: CutoverD
         );
         return 0;
     } catch (e) {
-        return failure(io, json, "stop", e, {
+        // No heroku on PATH is tool-missing with the pinned install, as in every command that drives the CLI.
+        const err = withMissingTool(e, "raptor-roles stop");
+        return failure(io, json, "stop", err, {
             code: "failed",
-            fix: `set the flag by hand: heroku config:set ${FLAG_VAR}=0 -a <app>`,
+            fix: `set the flag by hand: heroku config:set ${FLAG_VAR}=0 -a <app>, then run stop again to record it`,
         });
     }
 }

@@ -387,6 +387,10 @@ describe("soak, cutover and deploy without pulumi or heroku on PATH", () => {
             PATH: `${bare}${path.delimiter}${heroku}`,
             HEROKU_HOST: "http://localhost.invalid",
             HOME: fs.mkdtempSync(path.join(os.tmpdir(), "heroku-home-")),
+            // A fresh HOME would otherwise spawn a detached `heroku update --autoupdate` that outlives the test.
+            HEROKU_DISABLE_AUTOUPDATE: "true",
+            HEROKU_SKIP_NEW_VERSION_CHECK: "true",
+            DISABLE_TELEMETRY: "true",
         });
         expect(r.status).toBe(1);
         const error = errorOf(r);

@@ -103,4 +103,18 @@ describe("raptor-roles stop", () => {
             `run it by hand: heroku config:set ${FLAG_VAR}=0 -a ${APP}, then raptor-roles stop --stack staging`,
         );
     });
+
+    it("no heroku CLI on PATH is tool-missing with the pinned install, before anything is recorded", async () => {
+        const { driver, records } = recordOnly();
+        const io = recorder();
+        const env = { PATH: fs.mkdtempSync(path.join(os.tmpdir(), "no-heroku-")) };
+        const code = await stopIn(project(), ["--stack", "staging", "--json"], io, {
+            env,
+            now: () => new Date(),
+            pulumi: driver,
+        });
+        const { error } = JSON.parse(io.stdout) as { error: { code: string; fix: string } };
+        expect([code, error.code, records]).toEqual([1, "tool-missing", []]);
+        expect(error.fix).toContain("npm install -g heroku@11.10.0");
+    });
 });
