@@ -10,18 +10,11 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { ROOT, Sandbox, ensureBuilt, sandbox } from "../support/cli-sandbox";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { ROOT, useSandboxes } from "../support/cli-sandbox";
 import { HerokuApi, startHerokuApi } from "../support/heroku-api";
 
-const boxes: Sandbox[] = [];
-const box = () => {
-    const s = sandbox();
-    boxes.push(s);
-    return s;
-};
-afterEach(() => boxes.splice(0).forEach((s) => s.remove()));
-beforeAll(ensureBuilt, 300_000);
+const box = useSandboxes();
 // Whole processes on a shared 2-core machine.
 vi.setConfig({ testTimeout: 300_000 });
 

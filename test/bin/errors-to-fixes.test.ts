@@ -7,19 +7,12 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GITHUB_COMMENT_LIMIT } from "../../core/review/markdown";
-import { ROOT, Sandbox, ensureBuilt, sandbox } from "../support/cli-sandbox";
+import { ROOT, useSandboxes } from "../support/cli-sandbox";
 import { keyPath, publicKey } from "../support/ssh-keys";
 
-const boxes: Sandbox[] = [];
-const box = () => {
-    const s = sandbox();
-    boxes.push(s);
-    return s;
-};
-afterEach(() => boxes.splice(0).forEach((s) => s.remove()));
-beforeAll(ensureBuilt, 300_000);
+const box = useSandboxes();
 // Whole processes on a shared 2-core machine; a rebuild (tsc) alone took 30-66 s under load here.
 vi.setConfig({ testTimeout: 300_000 });
 

@@ -71,9 +71,9 @@ const deps = (ws: Workspace, pulumi: DriverModule.PulumiDriver) => ({
     verifyMs: 10_000,
 });
 
-/** `raptor-roles cutover --json` on `ws`'s project; the report parsed. */
-export async function runCutover(
-    run: typeof CutoverModule.cutoverIn,
+/** `raptor-roles cutover|deploy --json` (`run`: cutoverIn or deployIn) on `ws`'s project; the report parsed. */
+async function runJson(
+    run: typeof CutoverModule.cutoverIn | typeof DeployModule.deployIn,
     ws: Workspace,
     pulumi: DriverModule.PulumiDriver,
     args: string[],
@@ -82,18 +82,8 @@ export async function runCutover(
     const code = await run(ws.project, [...args, "--json"], io, deps(ws, pulumi));
     return { code, io, doc: JSON.parse(io.stdout) as Report };
 }
-
-/** `raptor-roles deploy --json` on `ws`'s project; the report parsed. */
-export async function runDeploy(
-    run: typeof DeployModule.deployIn,
-    ws: Workspace,
-    pulumi: DriverModule.PulumiDriver,
-    args: string[],
-) {
-    const io = recorder();
-    const code = await run(ws.project, [...args, "--json"], io, deps(ws, pulumi));
-    return { code, io, doc: JSON.parse(io.stdout) as Report };
-}
+export const runCutover = runJson;
+export const runDeploy = runJson;
 
 /** The app's FLAG_RAPTOR_APP_ROLE_SEPARATION over its releases, each change once (the rig's release history). */
 export const flagHistory = (api: HerokuApi, app: string) =>

@@ -8,6 +8,7 @@ import { SpawnSyncReturns, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { afterEach, beforeAll } from "vitest";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const COPIED = [
@@ -84,5 +85,20 @@ export function sandbox(): Sandbox {
         read: (file) => fs.readFileSync(path.join(dir, file), "utf8"),
         write: (file, text) => fs.writeFileSync(path.join(dir, file), text),
         remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+}
+
+/**
+ * For a file whose tests each make their own sandboxes: builds the checkout's dist/ once before them, and removes
+ * every sandbox the returned function made after each test.
+ */
+export function useSandboxes(): () => Sandbox {
+    const boxes: Sandbox[] = [];
+    beforeAll(ensureBuilt, 300_000);
+    afterEach(() => boxes.splice(0).forEach((s) => s.remove()));
+    return () => {
+        const s = sandbox();
+        boxes.push(s);
+        return s;
     };
 }
