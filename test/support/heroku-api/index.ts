@@ -44,6 +44,7 @@ import { advancedRoutes, isAdvancedPlan } from "./advanced";
 import { PostgresSuperuser, RealPostgres } from "./postgres";
 import { LogSession, LogStore, logRoutes, startLogplex } from "./logs";
 import { DynoManager, ProcessSpec, RAPTOR_APP, dynoRoutes } from "./dynos";
+import { CliHost, SHIM_DIR, acquireCliHost, hostEnabled } from "../heroku-cli-host";
 
 export { RealPostgres, credentialUrl };
 export type { Addon, App, Credential, Fault, LoggedRequest, PostgresSuperuser, ProcessSpec, Release };
@@ -142,9 +143,12 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
     const listener = await listen(routes, apiKey);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "heroku-rig-home-"));
     const databases: string[] = [];
+    const cliHost: CliHost | undefined = hostEnabled() ? await acquireCliHost() : undefined;
+    const bins = [...(cliHost ? [SHIM_DIR] : []), path.resolve(__dirname, "../../../node_modules/.bin")];
     const env: NodeJS.ProcessEnv = {
         ...process.env,
-        PATH: `${path.resolve(__dirname, "../../../node_modules/.bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+        PATH: [...bins, process.env.PATH ?? ""].join(path.delimiter),
+        ...(cliHost ? { RAPTOR_HEROKU_CLI_HOST: cliHost.socket } : {}),
         HEROKU_HOST: `http://127.0.0.1:${listener.port}`,
         HEROKU_DATA_HOST: "127.0.0.1",
         HEROKU_API_KEY: apiKey,
@@ -271,6 +275,7 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
                 await pg.dropDatabases(databases);
             }
             fs.rmSync(home, { recursive: true, force: true });
+            await cliHost?.release();
         },
     };
     return api;
