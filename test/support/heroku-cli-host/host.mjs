@@ -21,6 +21,19 @@ import { fileURLToPath } from "node:url";
 
 const socketPath = process.argv[2];
 
+// The timers a command arms, cleared when it ends, as its process's exit would. heroku 11.10's `logs` leaves
+// eventsource's 3 s reconnect timer armed after it closes the stream (docs/development.md): its process waits it out
+// and exits with nothing more printed; here it would fire during a later command.
+let armed;
+for (const name of ["setTimeout", "setInterval"]) {
+    const own = globalThis[name];
+    globalThis[name] = (...args) => {
+        const timer = own(...args);
+        armed?.add(timer);
+        return timer;
+    };
+}
+
 // Each stream's write goes to the running command's client, or to the host's own stream between commands. Set
 // before oclif loads: its action singleton keeps the write functions it finds at load (ux/action/base.js
 // stdmockOrigs) and writes "Restarting all dynos... " through them.
@@ -77,6 +90,8 @@ async function runOne(request, send) {
     let exitCode;
     const realExit = process.exit;
     current = send;
+    armed = new Set();
+    const listening = listenersNow();
     handleModule.Exit.exit = (code = 0) => {
         exitCode ??= code;
     };
@@ -96,10 +111,35 @@ async function runOne(request, send) {
         // What the process would still print before its event loop empties.
         await new Promise((resolve) => setImmediate(resolve));
     } finally {
+        for (const timer of armed) {
+            clearTimeout(timer);
+        }
+        armed = undefined;
+        dropListenersSince(listening);
         current = undefined;
         process.exit = realExit;
     }
     return exitCode ?? process.exitCode ?? 0;
+}
+
+// The listeners a command adds to process and its streams go with its process; oclif's flush adds a 'drain'
+// listener to stdout on every run, and the eleventh would print node's MaxListenersExceededWarning.
+const EMITTERS = [process, process.stdout, process.stderr];
+
+function listenersNow() {
+    return EMITTERS.map((e) => new Map(e.eventNames().map((name) => [name, new Set(e.rawListeners(name))])));
+}
+
+function dropListenersSince(before) {
+    EMITTERS.forEach((e, i) => {
+        for (const name of e.eventNames()) {
+            for (const listener of e.rawListeners(name)) {
+                if (!before[i].get(name)?.has(listener)) {
+                    e.removeListener(name, listener);
+                }
+            }
+        }
+    });
 }
 
 function hasFd(fd) {
