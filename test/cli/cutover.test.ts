@@ -211,11 +211,8 @@ describe.concurrent("raptor-roles cutover", { timeout: 600_000 }, () => {
         const { api, dir } = await deployedWithApp();
         const drop = async (on: boolean) => {
             if (on) {
-                // Once the tail is connected (its session made), reset its connection.
-                while (!api.requests.some((r) => r.path.endsWith("/log-sessions"))) {
-                    await new Promise((r) => setTimeout(r, 200));
-                }
-                await new Promise((r) => setTimeout(r, 1_000));
+                // Once the watch's tail is connected, reset its connection.
+                await api.logStreamOpen();
                 api.dropLogStreams();
             }
         };

@@ -110,6 +110,8 @@ export interface HerokuApi {
     endLogStreams(): void;
     /** Resets every open log stream's connection (`heroku logs --tail` exits 1). */
     dropLogStreams(): void;
+    /** Resolves once a tailing log stream is open (at once if one is): when to end or drop it. */
+    logStreamOpen(): Promise<void>;
     /** Runs a process (default: the stand-in Raptor app) as the app's web.1; resolves to its base URL. */
     runApp(app: string, spec?: ProcessSpec): Promise<string>;
     stop(): Promise<void>;
@@ -264,6 +266,7 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
         dynos,
         endLogStreams: () => logplex.endStreams(),
         dropLogStreams: () => logplex.dropStreams(),
+        logStreamOpen: () => logplex.streamOpen(),
         runApp: (name, spec = RAPTOR_APP) => dynos.run(appOrThrow(name), spec),
         async stop() {
             await dynos.stopAll();

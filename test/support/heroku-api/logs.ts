@@ -86,12 +86,15 @@ export interface Logplex {
     endStreams(): void;
     /** Resets every open stream's connection: the CLI's eventsource reports the error and `heroku logs` exits 1. */
     dropStreams(): void;
+    /** Resolves once a tailing stream is open (at once if one is): a test's signal to end or drop it. */
+    streamOpen(): Promise<void>;
     close(): Promise<void>;
 }
 
 /** The stream listener. A session's URL can be read any number of times (a tail reconnects to it). */
 export async function startLogplex(store: LogStore, sessions: Map<string, Session>): Promise<Logplex> {
     const open = new Set<http.ServerResponse>();
+    let waiting: (() => void)[] = [];
     const server = http.createServer((req, res) => {
         const id = /^\/sessions\/([^/?]+)/.exec(req.url ?? "")?.[1];
         const s = id === undefined ? undefined : sessions.get(id);
@@ -108,7 +111,11 @@ export async function startLogplex(store: LogStore, sessions: Map<string, Sessio
             res.end();
             return;
         }
+        // The CLI's eventsource is open once it has the headers; a drop after that is a lost stream, not a refusal.
+        res.flushHeaders();
         open.add(res);
+        waiting.forEach((go) => go());
+        waiting = [];
         const stop = store.follow(s.appId, (l) => matches(s, l) && send(l));
         res.on("close", () => {
             stop();
@@ -121,6 +128,7 @@ export async function startLogplex(store: LogStore, sessions: Map<string, Sessio
         url,
         endStreams: () => open.forEach((r) => r.end()),
         dropStreams: () => open.forEach((r) => r.destroy()),
+        streamOpen: () => (open.size > 0 ? Promise.resolve() : new Promise<void>((go) => waiting.push(go))),
         close: () =>
             new Promise<void>((resolve) => {
                 server.closeAllConnections();
