@@ -1,14 +1,35 @@
 import { defineConfig } from "vitest/config";
+import { ALL, FAST_INCLUDE, FAST_PROJECTS, NODE_MODULES, SLOW_IN_FAST_DIRS } from "./vitest.layers.mjs";
+
+// `npm test`: every test, in the layers of vitest.layers.mts. Each file is in exactly one project:
+// the fast layer's two, then the slow layer as the files outside the fast directories and the slow files inside them
+// (one glob cannot say "FAST_INCLUDE but not SLOW_IN_FAST_DIRS" as an exclude). test/suite-layers.test.ts checks it.
+const slow = {
+    // One real PostgreSQL (17, or RAPTOR_PG_MAJOR=16|18) per slow project, always stopped: test/support/global-setup.ts
+    globalSetup: ["test/support/global-setup.ts"],
+    hookTimeout: 120_000,
+};
 
 export default defineConfig({
     test: {
-        include: ["test/**/*.test.ts", "policy/**/*.test.ts"],
-        // One real PostgreSQL (17, or RAPTOR_PG_MAJOR=16|18) per run, always stopped: test/support/global-setup.ts
-        globalSetup: ["test/support/global-setup.ts"],
-        // On 2 cores vitest would run one file at a time; most test time is spent waiting on
-        // PostgreSQL and child processes, so 3 files at once takes the suite from ~75 s to ~40 s.
+        // Most of the slow layer's time is spent waiting on PostgreSQL and child processes: 3 files at once on 2 cores.
         maxWorkers: 3,
         testTimeout: 60_000,
-        hookTimeout: 120_000,
+        projects: [
+            ...FAST_PROJECTS,
+            {
+                extends: true,
+                test: {
+                    name: "slow",
+                    include: ALL,
+                    exclude: [...NODE_MODULES, ...FAST_INCLUDE, ...SLOW_IN_FAST_DIRS],
+                    ...slow,
+                },
+            },
+            {
+                extends: true,
+                test: { name: "slow-in-fast-dirs", include: SLOW_IN_FAST_DIRS, exclude: NODE_MODULES, ...slow },
+            },
+        ],
     },
 });

@@ -93,7 +93,14 @@ async function runAll(r: Rig, env: Record<string, string>): Promise<Outcome[]> {
         c.before?.(r.api);
         const from = r.api.requests.length;
         const res = await runBash(r.api, c.line, env);
-        raw.push({ line: c.line, code: res.code, stdout: res.stdout, stderr: res.stderr, from, to: r.api.requests.length });
+        raw.push({
+            line: c.line,
+            code: res.code,
+            stdout: res.stdout,
+            stderr: res.stderr,
+            from,
+            to: r.api.requests.length,
+        });
     }
     // Normalized at the end, when every id and password the rig handed out is known.
     const norm = normalizer(r);

@@ -14,7 +14,9 @@
  *   api.logs.add(app, "app", "web.1", "text");  // a line on the app's log (`heroku logs`)
  *   await api.stop();       // stops the app processes, closes the listeners, drops the databases and roles it made
  *
- * `api.env` is process.env plus: PATH with node_modules/.bin first (the real CLI), HEROKU_HOST=http://127.0.0.1:PORT,
+ * `api.env` is process.env plus: PATH with the CLI host's shim and node_modules/.bin first (the real CLI, loaded
+ * once per test file: test/support/heroku-cli-host; RAPTOR_HEROKU_CLI=process for a process a call),
+ * RAPTOR_HEROKU_CLI_HOST (the host's socket), HEROKU_HOST=http://127.0.0.1:PORT,
  * HEROKU_DATA_HOST=127.0.0.1 (the CLI keeps HEROKU_HOST's protocol and port for the data API and swaps in only
  * this host name; a `host:port` value fails with ENOTFOUND), HEROKU_API_KEY (the key the API accepts),
  * DISABLE_TELEMETRY=true (seconds a call), HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE (else the

@@ -2,7 +2,7 @@
 //
 // Why: a `heroku` process spends about a CPU-second loading oclif, the CLI and its plugins before it sends its
 // first request, and the tests start hundreds of them. This process loads them once and runs each command the way
-// bin/run.js does (oclif's `run`, then `flush`, and `handle` for an error), for a client (client.cjs) that sends
+// bin/run.js does (oclif's `run`, then `flush`, and `handle` for an error), for a client (client.mjs) that sends
 // its argv, environment and working directory over a Unix socket and gets back stdout, stderr and the exit code.
 //
 // What a process of its own would give each command, and this process gives it by hand, one command at a time:
@@ -38,7 +38,10 @@ for (const name of ["setTimeout", "setInterval"]) {
 // before oclif loads: its action singleton keeps the write functions it finds at load (ux/action/base.js
 // stdmockOrigs) and writes "Restarting all dynos... " through them.
 let current;
-for (const [fd, stream] of [[1, process.stdout], [2, process.stderr]]) {
+for (const [fd, stream] of [
+    [1, process.stdout],
+    [2, process.stderr],
+]) {
     const own = stream.write.bind(stream);
     stream.write = (chunk, encoding, callback) => {
         if (!current) {

@@ -1,8 +1,7 @@
 // The `heroku` shim's client: sends this process's argv, environment and working directory to the host
 // (host.mjs) on the socket named by RAPTOR_HEROKU_CLI_HOST, writes back what the command wrote to stdout and
 // stderr, and exits with its code. About 50 ms of node start-up against the CLI's second.
-"use strict";
-const net = require("node:net");
+import * as net from "node:net";
 
 const socket = net.connect(process.env.RAPTOR_HEROKU_CLI_HOST);
 let pending = Buffer.alloc(0);
