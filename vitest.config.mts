@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
 import { ALL, FAST_INCLUDE, FAST_PROJECTS, NODE_MODULES, SLOW_IN_FAST_DIRS } from "./vitest.layers.mjs";
 
-// `npm test`: every test, in the layers of vitest.layers.mts. Each file is in exactly one project:
+// `npm test`: every test, in the layers of vitest.layers.mts. vitest orders files by project name, then (within a
+// project) longest first by its last run, or largest first on a fresh clone: "integration" sorts before "unit", so
+// the slow files start first and the many short ones fill the end. Each file is in exactly one project:
 // the fast layer's two, then the slow layer as the files outside the fast directories and the slow files inside them
 // (one glob cannot say "FAST_INCLUDE but not SLOW_IN_FAST_DIRS" as an exclude). test/suite-layers.test.ts checks it.
 const slow = {
@@ -20,7 +22,7 @@ export default defineConfig({
             {
                 extends: true,
                 test: {
-                    name: "slow",
+                    name: "integration",
                     include: ALL,
                     exclude: [...NODE_MODULES, ...FAST_INCLUDE, ...SLOW_IN_FAST_DIRS],
                     ...slow,
@@ -28,7 +30,7 @@ export default defineConfig({
             },
             {
                 extends: true,
-                test: { name: "slow-in-fast-dirs", include: SLOW_IN_FAST_DIRS, exclude: NODE_MODULES, ...slow },
+                test: { name: "integration-in-unit-dirs", include: SLOW_IN_FAST_DIRS, exclude: NODE_MODULES, ...slow },
             },
         ],
     },

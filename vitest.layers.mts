@@ -52,7 +52,7 @@ export const FAST_PROJECTS = [
     {
         extends: true,
         test: {
-            name: "fast",
+            name: "unit",
             include: FAST_INCLUDE,
             exclude: [...NODE_MODULES, ...SLOW_IN_FAST_DIRS, ...OWN_MODULES],
             isolate: false,
@@ -60,6 +60,6 @@ export const FAST_PROJECTS = [
     },
     {
         extends: true,
-        test: { name: "fast-own-modules", include: OWN_MODULES, exclude: [...NODE_MODULES, ...SLOW_IN_FAST_DIRS] },
+        test: { name: "unit-own-modules", include: OWN_MODULES, exclude: [...NODE_MODULES, ...SLOW_IN_FAST_DIRS] },
     },
 ];

@@ -41,9 +41,9 @@ describe("the suite's layers", () => {
     });
 
     it("the fast layer is FAST_INCLUDE but SLOW_IN_FAST_DIRS; the own-module files stay isolated", () => {
-        const fastFiles = [...(inSuite.get("fast") ?? []), ...(inSuite.get("fast-own-modules") ?? [])].sort();
+        const fastFiles = [...(inSuite.get("unit") ?? []), ...(inSuite.get("unit-own-modules") ?? [])].sort();
         expect(fastFiles).toEqual(files(FAST_INCLUDE, [...NODE_MODULES, ...SLOW_IN_FAST_DIRS]));
-        expect(inSuite.get("fast-own-modules")).toEqual([...OWN_MODULES].sort());
+        expect(inSuite.get("unit-own-modules")).toEqual([...OWN_MODULES].sort());
         expect(FAST_PROJECTS.map((p) => p.test.isolate)).toEqual([false, undefined]);
     });
 });
