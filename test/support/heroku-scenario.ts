@@ -33,9 +33,9 @@ export function usePostgres(): void {
     });
     afterAll(async () => {
         await Promise.allSettled(started);
-        // What this file costs: the CLI takes about a CPU-second a call (node start-up and oclif's hooks).
+        // What this file costs: a CLI call that reached the API (through the CLI host, or a process of its own).
         const calls = rigs.reduce((n, r) => n + r.requests.filter((q) => q.firstOfProcess).length, 0);
-        console.info(`heroku CLI processes that called the API in this file: ${calls}`);
+        console.info(`heroku CLI calls that reached the API in this file: ${calls}`);
         await Promise.all(rigs.map((r) => r.stop()));
         await shared?.cleanup([]);
         await server?.stop();
@@ -43,8 +43,8 @@ export function usePostgres(): void {
 }
 
 /**
- * How many scenarios of a file run at once. Each mostly waits on CLI processes, about a CPU-second each; more at
- * once only queues them on the 2 cores, and fewer leaves a core idle while one scenario waits on the API.
+ * How many scenarios of a file run at once. Each mostly waits on CLI calls (the file's CLI host runs one command at a
+ * time) and on PostgreSQL; more at once only queues them, and fewer leaves a core idle while one waits on the API.
  */
 const SIDE_BY_SIDE = 4;
 let running = 0;
@@ -71,8 +71,8 @@ async function slot<T>(run: () => Promise<T>): Promise<T> {
 /**
  * A scenario: scripts run once for the file and what they did recorded, for several tests to assert on. Call it
  * at the top of a file, after usePostgres(): every scenario starts in the file's beforeAll, side by side
- * (SIDE_BY_SIDE at a time), and a test awaits the one it reads. The real CLI costs a CPU-second a call, so a file
- * costs what its scenarios run, however many tests read them. A scenario that throws fails the tests that read it.
+ * (SIDE_BY_SIDE at a time), and a test awaits the one it reads. A file costs what its scenarios run, however many
+ * tests read them. A scenario that throws fails the tests that read it.
  */
 export function scenario<T>(run: () => Promise<T>): () => Promise<T> {
     let result: Promise<T> | undefined;
@@ -138,8 +138,8 @@ const addonsCache = new Map<string, Promise<string>>();
 
 /**
  * The program's steps for a config. The add-on is read through the real CLI (the READ_ADDONS invoke) once per file
- * and app, whatever the config: the CLI costs a CPU-second a call, every rig of a file has the same add-on, and the
- * config changes what the program does with it, not what Heroku says.
+ * and app, whatever the config: every rig of a file has the same add-on, and the config changes what the program
+ * does with it, not what Heroku says.
  */
 export function stepsFor(api: HerokuApi, config: Record<string, string>): Promise<Record<Step, Recorded>> {
     const key = JSON.stringify(config);
