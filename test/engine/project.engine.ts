@@ -3,7 +3,9 @@
  * config defaults and required keys, secrets, the sign-off as `config set --path` stores it, and the name the
  * soak StackReference resolves on a file backend. Needs only the `pulumi` binary.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -126,5 +128,43 @@ describe("the real Pulumi CLI on this repo's files", () => {
         // `-s` and a StackReference's name go through the same backend stack-reference parser.
         expect(await ws.ok(["stack", "ls", "--json", "-Q"])).toContain(`"name": "${soakStack}"`);
         expect(JSON.parse(await ws.ok(["stack", "output", "--json", "-s", soakStack]))).toEqual({});
+    });
+});
+
+// test/bin/errors-name-input.test.ts has the CLI with no pulumi on PATH (tool-missing, with the pinned install);
+// here the pinned one is on PATH, as `curl -fsSL https://get.pulumi.com | sh -s -- --version 3.248.0` puts it there.
+describe("raptor-roles with the pinned pulumi on PATH", () => {
+    it("cutover gets past the tool check to pulumi itself", () => {
+        expect(spawnSync(path.join(build.binDir, "pulumi"), ["version"], { encoding: "utf8" }).stdout.trim()).toBe(
+            "v3.248.0",
+        );
+        const bare = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-bare-path-"));
+        fs.symlinkSync(process.execPath, path.join(bare, "node"));
+        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "raptor-backend-"));
+        try {
+            const r = spawnSync(
+                process.execPath,
+                [path.join(REPO, "bin", "raptor-roles.js"), "cutover", "--stack", "staging", "--json"],
+                {
+                    cwd: REPO,
+                    encoding: "utf8",
+                    env: {
+                        ...process.env,
+                        PATH: `${bare}${path.delimiter}${build.binDir}`,
+                        PULUMI_BACKEND_URL: `file://${backend}`,
+                        PULUMI_CONFIG_PASSPHRASE: "test",
+                        PULUMI_HOME: path.join(backend, ".pulumi"),
+                        HEROKU_API_KEY: "not-used",
+                    },
+                },
+            );
+            expect(r.status).toBe(1);
+            const error = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+            expect(error.code).not.toBe("tool-missing");
+            expect(error.message).toMatch(/^pulumi stack select staging failed: /);
+        } finally {
+            fs.rmSync(bare, { recursive: true, force: true });
+            fs.rmSync(backend, { recursive: true, force: true });
+        }
     });
 });
