@@ -57,6 +57,8 @@ export interface HerokuApiOptions extends Partial<PlatformOptions>, Partial<Data
     postgres: PostgresSuperuser | RealPostgres;
     /** The key the API accepts. Default: random. */
     apiKey?: string;
+    /** Run the CLI through the file's CLI host (test/support/heroku-cli-host). Default: RAPTOR_HEROKU_CLI!=process. */
+    cliHost?: boolean;
 }
 
 export interface PostgresAddonOptions {
@@ -147,7 +149,7 @@ export async function startHerokuApi(opts: HerokuApiOptions): Promise<HerokuApi>
     const listener = await listen(routes, apiKey);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "heroku-rig-home-"));
     const databases: string[] = [];
-    const cliHost: CliHost | undefined = hostEnabled() ? await acquireCliHost() : undefined;
+    const cliHost: CliHost | undefined = (opts.cliHost ?? hostEnabled()) ? await acquireCliHost() : undefined;
     const bins = [...(cliHost ? [SHIM_DIR] : []), path.resolve(__dirname, "../../../node_modules/.bin")];
     const env: NodeJS.ProcessEnv = {
         ...process.env,
