@@ -20,6 +20,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const socketPath = process.argv[2];
+// process.exit as node made it: a command gets one that records its code instead, and this one back after it.
+const hostExit = process.exit;
 
 // The timers a command arms, cleared when it ends, as its process's exit would. heroku 11.10's `logs` leaves
 // eventsource's 3 s reconnect timer armed after it closes the stream (docs/development.md): its process waits it out
@@ -91,7 +93,6 @@ async function runOne(request, send) {
     process.exitCode = undefined;
     RequestId.empty();
     let exitCode;
-    const realExit = process.exit;
     current = send;
     armed = new Set();
     const listening = listenersNow();
@@ -120,7 +121,7 @@ async function runOne(request, send) {
         armed = undefined;
         dropListenersSince(listening);
         current = undefined;
-        process.exit = realExit;
+        process.exit = hostExit;
     }
     return exitCode ?? process.exitCode ?? 0;
 }
@@ -171,7 +172,6 @@ const LOAD_TIME = ["FORCE_COLOR", "NO_COLOR", "DEBUG", "COLUMNS", "OCLIF_COLUMNS
 const signature = (env) => JSON.stringify(LOAD_TIME.map((k) => env[k] ?? null));
 const ownSignature = signature(process.env);
 const siblings = new Map();
-const hostExit = process.exit.bind(process);
 
 function sibling(env) {
     const key = signature(env);
@@ -246,7 +246,7 @@ process.on("unhandledRejection", (reason) => {
 // The parent holds fd 3 open for the host's life: when it ends, so does the host, and its siblings with it (none
 // outlives a crashed run).
 if (hasFd(3)) {
-    new net.Socket({ fd: 3, readable: true, writable: false }).on("close", () => hostExit(0)).resume();
+    new net.Socket({ fd: 3, readable: true, writable: false }).on("close", () => hostExit.call(process, 0)).resume();
 }
 server.listen(socketPath, () => {
     fs.writeSync(1, "ready\n");
